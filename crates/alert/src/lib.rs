@@ -1,0 +1,6 @@
+//! TLS alert and change_cipher_spec messages.
+#![forbid(unsafe_code)]
+
+mod description;
+
+pub use description::AlertDescription;

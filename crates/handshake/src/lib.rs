@@ -1,0 +1,2 @@
+//! TLS 1.2 and 1.3 handshake messages, key schedules and state machines.
+#![forbid(unsafe_code)]

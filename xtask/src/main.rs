@@ -1,0 +1,3 @@
+//! `cargo xtask`: project automation.
+#![forbid(unsafe_code)]
+fn main() {}
