@@ -2,5 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod codepoint;
+mod error;
 
 pub use codepoint::{CipherSuite, ExtensionType, HandshakeType, NamedGroup};
+pub use error::HandshakeError;

@@ -1,0 +1,65 @@
+//! The handshake layer's one error type.
+
+use strata_alert::AlertDescription;
+use strata_codec::DecodeError;
+
+use crate::codepoint::{ExtensionType, HandshakeType};
+
+/// Everything that can go wrong in the handshake layer, each mapped to the alert that the
+/// peer must be sent ([`HandshakeError::alert`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// A message or extension could not be decoded (RFC 8446 §6.2: decode_error).
+    #[error("malformed {context}: {source}")]
+    Decode {
+        /// The message or extension being decoded.
+        context: &'static str,
+        /// What was wrong, and in which field.
+        source: DecodeError,
+    },
+    /// The same extension appeared twice in one message (RFC 8446 §4.2).
+    #[error("extension {0} appears more than once")]
+    DuplicateExtension(ExtensionType),
+    /// An extension appeared in a message that may not carry it (RFC 8446 §4.2).
+    #[error("extension {extension} is not allowed in {message}")]
+    ExtensionNotAllowed {
+        /// The extension.
+        extension: ExtensionType,
+        /// The message that carried it.
+        message: HandshakeType,
+    },
+    /// A handshake message was longer than the configured maximum.
+    #[error("{message} of {len} bytes exceeds the limit of {max} bytes")]
+    MessageTooLarge {
+        /// The message type announced.
+        message: HandshakeType,
+        /// The length announced.
+        len: usize,
+        /// The configured limit.
+        max: usize,
+    },
+    /// A field held a value that is well formed but not allowed (illegal_parameter).
+    #[error("illegal parameter: {0}")]
+    IllegalParameter(&'static str),
+}
+
+impl HandshakeError {
+    /// The alert the peer must be sent for this error.
+    pub fn alert(&self) -> AlertDescription {
+        match self {
+            Self::Decode { .. } => AlertDescription::DecodeError,
+            Self::DuplicateExtension(_) | Self::IllegalParameter(_) => {
+                AlertDescription::IllegalParameter
+            }
+            // RFC 8446 §4.2: an extension in a response that the request did not offer is
+            // unsupported_extension; the state machine may ask for illegal_parameter where
+            // the RFC says so for a specific message.
+            Self::ExtensionNotAllowed { .. } => AlertDescription::UnsupportedExtension,
+            // A message too large to buffer: RFC 8446 gives no specific alert; OpenSSL and
+            // rustls send illegal_parameter / decode_error. A declared length past our limit
+            // is treated as a malformed message.
+            Self::MessageTooLarge { .. } => AlertDescription::DecodeError,
+        }
+    }
+}
