@@ -5,8 +5,8 @@
 //! Nonces. TLS 1.3 and TLS 1.2 ChaCha20-Poly1305 use `iv XOR seq` (seq big-endian,
 //! left-padded to 12 bytes). TLS 1.2 AES-GCM uses `salt(4) || nonce_explicit(8)` with the
 //! explicit part carried in the record; strata sends the sequence number there (RFC 5288
-//! §3 allows it, and OpenSSL does the same) and accepts whatever the peer sends. Storing
-//! the salt as `salt || 0^8` makes the sealing nonce `iv XOR seq` in every case.
+//! §3 allows it; [`Sealer::set_explicit_nonce_offset`] adds a constant, as OpenSSL does
+//! with a random start) and accepts whatever the peer sends.
 //!
 //! Secrets. The IV is kept in a buffer that is zeroed on drop; the key bytes are not kept
 //! at all: they are handed to ring, whose expanded key schedule is ring's own (ring does
@@ -139,6 +139,8 @@ struct Protection {
     /// TLS 1.3 / ChaCha: the write IV. TLS 1.2 GCM: salt || 0^8.
     iv: Zeroizing<[u8; NONCE_LEN]>,
     seq: SequenceNumber,
+    /// TLS 1.2 AES-GCM sealing: nonce_explicit = seq + offset (mod 2^64).
+    explicit_offset: u64,
 }
 
 impl Protection {
@@ -185,6 +187,7 @@ impl Protection {
             key: LessSafeKey::new(unbound),
             iv: full_iv,
             seq: SequenceNumber::new(),
+            explicit_offset: 0,
         })
     }
 
@@ -325,6 +328,15 @@ impl Sealer {
         }
     }
 
+    /// TLS 1.2 AES-GCM only: send `offset + sequence number` (mod 2^64) as each record's
+    /// nonce_explicit instead of the sequence number itself. Still distinct for every
+    /// record under the key, as RFC 5288 §3 requires; OpenSSL, for one, starts from a
+    /// random value. Useful to reproduce another implementation's records byte for byte.
+    /// Has no effect on the other AEADs and on TLS 1.3, whose nonces are implicit.
+    pub fn set_explicit_nonce_offset(&mut self, offset: u64) {
+        self.p.explicit_offset = offset;
+    }
+
     /// Applies the record_size_limit the peer announced (RFC 8449 §4). Values over the
     /// protocol's limit are capped at it; values below 64 are illegal_parameter.
     pub fn set_record_size_limit(&mut self, peer_limit: u16) -> Result<(), RecordError> {
@@ -436,7 +448,12 @@ impl Sealer {
                 )
             }
         };
-        let nonce = self.p.nonce(seq);
+        let explicit = seq.wrapping_add(self.p.explicit_offset).to_be_bytes();
+        let nonce = if self.p.explicit_len() == TLS12_GCM_EXPLICIT_NONCE_LEN {
+            self.p.nonce_with_explicit(explicit)
+        } else {
+            self.p.nonce(seq)
+        };
         let (header, aad_bytes): (&[u8; 5], &[u8]) = match &aad {
             Aad13(h) => (h, h),
             Aad12(h, a) => (h, a),
@@ -448,10 +465,10 @@ impl Sealer {
                 needed: header_len,
             })?;
         let (head, body) = record.split_at_mut(header_len);
-        let (h, explicit) = head.split_at_mut(HEADER_LEN);
+        let (h, explicit_slot) = head.split_at_mut(HEADER_LEN);
         h.copy_from_slice(header);
-        if !explicit.is_empty() {
-            explicit.copy_from_slice(&seq.to_be_bytes());
+        if !explicit_slot.is_empty() {
+            explicit_slot.copy_from_slice(&explicit);
         }
         debug_assert_eq!(body.len(), plaintext_len);
         let tag = self
