@@ -425,6 +425,10 @@ impl Sealer {
         }
         let content_len = buf.len() - body_at;
         self.check_len(content_len)?;
+        // RFC 8446 §5.1/§5.4, RFC 5246 §6.2.1: only application data may be empty.
+        if content_len == 0 && content_type != ContentType::ApplicationData {
+            return Err(RecordError::EmptyFragment(content_type));
+        }
         let seq = self.p.seq.peek()?;
         let ct = content_type.to_wire();
         let (plaintext_len, aad) = match self.p.version {
@@ -630,13 +634,13 @@ impl Opener {
         if outer != ContentType::ApplicationData {
             return Err(RecordError::UnexpectedContentType(outer));
         }
-        // A ciphertext longer than the largest inner plaintext plus the tag cannot
-        // decrypt to an allowed record (RFC 8446 §5.4, RFC 8449 §4).
-        let max = self.max_plaintext + TAG_LEN;
-        if body.len() > max {
-            return Err(RecordError::RecordOverflow {
-                len: body.len(),
-                max,
+        // RFC 8446 §5.4, RFC 8449 §4: the inner plaintext (the ciphertext less the tag) may
+        // not exceed 2^14 + 1 bytes or the record_size_limit; known before decrypting.
+        let inner_len = body.len().saturating_sub(TAG_LEN);
+        if inner_len > self.max_plaintext {
+            return Err(RecordError::PlaintextOverflow {
+                len: inner_len,
+                max: self.max_plaintext,
             });
         }
         let seq = self.p.seq.peek()?;
@@ -645,12 +649,6 @@ impl Opener {
             .key
             .open_in_place(self.p.nonce(seq), Aad::from(head), body)
             .map_err(|_| RecordError::BadRecordMac)?;
-        if plaintext.len() > self.max_plaintext {
-            return Err(RecordError::PlaintextOverflow {
-                len: plaintext.len(),
-                max: self.max_plaintext,
-            });
-        }
         // RFC 8446 §5.4: scan from the end for the first non-zero byte, within the
         // decrypted plaintext only.
         let Some(type_at) = plaintext.iter().rposition(|&b| b != 0) else {
@@ -706,5 +704,376 @@ impl Opener {
             return Err(RecordError::EmptyFragment(content_type));
         }
         Ok((content_type, explicit_len..explicit_len + plaintext_len))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_alert::AlertDescription;
+
+    const VERSIONS: [RecordVersion; 2] = [RecordVersion::Tls13, RecordVersion::Tls12];
+
+    fn pair(version: RecordVersion, alg: AeadAlgorithm) -> (Sealer, Opener) {
+        let key = vec![0x5a; alg.key_len()];
+        match version {
+            RecordVersion::Tls13 => (
+                Sealer::for_tls13(alg, &key, &[0xa5; 12]).unwrap(),
+                Opener::for_tls13(alg, &key, &[0xa5; 12]).unwrap(),
+            ),
+            RecordVersion::Tls12 => {
+                let iv = vec![0xa5; alg.tls12_fixed_iv_len()];
+                (
+                    Sealer::for_tls12(alg, &key, &iv).unwrap(),
+                    Opener::for_tls12(alg, &key, &iv).unwrap(),
+                )
+            }
+        }
+    }
+
+    fn all_pairs() -> impl Iterator<Item = (RecordVersion, AeadAlgorithm, Sealer, Opener)> {
+        VERSIONS.into_iter().flat_map(|v| {
+            AeadAlgorithm::ALL.into_iter().map(move |a| {
+                let (s, o) = pair(v, a);
+                (v, a, s, o)
+            })
+        })
+    }
+
+    fn sealed(sealer: &mut Sealer, ct: ContentType, data: &[u8]) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        sealer.seal(ct, data, &mut out).unwrap();
+        out.to_vec()
+    }
+
+    /// A TLS 1.3 record around an arbitrary inner plaintext, bypassing the Sealer's rules.
+    fn raw13(sealer: &Sealer, seq: u64, inner: &[u8]) -> Vec<u8> {
+        let len = len16(inner.len() + TAG_LEN).to_be_bytes();
+        let header = [23, 3, 3, len[0], len[1]];
+        let mut body = inner.to_vec();
+        let tag = sealer
+            .p
+            .key
+            .seal_in_place_separate_tag(sealer.p.nonce(seq), Aad::from(&header), &mut body)
+            .unwrap();
+        [&header[..], &body, tag.as_ref()].concat()
+    }
+
+    #[test]
+    fn seal_then_open_round_trips_for_every_aead_and_version() {
+        for (v, a, mut s, mut o) in all_pairs() {
+            for (ct, data) in [
+                (ContentType::Handshake, &b"\x14\x00\x00\x00"[..]),
+                (ContentType::ApplicationData, b""),
+                (ContentType::Alert, b"\x01\x00"),
+            ] {
+                let mut rec = sealed(&mut s, ct, data);
+                let (got, range) = o.open_in_place(&mut rec).unwrap();
+                assert_eq!((got, &rec[range]), (ct, data), "{v:?} {a:?}");
+            }
+            assert_eq!((s.sequence_number(), o.sequence_number()), (3, 3));
+        }
+    }
+
+    #[test]
+    fn bad_tag_is_bad_record_mac_and_uses_no_sequence_number() {
+        for (v, a, mut s, mut o) in all_pairs() {
+            let rec = sealed(&mut s, ContentType::ApplicationData, b"attack at dawn");
+            let mut bad = rec.clone();
+            *bad.last_mut().unwrap() ^= 1;
+            let e = o.open_in_place(&mut bad).unwrap_err();
+            assert_eq!(e, RecordError::BadRecordMac, "{v:?} {a:?}");
+            assert_eq!(e.alert(), AlertDescription::BadRecordMac);
+            assert_eq!(o.sequence_number(), 0);
+            // The genuine record still opens: the failure used no sequence number.
+            o.open_in_place(&mut rec.clone()).unwrap();
+        }
+    }
+
+    #[test]
+    fn flipped_ciphertext_byte_is_bad_record_mac() {
+        for (_, _, mut s, mut o) in all_pairs() {
+            let mut rec = sealed(&mut s, ContentType::ApplicationData, b"attack at dawn");
+            rec[HEADER_LEN + s.header_len() - HEADER_LEN + 2] ^= 0x80;
+            assert_eq!(o.open_in_place(&mut rec), Err(RecordError::BadRecordMac));
+        }
+    }
+
+    #[test]
+    fn flipped_header_byte_fails_authentication() {
+        for (v, a, mut s, mut o) in all_pairs() {
+            let rec = sealed(&mut s, ContentType::ApplicationData, b"attack at dawn");
+            // The version is in the additional data of both versions.
+            let mut bad = rec.clone();
+            bad[2] = 0x01;
+            assert_eq!(
+                o.open_in_place(&mut bad),
+                Err(RecordError::BadRecordMac),
+                "{v:?} {a:?}"
+            );
+            // TLS 1.2 authenticates the real type; TLS 1.3 refuses any other outer type.
+            let mut bad = rec.clone();
+            bad[0] = 22;
+            let e = o.open_in_place(&mut bad).unwrap_err();
+            match v {
+                RecordVersion::Tls12 => assert_eq!(e, RecordError::BadRecordMac),
+                RecordVersion::Tls13 => {
+                    assert_eq!(
+                        e,
+                        RecordError::UnexpectedContentType(ContentType::Handshake)
+                    );
+                    assert_eq!(e.alert(), AlertDescription::UnexpectedMessage);
+                }
+            }
+            // A length that disagrees with the bytes given is a decode_error.
+            let mut bad = rec.clone();
+            bad[4] ^= 1;
+            let e = o.open_in_place(&mut bad).unwrap_err();
+            assert!(matches!(e, RecordError::LengthMismatch { .. }), "{e:?}");
+            assert_eq!(e.alert(), AlertDescription::DecodeError);
+        }
+    }
+
+    #[test]
+    fn all_zero_tls13_inner_plaintext_is_unexpected_message() {
+        for alg in AeadAlgorithm::ALL {
+            let (s, mut o) = pair(RecordVersion::Tls13, alg);
+            for zeros in [1, 2, 100] {
+                let mut rec = raw13(&s, 0, &vec![0; zeros]);
+                let e = o.open_in_place(&mut rec).unwrap_err();
+                assert_eq!(e, RecordError::MissingInnerContentType);
+                assert_eq!(e.alert(), AlertDescription::UnexpectedMessage);
+            }
+            // No inner plaintext at all: just a tag.
+            let mut rec = raw13(&s, 0, &[]);
+            assert_eq!(
+                o.open_in_place(&mut rec),
+                Err(RecordError::MissingInnerContentType)
+            );
+        }
+    }
+
+    #[test]
+    fn tls13_inner_type_rules() {
+        let (s, mut o) = pair(RecordVersion::Tls13, AeadAlgorithm::Aes128Gcm);
+        let cases: [(&[u8], RecordError); 4] = [
+            (&[1, 20], RecordError::ProtectedChangeCipherSpec),
+            (
+                &[1, 24, 0],
+                RecordError::UnexpectedContentType(ContentType::Heartbeat),
+            ),
+            (
+                &[22, 0, 0],
+                RecordError::EmptyFragment(ContentType::Handshake),
+            ),
+            (&[21], RecordError::EmptyFragment(ContentType::Alert)),
+        ];
+        for (inner, want) in cases {
+            let mut rec = raw13(&s, 0, inner);
+            let e = o.open_in_place(&mut rec).unwrap_err();
+            assert_eq!(e, want);
+            assert_eq!(e.alert(), AlertDescription::UnexpectedMessage);
+        }
+        // Padding is stripped; zero bytes inside the content are kept.
+        let mut rec = raw13(&s, 0, &[0, 7, 0, 23, 0, 0, 0]);
+        let (ct, range) = o.open_in_place(&mut rec).unwrap();
+        assert_eq!(
+            (ct, &rec[range]),
+            (ContentType::ApplicationData, &[0, 7, 0][..])
+        );
+    }
+
+    #[test]
+    fn ciphertext_over_the_limit_is_record_overflow() {
+        for (v, max) in [
+            (RecordVersion::Tls13, (1 << 14) + 256),
+            (RecordVersion::Tls12, (1 << 14) + 2048),
+        ] {
+            let (_, mut o) = pair(v, AeadAlgorithm::Aes256Gcm);
+            let len = u16::try_from(max + 1).unwrap().to_be_bytes();
+            let mut rec = vec![23, 3, 3, len[0], len[1]];
+            rec.resize(HEADER_LEN + max + 1, 0);
+            let e = o.open_in_place(&mut rec).unwrap_err();
+            assert_eq!(e, RecordError::RecordOverflow { len: max + 1, max });
+            assert_eq!(e.alert(), AlertDescription::RecordOverflow);
+        }
+    }
+
+    #[test]
+    fn decrypted_plaintext_over_the_limit_is_record_overflow() {
+        // TLS 1.3: an inner plaintext of 2^14 + 2 bytes fits the ciphertext limit but not
+        // the 2^14 + 1 inner limit (RFC 8446 §5.4).
+        let (s, mut o) = pair(RecordVersion::Tls13, AeadAlgorithm::Chacha20Poly1305);
+        let mut inner = vec![0x41; (1 << 14) + 1];
+        inner.push(23);
+        let mut rec = raw13(&s, 0, &inner);
+        let e = o.open_in_place(&mut rec).unwrap_err();
+        assert_eq!(
+            e,
+            RecordError::PlaintextOverflow {
+                len: (1 << 14) + 2,
+                max: (1 << 14) + 1
+            }
+        );
+        assert_eq!(e.alert(), AlertDescription::RecordOverflow);
+        // TLS 1.2: 2^14 + 1 bytes of plaintext.
+        let (_, mut o) = pair(RecordVersion::Tls12, AeadAlgorithm::Aes128Gcm);
+        let body = 8 + (1 << 14) + 1 + TAG_LEN;
+        let len = u16::try_from(body).unwrap().to_be_bytes();
+        let mut rec = vec![23, 3, 3, len[0], len[1]];
+        rec.resize(HEADER_LEN + body, 0);
+        let e = o.open_in_place(&mut rec).unwrap_err();
+        assert_eq!(e.alert(), AlertDescription::RecordOverflow);
+        // Our own record_size_limit (RFC 8449) lowers the bar.
+        let (mut s, mut o) = pair(RecordVersion::Tls13, AeadAlgorithm::Aes128Gcm);
+        o.set_record_size_limit(100).unwrap();
+        let mut rec = sealed(&mut s, ContentType::ApplicationData, &[1; 100]);
+        let e = o.open_in_place(&mut rec).unwrap_err();
+        assert_eq!(e, RecordError::PlaintextOverflow { len: 101, max: 100 });
+    }
+
+    #[test]
+    fn tls12_record_too_short_for_nonce_and_tag_is_bad_record_mac() {
+        for alg in AeadAlgorithm::ALL {
+            let (_, mut o) = pair(RecordVersion::Tls12, alg);
+            let short = alg.tls12_explicit_nonce_len() + TAG_LEN - 1;
+            let len = u16::try_from(short).unwrap().to_be_bytes();
+            let mut rec = vec![23, 3, 3, len[0], len[1]];
+            rec.resize(HEADER_LEN + short, 0);
+            assert_eq!(o.open_in_place(&mut rec), Err(RecordError::BadRecordMac));
+        }
+    }
+
+    #[test]
+    fn sequence_numbers_refuse_to_wrap() {
+        for (v, a, mut s, mut o) in all_pairs() {
+            s.p.seq.next = u64::MAX - 1;
+            o.p.seq.next = u64::MAX - 1;
+            for _ in 0..2 {
+                let mut rec = sealed(&mut s, ContentType::ApplicationData, b"x");
+                o.open_in_place(&mut rec).unwrap();
+            }
+            let mut out = BytesMut::new();
+            let e = s
+                .seal(ContentType::ApplicationData, b"x", &mut out)
+                .unwrap_err();
+            assert_eq!(e, RecordError::SequenceExhausted, "{v:?} {a:?}");
+            assert_eq!(e.alert(), AlertDescription::InternalError);
+            assert!(out.is_empty(), "a failed seal leaves the buffer as it was");
+            assert!(s.should_rekey());
+            let mut rec = vec![23, 3, 3, 0, 17];
+            rec.resize(HEADER_LEN + 17 + s.p.explicit_len(), 0);
+            rec[4] = u8::try_from(17 + s.p.explicit_len()).unwrap();
+            assert_eq!(
+                o.open_in_place(&mut rec),
+                Err(RecordError::SequenceExhausted)
+            );
+        }
+    }
+
+    #[test]
+    fn aes_gcm_asks_for_a_rekey_before_its_limit() {
+        let (mut s, _) = pair(RecordVersion::Tls13, AeadAlgorithm::Aes128Gcm);
+        assert!(!s.should_rekey());
+        s.p.seq.next = AES_GCM_RECORDS_BEFORE_REKEY;
+        assert!(s.should_rekey());
+        let (mut s, _) = pair(RecordVersion::Tls13, AeadAlgorithm::Chacha20Poly1305);
+        s.p.seq.next = AES_GCM_RECORDS_BEFORE_REKEY;
+        assert!(!s.should_rekey());
+    }
+
+    #[test]
+    fn wrong_key_or_iv_length_is_refused() {
+        let e = Sealer::for_tls13(AeadAlgorithm::Aes128Gcm, &[0; 32], &[0; 12]).unwrap_err();
+        assert!(matches!(
+            e,
+            RecordError::BadKeyMaterial {
+                what: "key",
+                expected: 16,
+                actual: 32,
+                ..
+            }
+        ));
+        let e = Opener::for_tls12(AeadAlgorithm::Aes256Gcm, &[0; 32], &[0; 12]).unwrap_err();
+        assert!(matches!(
+            e,
+            RecordError::BadKeyMaterial {
+                what: "iv",
+                expected: 4,
+                actual: 12,
+                ..
+            }
+        ));
+        let e = Opener::for_tls12(AeadAlgorithm::Chacha20Poly1305, &[0; 32], &[0; 4]).unwrap_err();
+        assert!(matches!(
+            e,
+            RecordError::BadKeyMaterial {
+                what: "iv",
+                expected: 12,
+                ..
+            }
+        ));
+        assert_eq!(e.alert(), AlertDescription::InternalError);
+    }
+
+    #[test]
+    fn seal_refuses_what_may_not_be_sent() {
+        for (v, _, mut s, _) in all_pairs() {
+            let mut out = BytesMut::new();
+            let max = s.max_fragment_len();
+            let e = s
+                .seal(ContentType::ApplicationData, &vec![0; max + 1], &mut out)
+                .unwrap_err();
+            assert_eq!(
+                e,
+                RecordError::PlaintextTooLong { len: max + 1, max },
+                "{v:?}"
+            );
+            let e = s.seal(ContentType::Handshake, &[], &mut out).unwrap_err();
+            assert_eq!(e, RecordError::EmptyFragment(ContentType::Handshake));
+            let mut short = BytesMut::from(&[0u8; 3][..]);
+            let e = s
+                .seal_in_place(ContentType::Alert, &mut short, 0, 0)
+                .unwrap_err();
+            assert!(matches!(e, RecordError::SealBufferTooShort { .. }));
+            assert!(out.is_empty());
+            assert_eq!(s.sequence_number(), 0);
+        }
+    }
+
+    #[test]
+    fn tls13_padding_is_added_inside_and_clamped_to_the_limit() {
+        let (mut s, mut o) = pair(RecordVersion::Tls13, AeadAlgorithm::Aes128Gcm);
+        let mut buf = BytesMut::new();
+        let at = s.reserve_header(&mut buf);
+        buf.extend_from_slice(b"hi");
+        s.seal_in_place(ContentType::ApplicationData, &mut buf, at, 50)
+            .unwrap();
+        assert_eq!(buf.len(), HEADER_LEN + 2 + 1 + 50 + TAG_LEN);
+        let (ct, range) = o.open_in_place(&mut buf).unwrap();
+        assert_eq!(
+            (ct, &buf[range]),
+            (ContentType::ApplicationData, &b"hi"[..])
+        );
+
+        s.set_record_size_limit(64).unwrap();
+        let mut buf = BytesMut::new();
+        let at = s.reserve_header(&mut buf);
+        buf.extend_from_slice(&[9; 10]);
+        s.seal_in_place(ContentType::ApplicationData, &mut buf, at, 1000)
+            .unwrap();
+        assert_eq!(buf.len(), HEADER_LEN + 64 + TAG_LEN);
+    }
+
+    #[test]
+    fn debug_shows_no_key_or_iv_bytes() {
+        let s = Sealer::for_tls13(AeadAlgorithm::Aes128Gcm, &[0xab; 16], &[0xcd; 12]).unwrap();
+        let o = Opener::for_tls12(AeadAlgorithm::Aes128Gcm, &[0xab; 16], &[0xcd; 4]).unwrap();
+        for text in [format!("{s:?}"), format!("{o:?}"), format!("{s:#?}")] {
+            assert!(text.contains("<redacted>"), "{text}");
+            for needle in ["171", "205", "ab", "cd", "AB", "CD"] {
+                assert!(!text.contains(needle), "{needle} in {text}");
+            }
+        }
     }
 }
