@@ -425,6 +425,16 @@ impl Sealer {
         }
         let content_len = buf.len() - body_at;
         self.check_len(content_len)?;
+        // RFC 8446 §5: only the four record types, and change_cipher_spec is never
+        // protected in TLS 1.3 (a peer would refuse either).
+        let sealable = match content_type {
+            ContentType::Alert | ContentType::Handshake | ContentType::ApplicationData => true,
+            ContentType::ChangeCipherSpec => self.p.version == RecordVersion::Tls12,
+            _ => false,
+        };
+        if !sealable {
+            return Err(RecordError::UnexpectedContentType(content_type));
+        }
         // RFC 8446 §5.1/§5.4, RFC 5246 §6.2.1: only application data may be empty.
         if content_len == 0 && content_type != ContentType::ApplicationData {
             return Err(RecordError::EmptyFragment(content_type));
@@ -1031,6 +1041,20 @@ mod tests {
             );
             let e = s.seal(ContentType::Handshake, &[], &mut out).unwrap_err();
             assert_eq!(e, RecordError::EmptyFragment(ContentType::Handshake));
+            let e = s.seal(ContentType::Heartbeat, &[1], &mut out).unwrap_err();
+            assert_eq!(
+                e,
+                RecordError::UnexpectedContentType(ContentType::Heartbeat)
+            );
+            let ccs = s.seal(ContentType::ChangeCipherSpec, &[1], &mut out);
+            match v {
+                RecordVersion::Tls13 => assert!(ccs.is_err()),
+                RecordVersion::Tls12 => {
+                    assert!(ccs.is_ok());
+                    out.clear();
+                    s = pair(v, AeadAlgorithm::Aes128Gcm).0;
+                }
+            }
             let mut short = BytesMut::from(&[0u8; 3][..]);
             let e = s
                 .seal_in_place(ContentType::Alert, &mut short, 0, 0)
