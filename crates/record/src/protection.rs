@@ -407,7 +407,8 @@ impl Sealer {
     ///
     /// In TLS 1.3, up to `padding` zero bytes are added inside the encryption (RFC 8446
     /// §5.4), as many as the record size limit leaves room for; TLS 1.2 has no padding
-    /// and ignores it. On error `buf` is unchanged and no sequence number is used.
+    /// and ignores it. On error the plaintext in `buf` is unchanged and no sequence number
+    /// is used.
     pub fn seal_in_place(
         &mut self,
         content_type: ContentType,
@@ -488,11 +489,15 @@ impl Sealer {
         let tag = self
             .p
             .key
-            .seal_in_place_separate_tag(nonce, Aad::from(aad_bytes), body)
-            .map_err(|_| RecordError::PlaintextTooLong {
+            .seal_in_place_separate_tag(nonce, Aad::from(aad_bytes), body);
+        // ring refuses only inputs far larger than a record, before touching them.
+        let Ok(tag) = tag else {
+            buf.truncate(body_at + content_len);
+            return Err(RecordError::PlaintextTooLong {
                 len: plaintext_len,
                 max: self.max_plaintext,
-            })?;
+            });
+        };
         buf.extend_from_slice(tag.as_ref());
         self.p.seq.advance();
         Ok(())
@@ -804,7 +809,7 @@ mod tests {
     fn flipped_ciphertext_byte_is_bad_record_mac() {
         for (_, _, mut s, mut o) in all_pairs() {
             let mut rec = sealed(&mut s, ContentType::ApplicationData, b"attack at dawn");
-            rec[HEADER_LEN + s.header_len() - HEADER_LEN + 2] ^= 0x80;
+            rec[s.header_len() + 2] ^= 0x80; // a ciphertext byte
             assert_eq!(o.open_in_place(&mut rec), Err(RecordError::BadRecordMac));
         }
     }
