@@ -1,3 +1,39 @@
-//! `cargo xtask`: project automation.
+//! `cargo xtask`: project automation that needs more than one cargo command.
+//!
+//! - `cargo xtask fuzz [--seconds N] [TARGET...]` builds every cargo-fuzz target (or the
+//!   ones named) with the nightly toolchain, runs each for N seconds, prints a table of
+//!   execution counts and exits non-zero if any target crashed.
 #![forbid(unsafe_code)]
-fn main() {}
+
+mod fuzz;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "strata project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build and run the fuzz targets, each for a while; fail on any crash.
+    Fuzz(fuzz::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fuzz(args) => fuzz::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
