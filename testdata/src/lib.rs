@@ -1,5 +1,6 @@
-//! Known-answer vectors for strata's tests, read straight from the RFC texts kept beside
-//! this crate, so that a test names the step of the trace it checks rather than pasting hex.
+//! Known-answer vectors and throwaway PKIs ([`pki`]) for strata's tests. Vectors are read
+//! straight from the RFC texts kept beside this crate, so that a test names the step of the
+//! trace it checks rather than pasting hex.
 //!
 //! RFC 8448 prints each step of its example handshakes as an actor (`{client}` or
 //! `{server}`), a title (`derive secret "tls13 c hs traffic"`) and labelled octet strings
@@ -12,6 +13,8 @@
 //! ```
 #![forbid(unsafe_code)]
 #![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+pub mod pki;
 
 /// The text of RFC 8448, Example Handshake Traces for TLS 1.3.
 pub const RFC8448: &str = include_str!("../rfc8448.txt");
