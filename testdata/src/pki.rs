@@ -18,7 +18,7 @@ use rcgen::{
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use rcgen::date_time_ymd;
+pub use rcgen::{self, date_time_ymd};
 
 /// The key types of the test PKIs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,17 +82,20 @@ fn next_serial() -> SerialNumber {
     SerialNumber::from_slice(&SERIAL.fetch_add(1, Ordering::Relaxed).to_be_bytes())
 }
 
+/// Parameters with a unique serial, and a subject of `common_name` and that serial, so
+/// that two CAs made by a test never share a name.
 fn base_params(common_name: &str, names: &[&str]) -> CertificateParams {
     let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     let mut params = CertificateParams::new(names).expect("test names");
+    let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
     params.distinguished_name = rcgen::DistinguishedName::new();
     params
         .distinguished_name
-        .push(DnType::CommonName, common_name);
+        .push(DnType::CommonName, format!("{common_name} {serial}"));
     params
         .distinguished_name
         .push(DnType::OrganizationName, "strata tests");
-    params.serial_number = Some(next_serial());
+    params.serial_number = Some(SerialNumber::from_slice(&serial.to_be_bytes()));
     // Valid from 2020 to 2040: tests verify at a fixed time in between.
     params.not_before = date_time_ymd(2020, 1, 1);
     params.not_after = date_time_ymd(2040, 1, 1);

@@ -134,6 +134,11 @@ impl RingSigningKey {
                 } else {
                     match RsaKeyPair::from_pkcs8(der) {
                         Ok(k) => rsa(k)?,
+                        Err(e) if e.to_string() == "TooSmall" => {
+                            return Err(unsupported(format!(
+                                "an RSA key smaller than {MIN_RSA_BITS} bits"
+                            )))
+                        }
                         Err(e) => {
                             return Err(unsupported(format!(
                                 "a PKCS#8 key that is not ECDSA P-256/P-384, Ed25519 or RSA ({e})"
