@@ -44,8 +44,18 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut outcomes = Vec::new();
     for target in &targets {
         println!("== {target}: {} s", args.seconds);
+        // The corpus grows in fuzz/corpus; committed seeds, if any, are read beside it.
+        let corpus = fuzz_dir.join("corpus").join(target);
+        std::fs::create_dir_all(&corpus).map_err(|e| format!("{target}: {e}"))?;
+        let mut corpora = vec![corpus];
+        let seeds = fuzz_dir.join("seeds").join(target);
+        if seeds.is_dir() {
+            corpora.push(seeds);
+        }
         let output = cargo_fuzz(&fuzz_dir)
-            .args(["run", target, "--"])
+            .args(["run", target])
+            .args(&corpora)
+            .arg("--")
             .arg(format!("-max_total_time={}", args.seconds))
             .arg("-print_final_stats=1")
             .output()
