@@ -4,7 +4,9 @@
 //! and handshake layers, and answers the handshake's requests. What it has so far:
 //!
 //! - [`KeyLog`]: the opt-in NSS key log (SSLKEYLOGFILE), the only way secrets leave;
-//! - [`TimeProvider`] and [`RandomSource`]: the clock and the randomness, injected.
+//! - [`TimeProvider`] and [`RandomSource`]: the clock and the randomness, injected;
+//! - [`ResolvesServerCert`]: the server's choice of certificate by SNI and by the
+//!   client's signature schemes.
 //!
 //! ```
 //! use strata::keylog::format_line;
@@ -15,8 +17,10 @@
 
 pub mod keylog;
 pub mod providers;
+pub mod resolve;
 
 pub use keylog::{KeyLog, KeyLogFile, NoKeyLog};
 pub use providers::{
     FixedClock, OsRandom, RandomError, RandomSource, RngSource, SystemClock, TimeProvider,
 };
+pub use resolve::{CertificatesBySni, ClientHelloInfo, FixedCertificates, ResolvesServerCert};
