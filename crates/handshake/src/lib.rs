@@ -3,6 +3,10 @@
 
 mod codepoint;
 mod error;
+pub mod key_schedule;
+pub mod suites;
 
 pub use codepoint::{CipherSuite, ExtensionType, HandshakeType, NamedGroup};
 pub use error::HandshakeError;
+pub use key_schedule::{HashAlgorithm, Secret, TrafficKeys};
+pub use suites::{SupportedSuite, Tls12Auth, ALL_SUITES};

@@ -57,7 +57,7 @@ pub const SUPPORTED_SCHEMES: &[SignatureScheme] = &[
 ];
 
 /// The TLS version whose rules a signature is checked under.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TlsVersion {
     /// TLS 1.2: ServerKeyExchange and CertificateVerify sign with any supported scheme,
     /// and an ECDSA scheme names only its hash (RFC 5246 §7.4.1.4.1).
