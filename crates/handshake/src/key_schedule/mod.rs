@@ -114,7 +114,9 @@ impl Secret {
             bytes: [0; MAX_HASH_LEN],
             len,
         };
-        fill(&mut secret.bytes[..len]);
+        if let Some(out) = secret.bytes.get_mut(..len) {
+            fill(out);
+        }
         secret
     }
 
@@ -125,7 +127,7 @@ impl Secret {
     /// The secret's bytes. Use them to key a primitive or to write an opt-in key log;
     /// never print them.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
+        self.bytes.get(..self.len).unwrap_or_default()
     }
 
     /// The length in bytes.
@@ -201,12 +203,12 @@ impl TrafficKeys {
 
     /// The write key.
     pub fn key(&self) -> &[u8] {
-        &self.key[..self.key_len]
+        self.key.get(..self.key_len).unwrap_or_default()
     }
 
     /// The IV (TLS 1.3 `iv`; TLS 1.2 fixed IV).
     pub fn iv(&self) -> &[u8] {
-        &self.iv[..self.iv_len]
+        self.iv.get(..self.iv_len).unwrap_or_default()
     }
 }
 
