@@ -76,6 +76,20 @@ pub fn put_length_prefixed(
     }
 }
 
+/// Writes `opaque x<..>`: the bytes behind a length prefix.
+pub fn put_opaque(out: &mut BytesMut, prefix: LengthPrefix, bytes: &[u8]) {
+    put_length_prefixed(out, prefix, |out| out.put_slice(bytes));
+}
+
+/// Writes `T x<..>`: each item's encoding behind one length prefix.
+pub fn put_vector<T: Encode>(out: &mut BytesMut, prefix: LengthPrefix, items: &[T]) {
+    put_length_prefixed(out, prefix, |out| {
+        for item in items {
+            item.encode(out);
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

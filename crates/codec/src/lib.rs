@@ -42,7 +42,7 @@ pub use decode::{
     array, decode_exact, field, fixed_items, length_prefixed, u16, u24, u32, u8, vector_of, Bounds,
     Decode, LengthPrefix,
 };
-pub use encode::{put_length_prefixed, put_u24, Encode};
+pub use encode::{put_length_prefixed, put_opaque, put_u24, put_vector, Encode};
 pub use error::{DecodeError, DecodeErrorKind, Res};
 
 /// Re-exported so that users of [`codepoint!`] need not depend on bytes themselves.

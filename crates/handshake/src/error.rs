@@ -52,10 +52,11 @@ impl HandshakeError {
             Self::DuplicateExtension(_) | Self::IllegalParameter(_) => {
                 AlertDescription::IllegalParameter
             }
-            // RFC 8446 §4.2: an extension in a response that the request did not offer is
-            // unsupported_extension; the state machine may ask for illegal_parameter where
-            // the RFC says so for a specific message.
-            Self::ExtensionNotAllowed { .. } => AlertDescription::UnsupportedExtension,
+            // RFC 8446 §4.2: a recognised extension in a message that may not carry it is
+            // illegal_parameter. (One a response carries without the request offering it
+            // is unsupported_extension: the state machine's check, since only it knows
+            // what was offered.)
+            Self::ExtensionNotAllowed { .. } => AlertDescription::IllegalParameter,
             // A message too large to buffer: RFC 8446 gives no specific alert; OpenSSL and
             // rustls send illegal_parameter / decode_error. A declared length past our limit
             // is treated as a malformed message.

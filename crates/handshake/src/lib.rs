@@ -3,10 +3,15 @@
 
 mod codepoint;
 mod error;
+pub mod extensions;
 pub mod key_schedule;
+pub mod messages;
 pub mod suites;
+mod wire;
 
 pub use codepoint::{CipherSuite, ExtensionType, HandshakeType, NamedGroup};
 pub use error::HandshakeError;
+pub use extensions::{Extension, ExtensionContext, Extensions};
 pub use key_schedule::{HashAlgorithm, Secret, TrafficKeys};
+pub use messages::{HandshakeMessage, RawMessage, TlsVersion};
 pub use suites::{SupportedSuite, Tls12Auth, ALL_SUITES};
