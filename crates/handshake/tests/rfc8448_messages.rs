@@ -1,6 +1,7 @@
 //! RFC 8448: every handshake message of every trace parses and encodes again byte for byte,
 //! and the fields the traces describe come out as they say.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 use strata_codec::Encode;
 use strata_handshake::extensions::{Extension, KeyShareEntry, PskKeyExchangeMode, ServerName};
 use strata_handshake::messages::{HandshakeMessage, KeyUpdateRequest, TlsVersion};
