@@ -39,6 +39,14 @@ pub enum HandshakeError {
         /// The configured limit.
         max: usize,
     },
+    /// A handshake record with no bytes (RFC 8446 §5.1 forbids zero-length handshake
+    /// fragments).
+    #[error("empty handshake record")]
+    EmptyHandshakeRecord,
+    /// A handshake message began before a key change and did not end before it
+    /// (RFC 8446 §5.1).
+    #[error("a handshake message spans a change of keys")]
+    MessageSpansKeyChange,
     /// A field held a value that is well formed but not allowed (illegal_parameter).
     #[error("illegal parameter: {0}")]
     IllegalParameter(&'static str),
@@ -49,6 +57,9 @@ impl HandshakeError {
     pub fn alert(&self) -> AlertDescription {
         match self {
             Self::Decode { .. } => AlertDescription::DecodeError,
+            Self::EmptyHandshakeRecord | Self::MessageSpansKeyChange => {
+                AlertDescription::UnexpectedMessage
+            }
             Self::DuplicateExtension(_) | Self::IllegalParameter(_) => {
                 AlertDescription::IllegalParameter
             }

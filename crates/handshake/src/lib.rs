@@ -4,7 +4,9 @@
 mod codepoint;
 mod error;
 pub mod extensions;
+pub mod framing;
 pub mod key_schedule;
+pub mod limits;
 pub mod messages;
 pub mod suites;
 mod wire;
@@ -12,6 +14,7 @@ mod wire;
 pub use codepoint::{CipherSuite, ExtensionType, HandshakeType, NamedGroup};
 pub use error::HandshakeError;
 pub use extensions::{Extension, ExtensionContext, Extensions};
+pub use framing::{HandshakeFrame, HandshakeJoiner};
 pub use key_schedule::{HashAlgorithm, Secret, TrafficKeys};
 pub use messages::{HandshakeMessage, RawMessage, TlsVersion};
 pub use suites::{SupportedSuite, Tls12Auth, ALL_SUITES};
