@@ -42,6 +42,10 @@ pub enum HandshakeError {
     /// A field held a value that is well formed but not allowed (illegal_parameter).
     #[error("illegal parameter: {0}")]
     IllegalParameter(&'static str),
+    /// A local failure that no peer message caused: a misused API or an impossible state
+    /// (RFC 8446 §6.2 and RFC 5246 §7.2.2: internal_error).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 }
 
 impl HandshakeError {
@@ -60,6 +64,7 @@ impl HandshakeError {
             // rustls send illegal_parameter / decode_error. A declared length past our limit
             // is treated as a malformed message.
             Self::MessageTooLarge { .. } => AlertDescription::DecodeError,
+            Self::Internal(_) => AlertDescription::InternalError,
         }
     }
 }
