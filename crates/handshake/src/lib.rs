@@ -4,9 +4,11 @@
 mod codepoint;
 mod error;
 pub mod key_schedule;
+pub mod kx;
 pub mod suites;
 
 pub use codepoint::{CipherSuite, ExtensionType, HandshakeType, NamedGroup};
 pub use error::HandshakeError;
 pub use key_schedule::{HashAlgorithm, Secret, TrafficKeys};
+pub use kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret, SUPPORTED_GROUPS};
 pub use suites::{SupportedSuite, Tls12Auth, ALL_SUITES};
