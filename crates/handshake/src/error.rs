@@ -3,7 +3,7 @@
 use strata_alert::AlertDescription;
 use strata_codec::DecodeError;
 
-use crate::codepoint::{ExtensionType, HandshakeType};
+use crate::codepoint::{ExtensionType, HandshakeType, NamedGroup};
 
 /// Everything that can go wrong in the handshake layer, each mapped to the alert that the
 /// peer must be sent ([`HandshakeError::alert`]).
@@ -50,6 +50,20 @@ pub enum HandshakeError {
     /// A field held a value that is well formed but not allowed (illegal_parameter).
     #[error("illegal parameter: {0}")]
     IllegalParameter(&'static str),
+    /// A peer's key-exchange public value was unusable: wrong length, not an uncompressed
+    /// point, not on the curve, or (X25519) giving the all-zero secret (RFC 8446 §4.2.8.2,
+    /// §7.4.2; RFC 8422 §5.4.1).
+    #[error("bad {group} key share: {reason}")]
+    BadKeyShare {
+        /// The group of the key exchange.
+        group: NamedGroup,
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// A local failure that no peer message caused: a misused API or an impossible state
+    /// (RFC 8446 §6.2 and RFC 5246 §7.2.2: internal_error).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 }
 
 impl HandshakeError {
@@ -60,7 +74,7 @@ impl HandshakeError {
             Self::EmptyHandshakeRecord | Self::MessageSpansKeyChange => {
                 AlertDescription::UnexpectedMessage
             }
-            Self::DuplicateExtension(_) | Self::IllegalParameter(_) => {
+            Self::DuplicateExtension(_) | Self::IllegalParameter(_) | Self::BadKeyShare { .. } => {
                 AlertDescription::IllegalParameter
             }
             // RFC 8446 §4.2: a recognised extension in a message that may not carry it is
@@ -72,6 +86,7 @@ impl HandshakeError {
             // rustls send illegal_parameter / decode_error. A declared length past our limit
             // is treated as a malformed message.
             Self::MessageTooLarge { .. } => AlertDescription::DecodeError,
+            Self::Internal(_) => AlertDescription::InternalError,
         }
     }
 }

@@ -1,1 +1,411 @@
-//! placeholder
+//! The TLS 1.2 key schedule: the PRF (RFC 5246 §5), the master secret (RFC 5246 §8.1)
+//! and the extended master secret (RFC 7627 §4), the key block (RFC 5246 §6.3),
+//! Finished verify_data (RFC 5246 §7.4.9) and keying material exporters (RFC 5705 §4).
+//!
+//! Only the AEAD suites strata implements are covered: their key block holds no MAC keys
+//! (`mac_key_length` is 0, RFC 5288 §3, RFC 7905 §2), only the write keys and the fixed
+//! IVs.
+
+use strata_record::AeadAlgorithm;
+use zeroize::Zeroizing;
+
+use super::{HashAlgorithm, Secret, TrafficKeys, MAX_IV_LEN, MAX_KEY_LEN};
+use crate::HandshakeError;
+
+/// The length of a TLS 1.2 master secret (RFC 5246 §8.1).
+pub const MASTER_SECRET_LEN: usize = 48;
+
+/// The length of Finished verify_data for every strata suite (RFC 5246 §7.4.9:
+/// `verify_data_length` is 12 unless the suite says otherwise, and none of ours does).
+pub const VERIFY_DATA_LEN: usize = 12;
+
+/// `PRF(secret, label, seed)` of RFC 5246 §5, written to fill `out`: `P_hash(secret,
+/// label + seed)` with HMAC over `hash`. The seed is given in parts that are hashed as if
+/// they were concatenated, so callers need not build it.
+///
+/// ```text
+/// P_hash(secret, seed) = HMAC_hash(secret, A(1) + seed) +
+///                        HMAC_hash(secret, A(2) + seed) + ...
+/// A(0) = seed, A(i) = HMAC_hash(secret, A(i-1))
+/// ```
+pub fn prf(hash: HashAlgorithm, secret: &[u8], label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
+    let key = ring::hmac::Key::new(hash.hmac_algorithm(), secret);
+
+    // A(1) = HMAC(secret, label + seed).
+    let mut ctx = ring::hmac::Context::with_key(&key);
+    ctx.update(label);
+    for part in seed {
+        ctx.update(part);
+    }
+    let mut a = ctx.sign();
+
+    for chunk in out.chunks_mut(hash.output_len()) {
+        let mut ctx = ring::hmac::Context::with_key(&key);
+        ctx.update(a.as_ref());
+        ctx.update(label);
+        for part in seed {
+            ctx.update(part);
+        }
+        let block = ctx.sign();
+        // `chunk` is at most one hash output long; `zip` copies exactly its length.
+        for (dst, src) in chunk.iter_mut().zip(block.as_ref()) {
+            *dst = *src;
+        }
+        // A(i+1) = HMAC(secret, A(i)).
+        a = ring::hmac::sign(&key, a.as_ref());
+    }
+}
+
+/// The master secret of RFC 5246 §8.1:
+/// `PRF(pre_master_secret, "master secret", ClientHello.random + ServerHello.random)[0..47]`.
+pub fn master_secret(
+    hash: HashAlgorithm,
+    pre_master_secret: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> Secret {
+    Secret::filled(MASTER_SECRET_LEN, |out| {
+        prf(
+            hash,
+            pre_master_secret,
+            b"master secret",
+            &[client_random, server_random],
+            out,
+        );
+    })
+}
+
+/// The extended master secret of RFC 7627 §4:
+/// `PRF(pre_master_secret, "extended master secret", session_hash)[0..47]`, where
+/// `session_hash` is the transcript hash up to and including ClientKeyExchange.
+pub fn extended_master_secret(
+    hash: HashAlgorithm,
+    pre_master_secret: &[u8],
+    session_hash: &[u8],
+) -> Secret {
+    Secret::filled(MASTER_SECRET_LEN, |out| {
+        prf(
+            hash,
+            pre_master_secret,
+            b"extended master secret",
+            &[session_hash],
+            out,
+        );
+    })
+}
+
+/// The record keys of both directions, cut from the key block (RFC 5246 §6.3).
+#[derive(Clone, Debug)]
+pub struct KeyBlock {
+    /// `client_write_key` and `client_write_IV`: what the client seals with.
+    pub client_write: TrafficKeys,
+    /// `server_write_key` and `server_write_IV`: what the server seals with.
+    pub server_write: TrafficKeys,
+}
+
+/// The key block of RFC 5246 §6.3 for an AEAD suite:
+/// `PRF(master_secret, "key expansion", server_random + client_random)`, split into
+/// `client_write_key`, `server_write_key`, `client_write_IV`, `server_write_IV` (no MAC
+/// keys). Each IV is the fixed IV of [`AeadAlgorithm::tls12_fixed_iv_len`] bytes (RFC 5288
+/// §3: 4 for AES-GCM; RFC 7905 §2: 12 for ChaCha20-Poly1305).
+///
+/// Fails only with [`HandshakeError::Internal`], should an AEAD's lengths not fit.
+pub fn key_block(
+    aead: AeadAlgorithm,
+    hash: HashAlgorithm,
+    master_secret: &Secret,
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> Result<KeyBlock, HandshakeError> {
+    const TOO_LONG: HandshakeError = HandshakeError::Internal("AEAD key or IV too long");
+    let key_len = aead.key_len();
+    let iv_len = aead.tls12_fixed_iv_len();
+    let mut block = Zeroizing::new([0u8; 2 * (MAX_KEY_LEN + MAX_IV_LEN)]);
+    let block = block.get_mut(..2 * (key_len + iv_len)).ok_or(TOO_LONG)?;
+    prf(
+        hash,
+        master_secret.as_bytes(),
+        b"key expansion",
+        &[server_random, client_random],
+        block,
+    );
+    let (client_key, rest) = block.split_at_checked(key_len).ok_or(TOO_LONG)?;
+    let (server_key, rest) = rest.split_at_checked(key_len).ok_or(TOO_LONG)?;
+    let (client_iv, server_iv) = rest.split_at_checked(iv_len).ok_or(TOO_LONG)?;
+    Ok(KeyBlock {
+        client_write: TrafficKeys::new(aead, client_key, client_iv).ok_or(TOO_LONG)?,
+        server_write: TrafficKeys::new(aead, server_key, server_iv).ok_or(TOO_LONG)?,
+    })
+}
+
+/// Which side sends a Finished message (RFC 5246 §7.4.9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Sender {
+    /// The client: label "client finished".
+    Client,
+    /// The server: label "server finished".
+    Server,
+}
+
+impl Sender {
+    /// The PRF label of this side's Finished (RFC 5246 §7.4.9, `finished_label`).
+    pub const fn finished_label(self) -> &'static [u8] {
+        match self {
+            Self::Client => b"client finished",
+            Self::Server => b"server finished",
+        }
+    }
+}
+
+/// Finished verify_data of RFC 5246 §7.4.9:
+/// `PRF(master_secret, finished_label, Hash(handshake_messages))[0..11]`, where
+/// `handshake_hash` is that transcript hash. Compare a received value with
+/// [`Secret::ct_eq`] or another constant-time comparison.
+pub fn verify_data(
+    hash: HashAlgorithm,
+    master_secret: &Secret,
+    sender: Sender,
+    handshake_hash: &[u8],
+) -> [u8; VERIFY_DATA_LEN] {
+    let mut out = [0u8; VERIFY_DATA_LEN];
+    prf(
+        hash,
+        master_secret.as_bytes(),
+        sender.finished_label(),
+        &[handshake_hash],
+        &mut out,
+    );
+    out
+}
+
+/// Keying material exporter of RFC 5705 §4, filling `out`:
+///
+/// ```text
+/// PRF(master_secret, label, client_random + server_random
+///                           [+ context_value_length + context_value])
+/// ```
+///
+/// where `context_value_length` is a big-endian uint16. `None` (no context) and
+/// `Some(&[])` (an empty context) give different outputs, as the RFC requires.
+///
+/// RFC 5705 §4 reserves the labels the TLS 1.2 key schedule itself uses ("client
+/// finished", "server finished", "master secret", "key expansion", and RFC 7627's
+/// "extended master secret"), and asks that other labels be registered with IANA or
+/// begin with "EXPERIMENTAL". This function does not check the label: the application
+/// chooses it, and must not pass a reserved one.
+///
+/// Fails with [`HandshakeError::Internal`] when the context is longer than 65535 bytes.
+pub fn export_keying_material(
+    hash: HashAlgorithm,
+    master_secret: &Secret,
+    label: &[u8],
+    context: Option<&[u8]>,
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    out: &mut [u8],
+) -> Result<(), HandshakeError> {
+    match context {
+        None => prf(
+            hash,
+            master_secret.as_bytes(),
+            label,
+            &[client_random, server_random],
+            out,
+        ),
+        Some(context) => {
+            let len = u16::try_from(context.len()).map_err(|_| {
+                HandshakeError::Internal("exporter context longer than 65535 bytes")
+            })?;
+            prf(
+                hash,
+                master_secret.as_bytes(),
+                label,
+                &[client_random, server_random, &len.to_be_bytes(), context],
+                out,
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The PRF computed the slow, obvious way: concatenate, HMAC block by block.
+    fn naive_prf(hash: HashAlgorithm, secret: &[u8], label_seed: &[u8], len: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut a = label_seed.to_vec();
+        while out.len() < len {
+            a = hash.hmac(secret, &[&a]).as_bytes().to_vec();
+            out.extend_from_slice(hash.hmac(secret, &[&a, label_seed]).as_bytes());
+        }
+        out.truncate(len);
+        out
+    }
+
+    #[test]
+    fn prf_matches_the_definition_for_many_lengths_and_seed_splits() {
+        let secret = [0x5a; 20];
+        let label_seed = b"test labelseed bytes that go on for a while";
+        for hash in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            for len in [0, 1, 12, 31, 32, 33, 48, 49, 100, 200] {
+                let want = naive_prf(hash, &secret, label_seed, len);
+                let mut got = vec![0; len];
+                let (label, seed) = label_seed.split_at(10);
+                let (seed1, seed2) = seed.split_at(7);
+                prf(hash, &secret, label, &[seed1, &[], seed2], &mut got);
+                assert_eq!(got, want, "{hash:?} {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn prf_output_prefixes_agree() {
+        // RFC 5246 §5: P_hash is iterated "as many times as necessary"; a shorter output is
+        // a prefix of a longer one.
+        let mut long = [0u8; 100];
+        let mut short = [0u8; 47];
+        prf(HashAlgorithm::Sha384, b"k", b"l", &[b"s"], &mut long);
+        prf(HashAlgorithm::Sha384, b"k", b"l", &[b"s"], &mut short);
+        assert_eq!(long.get(..47).unwrap(), &short[..]);
+    }
+
+    #[test]
+    fn master_secrets_are_48_bytes_and_depend_on_every_input() {
+        let pms = [3u8; 32];
+        let (cr, sr) = ([1u8; 32], [2u8; 32]);
+        for hash in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            let ms = master_secret(hash, &pms, &cr, &sr);
+            assert_eq!(ms.len(), MASTER_SECRET_LEN);
+            assert!(!ms.ct_eq(master_secret(hash, &pms, &sr, &cr).as_bytes()));
+            assert!(!ms.ct_eq(master_secret(hash, &[4u8; 32], &cr, &sr).as_bytes()));
+            let ems = extended_master_secret(hash, &pms, &[9u8; 32]);
+            assert_eq!(ems.len(), MASTER_SECRET_LEN);
+            assert!(!ems.ct_eq(ms.as_bytes()));
+            assert_eq!(format!("{ms:?}"), "Secret(48 bytes)");
+        }
+        let ms256 = master_secret(HashAlgorithm::Sha256, &pms, &cr, &sr);
+        let ms384 = master_secret(HashAlgorithm::Sha384, &pms, &cr, &sr);
+        assert!(!ms256.ct_eq(ms384.as_bytes()));
+    }
+
+    #[test]
+    fn key_block_splits_in_rfc_order_with_fixed_iv_lengths() {
+        let ms = Secret::from_slice(&[7u8; 48]).unwrap();
+        let (cr, sr) = ([1u8; 32], [2u8; 32]);
+        for (aead, hash) in [
+            (AeadAlgorithm::Aes128Gcm, HashAlgorithm::Sha256),
+            (AeadAlgorithm::Aes256Gcm, HashAlgorithm::Sha384),
+            (AeadAlgorithm::Chacha20Poly1305, HashAlgorithm::Sha256),
+        ] {
+            let kb = key_block(aead, hash, &ms, &cr, &sr).unwrap();
+            let (k, iv) = (aead.key_len(), aead.tls12_fixed_iv_len());
+            let mut block = vec![0; 2 * (k + iv)];
+            prf(
+                hash,
+                ms.as_bytes(),
+                b"key expansion",
+                &[&sr, &cr],
+                &mut block,
+            );
+            let joined = [
+                kb.client_write.key(),
+                kb.server_write.key(),
+                kb.client_write.iv(),
+                kb.server_write.iv(),
+            ]
+            .concat();
+            assert_eq!(joined, block, "{aead:?}");
+            assert_eq!(kb.client_write.iv().len(), iv);
+            assert_eq!(kb.client_write.aead(), aead);
+            let shown = format!("{kb:?}");
+            assert!(!shown.contains(&hex::encode(kb.client_write.key())));
+        }
+    }
+
+    #[test]
+    fn verify_data_differs_by_sender_and_transcript() {
+        let ms = Secret::from_slice(&[7u8; 48]).unwrap();
+        let h = [0x11u8; 32];
+        let client = verify_data(HashAlgorithm::Sha256, &ms, Sender::Client, &h);
+        let server = verify_data(HashAlgorithm::Sha256, &ms, Sender::Server, &h);
+        assert_ne!(client, server);
+        assert_ne!(
+            client,
+            verify_data(HashAlgorithm::Sha256, &ms, Sender::Client, &[0x12u8; 32])
+        );
+        let mut want = [0u8; 12];
+        prf(
+            HashAlgorithm::Sha256,
+            &[7u8; 48],
+            b"client finished",
+            &[&h],
+            &mut want,
+        );
+        assert_eq!(client, want);
+    }
+
+    #[test]
+    fn exporter_distinguishes_no_context_from_empty_context() {
+        let ms = Secret::from_slice(&[7u8; 48]).unwrap();
+        let (cr, sr) = ([1u8; 32], [2u8; 32]);
+        let export = |context: Option<&[u8]>| {
+            let mut out = [0u8; 40];
+            export_keying_material(
+                HashAlgorithm::Sha256,
+                &ms,
+                b"EXPERIMENTAL test",
+                context,
+                &cr,
+                &sr,
+                &mut out,
+            )
+            .unwrap();
+            out
+        };
+        let none = export(None);
+        let empty = export(Some(&[]));
+        let some = export(Some(b"ctx"));
+        assert_ne!(none, empty);
+        assert_ne!(empty, some);
+        let mut want = [0u8; 40];
+        prf(
+            HashAlgorithm::Sha256,
+            ms.as_bytes(),
+            b"EXPERIMENTAL test",
+            &[&cr, &sr, &[0, 3], b"ctx"],
+            &mut want,
+        );
+        assert_eq!(some, want);
+    }
+
+    #[test]
+    fn exporter_refuses_contexts_longer_than_a_uint16() {
+        let ms = Secret::from_slice(&[7u8; 48]).unwrap();
+        let mut out = [0u8; 8];
+        let long = vec![0u8; 65536];
+        let err = export_keying_material(
+            HashAlgorithm::Sha256,
+            &ms,
+            b"EXPERIMENTAL",
+            Some(&long),
+            &[0; 32],
+            &[0; 32],
+            &mut out,
+        )
+        .unwrap_err();
+        assert!(matches!(err, HandshakeError::Internal(_)));
+        let max = vec![0u8; 65535];
+        assert!(export_keying_material(
+            HashAlgorithm::Sha256,
+            &ms,
+            b"EXPERIMENTAL",
+            Some(&max),
+            &[0; 32],
+            &[0; 32],
+            &mut out,
+        )
+        .is_ok());
+    }
+}
