@@ -8,5 +8,6 @@ pub mod suites;
 
 pub use codepoint::{CipherSuite, ExtensionType, HandshakeType, NamedGroup};
 pub use error::HandshakeError;
+pub use key_schedule::transcript::{Transcript, TranscriptHash};
 pub use key_schedule::{HashAlgorithm, Secret, TrafficKeys};
 pub use suites::{SupportedSuite, Tls12Auth, ALL_SUITES};
