@@ -166,9 +166,9 @@ pub fn derive_secret(
 /// Which kind of PSK a binder is for (RFC 8446 §7.1, §4.2.11.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinderKind {
-    /// An external PSK: `binder_key` from the label "ext binder".
+    /// An external PSK: `binder_key` from the label "ext binder" (RFC 8446 §7.1).
     External,
-    /// A resumption PSK from a NewSessionTicket: label "res binder".
+    /// A resumption PSK from a NewSessionTicket: label "res binder" (RFC 8446 §7.1).
     Resumption,
 }
 

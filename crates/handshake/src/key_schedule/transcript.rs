@@ -44,12 +44,12 @@ impl TranscriptHash {
         out
     }
 
-    /// The hash this value was computed with.
+    /// The hash this value was computed with (RFC 8446 §4.4.1).
     pub fn hash_algorithm(&self) -> HashAlgorithm {
         self.hash
     }
 
-    /// The hash value (`Hash.length` bytes).
+    /// The hash value: `Hash.length` bytes (RFC 8446 §7.1).
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..self.len).unwrap_or_default()
     }
@@ -175,12 +175,13 @@ impl Transcript {
         self.count += 1;
     }
 
-    /// How many messages the transcript holds.
+    /// How many messages the transcript holds, a `message_hash` counting as one
+    /// (RFC 8446 §4.4.1).
     pub fn len(&self) -> usize {
         self.count
     }
 
-    /// Whether no message has been added yet.
+    /// Whether no message has been added yet (RFC 8446 §4.4.1).
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
@@ -212,7 +213,8 @@ impl Transcript {
         }
     }
 
-    /// The hash in use, once [`start_hash`](Self::start_hash) has been called.
+    /// The hash in use, once [`start_hash`](Self::start_hash) has been called
+    /// (RFC 8446 §4.4.1).
     pub fn hash_algorithm(&self) -> Option<HashAlgorithm> {
         match &self.state {
             State::Buffering { .. } => None,
