@@ -16,6 +16,7 @@ pub use codepoint::{CipherSuite, ExtensionType, HandshakeType, NamedGroup};
 pub use error::HandshakeError;
 pub use extensions::{Extension, ExtensionContext, Extensions};
 pub use framing::{HandshakeFrame, HandshakeJoiner};
+pub use key_schedule::transcript::{Transcript, TranscriptHash};
 pub use key_schedule::{HashAlgorithm, Secret, TrafficKeys};
 pub use kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret, SUPPORTED_GROUPS};
 pub use messages::{HandshakeMessage, RawMessage, TlsVersion};

@@ -196,6 +196,25 @@ impl TrafficKeys {
         Some(keys)
     }
 
+    /// Keys for `aead` whose key (`aead.key_len()` bytes) and IV (`iv_len` bytes, at most
+    /// 12) are written in place by `fill`, so that they never sit in a temporary buffer.
+    fn filled(aead: AeadAlgorithm, iv_len: usize, fill: impl FnOnce(&mut [u8], &mut [u8])) -> Self {
+        let mut keys = Self {
+            aead,
+            key: [0; MAX_KEY_LEN],
+            key_len: aead.key_len().min(MAX_KEY_LEN),
+            iv: [0; MAX_IV_LEN],
+            iv_len: iv_len.min(MAX_IV_LEN),
+        };
+        if let (Some(key), Some(iv)) = (
+            keys.key.get_mut(..keys.key_len),
+            keys.iv.get_mut(..keys.iv_len),
+        ) {
+            fill(key, iv);
+        }
+        keys
+    }
+
     /// The AEAD these keys are for.
     pub fn aead(&self) -> AeadAlgorithm {
         self.aead
