@@ -551,9 +551,7 @@ impl<'a> Extensions<'a> {
         input: &'a [u8],
         context: ExtensionContext,
     ) -> Result<(&'a [u8], Self), HandshakeError> {
-        let (rest, exts) = Self::decode_unchecked(input, context)?;
-        exts.check_allowed(context)?;
-        Ok((rest, exts))
+        Self::decode_checking(input, context, true)
     }
 
     /// Parses an extension block without the "allowed here" check, for a caller that
@@ -561,6 +559,17 @@ impl<'a> Extensions<'a> {
     pub(crate) fn decode_unchecked(
         input: &'a [u8],
         context: ExtensionContext,
+    ) -> Result<(&'a [u8], Self), HandshakeError> {
+        Self::decode_checking(input, context, false)
+    }
+
+    /// Parses a block; with `check_allowed`, each type is checked against `context` before
+    /// its body is parsed, so that a misplaced extension is reported as such even when its
+    /// body has another message's form.
+    fn decode_checking(
+        input: &'a [u8],
+        context: ExtensionContext,
+        check_allowed: bool,
     ) -> Result<(&'a [u8], Self), HandshakeError> {
         let decode_error = |source| HandshakeError::Decode {
             context: "extensions",
@@ -580,6 +589,12 @@ impl<'a> Extensions<'a> {
             let (after, (ty, data)) =
                 header(block).map_err(|e| decode_error(DecodeError::from_nom(e, "extension")))?;
             block = after;
+            if check_allowed && !context.allows(ty) {
+                return Err(HandshakeError::ExtensionNotAllowed {
+                    extension: ty,
+                    message: context.message(),
+                });
+            }
             let ext = Extension::decode_body(ty, data, context).map_err(|source| {
                 HandshakeError::Decode {
                     context: "extension",
