@@ -47,6 +47,33 @@ pub enum HandshakeError {
     /// (RFC 8446 §5.1).
     #[error("a handshake message spans a change of keys")]
     MessageSpansKeyChange,
+    /// A message arrived that the current state does not expect (RFC 8446 §6.2).
+    #[error("unexpected {got} while {state}")]
+    UnexpectedMessage {
+        /// The message's type.
+        got: HandshakeType,
+        /// What the state machine was waiting for.
+        state: &'static str,
+    },
+    /// A ChangeCipherSpec record where none may be (RFC 8446 §5, RFC 5246 §7.1).
+    #[error("unexpected change_cipher_spec while {0}")]
+    UnexpectedChangeCipherSpec(&'static str),
+    /// An answer that does not match the outstanding request, or none is outstanding: a
+    /// bug in the application driving the state machine.
+    #[error("answer given while {0}")]
+    UnexpectedAnswer(&'static str),
+    /// The peer's certificate, or a signature, failed a check.
+    #[error("peer certificate or signature: {0}")]
+    Certificate(strata_pki::PkiError),
+    /// The peer broke a rule of the protocol, or nothing could be agreed on; `alert` is
+    /// the alert the RFC names for it.
+    #[error("{reason} ({alert})")]
+    Refused {
+        /// The alert to send.
+        alert: AlertDescription,
+        /// What went wrong, in words a user can act on.
+        reason: &'static str,
+    },
     /// A field held a value that is well formed but not allowed (illegal_parameter).
     #[error("illegal parameter: {0}")]
     IllegalParameter(&'static str),
@@ -71,6 +98,12 @@ impl HandshakeError {
     pub fn alert(&self) -> AlertDescription {
         match self {
             Self::Decode { .. } => AlertDescription::DecodeError,
+            Self::UnexpectedMessage { .. } | Self::UnexpectedChangeCipherSpec(_) => {
+                AlertDescription::UnexpectedMessage
+            }
+            Self::UnexpectedAnswer(_) => AlertDescription::InternalError,
+            Self::Certificate(err) => err.alert(),
+            Self::Refused { alert, .. } => *alert,
             Self::EmptyHandshakeRecord | Self::MessageSpansKeyChange => {
                 AlertDescription::UnexpectedMessage
             }

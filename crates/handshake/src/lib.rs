@@ -50,6 +50,7 @@ pub mod framing;
 pub mod key_schedule;
 pub mod kx;
 pub mod limits;
+pub mod machine;
 pub mod messages;
 pub mod suites;
 mod wire;

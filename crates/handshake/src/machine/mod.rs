@@ -1,0 +1,221 @@
+//! What the client and server state machines take and give (RFC 8446 §4, RFC 5246 §7.3).
+//!
+//! A state machine never sees record bytes, sockets, clocks or a signing key's internals.
+//! The facade feeds it [`Input`]s: whole handshake messages (from the
+//! [`HandshakeJoiner`](crate::HandshakeJoiner)), ChangeCipherSpec records, and
+//! [`Answer`]s to its [`Request`]s. It gives back [`Action`]s, to be carried out in order:
+//! messages to send under the current write keys, key changes for the record layer,
+//! requests to the application, events, and key-log lines.
+//!
+//! "The handshake asks; it does not call": choosing a certificate, signing, and checking a
+//! peer's chain are [`Request`]s. The machine waits in a state of its own until the
+//! matching [`Answer`] arrives, so a signature from an HSM or a slow revocation check never
+//! blocks a thread; a message that arrives meanwhile is unexpected_message.
+
+use std::sync::Arc;
+
+use strata_pki::pki_types::{CertificateDer, ServerName};
+use strata_pki::{CertifiedKey, PkiError, SignatureScheme, SigningKey, TlsVersion};
+
+use crate::key_schedule::{Secret, TrafficKeys};
+use crate::messages::RawMessage;
+use crate::suites::SupportedSuite;
+use crate::{HandshakeError, NamedGroup};
+
+mod config;
+
+pub use config::{ClientAuthPolicy, ClientHandshakeConfig, ServerHandshakeConfig};
+
+/// One thing the facade gives a state machine.
+#[derive(Debug)]
+pub enum Input<'a> {
+    /// One whole handshake message, as the joiner delivers it.
+    Message(RawMessage<'a>),
+    /// A ChangeCipherSpec record with the single byte 1 (RFC 8446 §5: the TLS 1.3
+    /// middlebox-compatibility one is ignored at the right time; RFC 5246 §7.1 in TLS 1.2).
+    ChangeCipherSpec,
+    /// The application's answer to the outstanding [`Request`].
+    Answer(Answer),
+}
+
+/// One thing a state machine asks the facade to do. Actions are carried out in order.
+#[derive(Debug)]
+pub enum Action {
+    /// Send this encoded handshake message (header included) under the current write keys.
+    Send(Vec<u8>),
+    /// Send a ChangeCipherSpec record (TLS 1.3 §D.4 compatibility; TLS 1.2 before
+    /// Finished).
+    SendChangeCipherSpec,
+    /// Protect what is sent from now on with these keys.
+    SetWriteKeys(KeyChange),
+    /// Open what is received from now on with these keys. The facade first checks that the
+    /// joiner holds no partial message (RFC 8446 §5.1).
+    SetReadKeys(KeyChange),
+    /// The handshake pauses until the matching [`Answer`] is given.
+    Request(Request),
+    /// Something happened that the application may want to know.
+    Event(Event),
+    /// A secret for the opt-in NSS key log (never printed otherwise).
+    KeyLog(KeyLogEntry),
+}
+
+/// New record protection for one direction.
+#[derive(Debug)]
+pub struct KeyChange {
+    /// TLS 1.3 (`Sealer::for_tls13`) or TLS 1.2 (`for_tls12`) record protection.
+    pub version: TlsVersion,
+    /// The key and IV.
+    pub keys: TrafficKeys,
+}
+
+/// One line of the NSS key log format: `LABEL client_random secret`.
+#[derive(Debug)]
+pub struct KeyLogEntry {
+    /// `CLIENT_HANDSHAKE_TRAFFIC_SECRET`, `SERVER_TRAFFIC_SECRET_0`, `CLIENT_RANDOM`, …
+    pub label: &'static str,
+    /// ClientHello.random, which names the connection in the log.
+    pub client_random: [u8; 32],
+    /// The secret.
+    pub secret: Secret,
+}
+
+/// What the handshake needs from the application.
+#[derive(Debug)]
+pub enum Request {
+    /// Server: the certificate to present for this ClientHello (answer:
+    /// [`Answer::Certificate`]; `None` ends the handshake with handshake_failure, or
+    /// unrecognized_name when a name was asked for and none fits).
+    ChooseServerCertificate {
+        /// The name the client asked for (SNI), if any.
+        server_name: Option<String>,
+        /// The client's signature_algorithms.
+        signature_schemes: Vec<SignatureScheme>,
+        /// The version being negotiated.
+        version: TlsVersion,
+    },
+    /// Client: a certificate to answer the server's CertificateRequest with (answer:
+    /// [`Answer::Certificate`]; `None` sends an empty Certificate).
+    ChooseClientCertificate {
+        /// The DER distinguished names of the CAs the server accepts (may be empty).
+        authorities: Vec<Vec<u8>>,
+        /// The server's signature_algorithms.
+        signature_schemes: Vec<SignatureScheme>,
+    },
+    /// Sign `message` with `key` and `scheme` (answer: [`Answer::Signature`]).
+    Sign {
+        /// The key chosen with the certificate.
+        key: Arc<dyn SigningKey>,
+        /// The scheme the machine picked from the peer's list.
+        scheme: SignatureScheme,
+        /// The bytes to sign (RFC 8446 §4.4.3's content, or TLS 1.2's).
+        message: Vec<u8>,
+    },
+    /// Client: check the server's chain for `server_name` (answer:
+    /// [`Answer::ChainVerified`]).
+    VerifyServerChain {
+        /// End entity first.
+        chain: Vec<CertificateDer<'static>>,
+        /// The name the client is connecting to.
+        server_name: ServerName<'static>,
+        /// A stapled OCSP response, or empty.
+        ocsp_response: Vec<u8>,
+    },
+    /// Server: check the client's chain (answer: [`Answer::ChainVerified`]).
+    VerifyClientChain {
+        /// End entity first.
+        chain: Vec<CertificateDer<'static>>,
+    },
+}
+
+/// The application's answer to a [`Request`].
+#[derive(Debug)]
+pub enum Answer {
+    /// For the two `Choose…Certificate` requests.
+    Certificate(Option<Arc<CertifiedKey>>),
+    /// For [`Request::Sign`].
+    Signature(Result<Vec<u8>, PkiError>),
+    /// For the two `Verify…Chain` requests.
+    ChainVerified(Result<(), PkiError>),
+}
+
+/// What a state machine tells the application.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The handshake finished: application data may flow both ways.
+    HandshakeComplete(Negotiated),
+    /// A TLS 1.3 NewSessionTicket arrived (kept for resumption).
+    TicketReceived(Ticket),
+    /// The peer updated its sending keys (RFC 8446 §4.6.3).
+    PeerKeyUpdated,
+}
+
+/// What a completed handshake agreed on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Negotiated {
+    /// The protocol version.
+    pub version: TlsVersion,
+    /// The cipher suite.
+    pub suite: SupportedSuite,
+    /// The key exchange group.
+    pub group: NamedGroup,
+    /// The application protocol, if ALPN chose one.
+    pub alpn: Option<Vec<u8>>,
+    /// The name the client asked for (SNI), if any.
+    pub server_name: Option<String>,
+    /// The peer's certificate chain, end entity first (empty for a client that sent none).
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// The signature scheme of the peer's CertificateVerify / ServerKeyExchange, if any.
+    pub peer_signature_scheme: Option<SignatureScheme>,
+}
+
+/// A TLS 1.3 session ticket and what it takes to use it (RFC 8446 §4.6.1).
+#[derive(Clone)]
+pub struct Ticket {
+    /// The ticket's lifetime in seconds.
+    pub lifetime: u32,
+    /// ticket_age_add.
+    pub age_add: u32,
+    /// The opaque ticket.
+    pub ticket: Vec<u8>,
+    /// The PSK this ticket stands for (RFC 8446 §4.6.1).
+    pub psk: Secret,
+    /// The suite the PSK is bound to.
+    pub suite: SupportedSuite,
+    /// max_early_data_size, if the server allows early data.
+    pub max_early_data: Option<u32>,
+}
+
+impl core::fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Ticket")
+            .field("lifetime", &self.lifetime)
+            .field("ticket_len", &self.ticket.len())
+            .field("suite", &self.suite.suite)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What every client and server state machine offers the facade.
+pub trait StateMachine: Send {
+    /// Takes one input; returns what to do, in order. An error is fatal: the facade sends
+    /// [`HandshakeError::alert`] and the connection is dead.
+    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError>;
+
+    /// Whether the handshake is still under way (true until HandshakeComplete).
+    fn is_handshaking(&self) -> bool;
+
+    /// Whether the machine waits for an [`Answer`].
+    fn wants_answer(&self) -> bool;
+
+    /// After the handshake: update our sending keys, and ask the peer to update theirs if
+    /// `request_peer` (RFC 8446 §4.6.3). TLS 1.2 has no KeyUpdate: an error.
+    fn update_keys(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError>;
+
+    /// RFC 8446 §7.5 / RFC 5705 exporter, after the handshake.
+    fn export_keying_material(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), HandshakeError>;
+}
