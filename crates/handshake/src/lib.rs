@@ -11,7 +11,9 @@
 //! - [`key_schedule`]: the TLS 1.3 schedule (HKDF, typed stages), the TLS 1.2 PRF, and the
 //!   [`Transcript`];
 //! - [`kx`]: ephemeral X25519, P-256 and P-384 on ring;
-//! - [`suites`]: what each supported cipher suite means.
+//! - [`suites`]: what each supported cipher suite means;
+//! - [`tls13`]: the TLS 1.3 client and server state machines ([`Tls13Client`],
+//!   [`Tls13Server`]) behind the [`machine`] contract.
 //!
 //! A monitor can parse a flight with it; a test can recompute any secret:
 //!
@@ -53,6 +55,7 @@ pub mod limits;
 pub mod machine;
 pub mod messages;
 pub mod suites;
+pub mod tls13;
 mod wire;
 
 pub use codepoint::{CipherSuite, ExtensionType, HandshakeType, NamedGroup};
@@ -64,3 +67,4 @@ pub use key_schedule::{HashAlgorithm, Secret, TrafficKeys};
 pub use kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret, SUPPORTED_GROUPS};
 pub use messages::{HandshakeMessage, RawMessage, TlsVersion};
 pub use suites::{SupportedSuite, Tls12Auth, ALL_SUITES};
+pub use tls13::{Tls13Client, Tls13Server};

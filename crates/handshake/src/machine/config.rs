@@ -83,6 +83,9 @@ pub struct ServerHandshakeConfig {
     pub alpn_protocols: Vec<Vec<u8>>,
     /// Client authentication.
     pub client_auth: ClientAuthPolicy,
+    /// Put a cookie in every HelloRetryRequest (RFC 8446 §4.2.2) and require the second
+    /// ClientHello to echo it.
+    pub hello_retry_cookie: bool,
     /// TLS 1.2: refuse a client without extended_master_secret (RFC 7627 §5.3).
     pub require_extended_master_secret: bool,
     /// The largest handshake message accepted.
@@ -98,6 +101,7 @@ impl Default for ServerHandshakeConfig {
             signature_schemes: SUPPORTED_SCHEMES.to_vec(),
             alpn_protocols: Vec::new(),
             client_auth: ClientAuthPolicy::Off,
+            hello_retry_cookie: false,
             require_extended_master_secret: true,
             max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
         }

@@ -1,0 +1,1037 @@
+//! The TLS 1.3 client (RFC 8446 §4, Appendix A.1).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use ring::rand::SystemRandom;
+use strata_alert::AlertDescription as Alert;
+use strata_pki::pki_types::{CertificateDer, ServerName};
+use strata_pki::{CertifiedKey, SignatureScheme, TlsVersion};
+use strata_record::ProtocolVersion;
+
+use super::{
+    certificate_message, certificate_verify_content, certificate_verify_message,
+    check_certificate_verify, check_finished, current_hash, decode, encode, expect,
+    finished_message, key_change, key_log, label, misparsed, not_connected, peer_chain, refuse,
+    unexpected, Side, Traffic, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+};
+use crate::extensions::{KeyShareEntry, PskKeyExchangeMode};
+use crate::key_schedule::tls13::{resumption_psk, EarlySecret, HandshakeSecret, MasterSecret};
+use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
+use crate::machine::{
+    Action, Answer, ClientHandshakeConfig, Event, Input, Negotiated, Request, StateMachine, Ticket,
+};
+use crate::messages::{ClientHello, HandshakeMessage, HelloRetryRequest, RawMessage, ServerHello};
+use crate::suites::SupportedSuite;
+use crate::{
+    CipherSuite, Extension, Extensions, HandshakeError, HandshakeType, NamedGroup, Secret,
+    Transcript,
+};
+
+/// What the client offered, fixed for the connection.
+#[derive(Debug)]
+struct Offer {
+    random: [u8; 32],
+    session_id: Vec<u8>,
+    suites: Vec<SupportedSuite>,
+    groups: Vec<NamedGroup>,
+    schemes: Vec<SignatureScheme>,
+    alpn: Vec<Vec<u8>>,
+    server_name: ServerName<'static>,
+    sni: Option<String>,
+    middlebox_compatibility: bool,
+}
+
+/// The server's CertificateRequest (RFC 8446 §4.3.2).
+#[derive(Debug)]
+struct CertRequest {
+    context: Vec<u8>,
+    schemes: Vec<SignatureScheme>,
+    authorities: Vec<Vec<u8>>,
+}
+
+/// Waiting for ServerHello or HelloRetryRequest.
+#[derive(Debug)]
+struct Hello {
+    client_hello: ClientHello<'static>,
+    key_share: EphemeralKeyPair,
+    transcript: Transcript,
+    /// The suite of the HelloRetryRequest, once one was received.
+    retried_with: Option<CipherSuite>,
+    sent_ccs: bool,
+}
+
+/// The handshake after ServerHello: the schedule and the handshake traffic secrets.
+struct Core {
+    suite: SupportedSuite,
+    group: NamedGroup,
+    transcript: Transcript,
+    schedule: HandshakeSecret,
+    client_hs: Secret,
+    server_hs: Secret,
+    sent_ccs: bool,
+}
+
+impl core::fmt::Debug for Core {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Core")
+            .field("suite", &self.suite.suite)
+            .field("group", &self.group)
+            .finish_non_exhaustive()
+    }
+}
+
+/// After the server's Finished: what the client's second flight needs.
+struct Finishing {
+    suite: SupportedSuite,
+    transcript: Transcript,
+    master: MasterSecret,
+    client_hs: Secret,
+    client_app: Secret,
+    server_app: Secret,
+    exporter: Secret,
+    negotiated: Negotiated,
+    sent_ccs: bool,
+}
+
+impl core::fmt::Debug for Finishing {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Finishing")
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
+    }
+}
+
+type Chain = Vec<CertificateDer<'static>>;
+
+/// The client's states (RFC 8446 Appendix A.1), each with what it needs.
+#[derive(Debug)]
+enum ClientState {
+    WaitServerHello(Box<Hello>),
+    WaitEncryptedExtensions {
+        core: Box<Core>,
+    },
+    WaitCertificateOrRequest {
+        core: Box<Core>,
+        alpn: Option<Vec<u8>>,
+    },
+    WaitCertificate {
+        core: Box<Core>,
+        alpn: Option<Vec<u8>>,
+        request: CertRequest,
+    },
+    /// Request::VerifyServerChain is outstanding.
+    VerifyingServerChain {
+        core: Box<Core>,
+        alpn: Option<Vec<u8>>,
+        request: Option<CertRequest>,
+        chain: Chain,
+    },
+    WaitCertificateVerify {
+        core: Box<Core>,
+        alpn: Option<Vec<u8>>,
+        request: Option<CertRequest>,
+        chain: Chain,
+    },
+    WaitFinished {
+        core: Box<Core>,
+        alpn: Option<Vec<u8>>,
+        request: Option<CertRequest>,
+        chain: Chain,
+        scheme: SignatureScheme,
+    },
+    /// Request::ChooseClientCertificate is outstanding.
+    ChoosingClientCertificate {
+        finishing: Box<Finishing>,
+        request: CertRequest,
+    },
+    /// Request::Sign is outstanding for the client's CertificateVerify.
+    SigningClientVerify {
+        finishing: Box<Finishing>,
+        scheme: SignatureScheme,
+    },
+    Connected(Box<Traffic>),
+    /// Taken while a step runs; left behind by an error.
+    Poisoned,
+}
+
+impl ClientState {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::WaitServerHello(_) => "waiting for ServerHello",
+            Self::WaitEncryptedExtensions { .. } => "waiting for EncryptedExtensions",
+            Self::WaitCertificateOrRequest { .. } => {
+                "waiting for Certificate or CertificateRequest"
+            }
+            Self::WaitCertificate { .. } => "waiting for Certificate",
+            Self::VerifyingServerChain { .. } => "verifying the server's certificate chain",
+            Self::WaitCertificateVerify { .. } => "waiting for CertificateVerify",
+            Self::WaitFinished { .. } => "waiting for Finished",
+            Self::ChoosingClientCertificate { .. } => "choosing a client certificate",
+            Self::SigningClientVerify { .. } => "signing the client CertificateVerify",
+            Self::Connected(_) => "connected",
+            Self::Poisoned => "failed",
+        }
+    }
+
+    /// RFC 8446 §5: a CCS is dropped after the first ClientHello and before the server's
+    /// Finished.
+    fn ignores_change_cipher_spec(&self) -> bool {
+        matches!(
+            self,
+            Self::WaitServerHello(_)
+                | Self::WaitEncryptedExtensions { .. }
+                | Self::WaitCertificateOrRequest { .. }
+                | Self::WaitCertificate { .. }
+                | Self::VerifyingServerChain { .. }
+                | Self::WaitCertificateVerify { .. }
+                | Self::WaitFinished { .. }
+        )
+    }
+
+    fn wants_answer(&self) -> bool {
+        matches!(
+            self,
+            Self::VerifyingServerChain { .. }
+                | Self::ChoosingClientCertificate { .. }
+                | Self::SigningClientVerify { .. }
+        )
+    }
+}
+
+/// A TLS 1.3 client handshake (RFC 8446 §4).
+#[derive(Debug)]
+pub struct Tls13Client {
+    offer: Offer,
+    state: ClientState,
+    completed: bool,
+}
+
+impl Tls13Client {
+    /// A client for `config`, and its first actions: Send(ClientHello). `session_id` is the
+    /// legacy_session_id sent in middlebox compatibility mode (RFC 8446 §D.4).
+    pub fn new(
+        config: ClientHandshakeConfig,
+        random: [u8; 32],
+        session_id: [u8; 32],
+    ) -> Result<(Self, Vec<Action>), HandshakeError> {
+        if !config.versions.contains(&TlsVersion::Tls13) {
+            return Err(HandshakeError::Internal(
+                "TLS 1.2 is not yet implemented; the client config must offer TLS 1.3",
+            ));
+        }
+        let suites: Vec<SupportedSuite> = config
+            .suites
+            .iter()
+            .copied()
+            .filter(|s| s.version == TlsVersion::Tls13)
+            .collect();
+        let groups: Vec<NamedGroup> = config
+            .groups
+            .iter()
+            .copied()
+            .filter(|g| KeyExchangeGroup::from_named_group(*g).is_some())
+            .collect();
+        let first_group = groups
+            .first()
+            .and_then(|g| KeyExchangeGroup::from_named_group(*g))
+            .ok_or(HandshakeError::Internal(
+                "no supported key exchange group configured",
+            ))?;
+        if suites.is_empty() {
+            return Err(HandshakeError::Internal(
+                "no TLS 1.3 cipher suite configured",
+            ));
+        }
+        if config.signature_schemes.is_empty() {
+            return Err(HandshakeError::Internal("no signature scheme configured"));
+        }
+        let sni = match &config.server_name {
+            ServerName::DnsName(name) => Some(name.as_ref().to_string()),
+            _ => None,
+        };
+        let offer = Offer {
+            random,
+            session_id: if config.middlebox_compatibility {
+                session_id.to_vec()
+            } else {
+                Vec::new()
+            },
+            suites,
+            groups,
+            schemes: config.signature_schemes.clone(),
+            alpn: config.alpn_protocols.clone(),
+            server_name: config.server_name.clone(),
+            sni,
+            middlebox_compatibility: config.middlebox_compatibility,
+        };
+        let key_share = EphemeralKeyPair::generate(first_group, &SystemRandom::new())?;
+        let client_hello = offer.client_hello(&key_share);
+        let encoded = encode(&HandshakeMessage::ClientHello(client_hello.clone()));
+        let mut transcript = Transcript::new();
+        transcript.add(&encoded);
+        let state = ClientState::WaitServerHello(Box::new(Hello {
+            client_hello,
+            key_share,
+            transcript,
+            retried_with: None,
+            sent_ccs: false,
+        }));
+        Ok((
+            Self {
+                offer,
+                state,
+                completed: false,
+            },
+            vec![Action::Send(encoded)],
+        ))
+    }
+}
+
+impl Offer {
+    /// The first ClientHello (RFC 8446 §4.1.2), offering TLS 1.3 only.
+    fn client_hello(&self, key_share: &EphemeralKeyPair) -> ClientHello<'static> {
+        let mut extensions = Vec::new();
+        if let Some(name) = &self.sni {
+            extensions.push(Extension::ServerName(vec![
+                crate::extensions::ServerName::host_name(name).into_owned(),
+            ]));
+        }
+        extensions.push(Extension::SupportedGroups(self.groups.clone()));
+        extensions.push(Extension::SignatureAlgorithms(self.schemes.clone()));
+        if !self.alpn.is_empty() {
+            extensions.push(Extension::Alpn(
+                self.alpn.iter().map(|p| Cow::Owned(p.clone())).collect(),
+            ));
+        }
+        extensions.push(Extension::SupportedVersions(vec![ProtocolVersion::Tls13]));
+        extensions.push(Extension::PskKeyExchangeModes(vec![
+            PskKeyExchangeMode::PskDheKe,
+        ]));
+        extensions.push(Extension::KeyShares(vec![share_entry(key_share)]));
+        ClientHello {
+            legacy_version: ProtocolVersion::Tls12,
+            random: self.random,
+            legacy_session_id: Cow::Owned(self.session_id.clone()),
+            cipher_suites: self.suites.iter().map(|s| s.suite).collect(),
+            legacy_compression_methods: Cow::Owned(vec![0]),
+            extensions: Extensions(extensions),
+        }
+    }
+
+    fn offered_suite(&self, suite: CipherSuite) -> Option<SupportedSuite> {
+        self.suites.iter().copied().find(|s| s.suite == suite)
+    }
+}
+
+fn share_entry(key_share: &EphemeralKeyPair) -> KeyShareEntry<'static> {
+    KeyShareEntry {
+        group: key_share.group().named_group(),
+        key_exchange: Cow::Owned(key_share.public_key().to_vec()),
+    }
+}
+
+/// The checks ServerHello and HelloRetryRequest share (RFC 8446 §4.1.3, §4.1.4).
+fn check_hello_fields(
+    offer: &Offer,
+    session_id_echo: &[u8],
+    compression: u8,
+    suite: CipherSuite,
+) -> Result<SupportedSuite, HandshakeError> {
+    if session_id_echo != offer.session_id.as_slice() {
+        return Err(refuse(
+            Alert::IllegalParameter,
+            "the server did not echo legacy_session_id",
+        ));
+    }
+    if compression != 0 {
+        return Err(refuse(
+            Alert::IllegalParameter,
+            "the server chose a compression method",
+        ));
+    }
+    offer.offered_suite(suite).ok_or(refuse(
+        Alert::IllegalParameter,
+        "the server chose a cipher suite that was not offered",
+    ))
+}
+
+/// The version a TLS 1.3 ServerHello or HelloRetryRequest selects (RFC 8446 §4.2.1).
+fn check_selected_version(selected: ProtocolVersion) -> Result<(), HandshakeError> {
+    if selected == ProtocolVersion::Tls13 {
+        Ok(())
+    } else {
+        Err(refuse(
+            Alert::IllegalParameter,
+            "the server selected a version that was not offered",
+        ))
+    }
+}
+
+impl Tls13Client {
+    fn step(
+        &mut self,
+        state: ClientState,
+        input: Input<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<ClientState, HandshakeError> {
+        use ClientState as S;
+        let raw = match input {
+            Input::ChangeCipherSpec if state.ignores_change_cipher_spec() => return Ok(state),
+            Input::ChangeCipherSpec => {
+                return Err(HandshakeError::UnexpectedChangeCipherSpec(state.name()))
+            }
+            Input::Answer(answer) => return self.on_answer(state, answer, out),
+            Input::Message(raw) => raw,
+        };
+        let name = state.name();
+        match state {
+            S::WaitServerHello(hello) => {
+                expect(&raw, HandshakeType::ServerHello, name)?;
+                match decode(raw)? {
+                    HandshakeMessage::ServerHello(sh) => {
+                        self.on_server_hello(*hello, sh, raw.encoded, out)
+                    }
+                    HandshakeMessage::HelloRetryRequest(hrr) => {
+                        self.on_hello_retry_request(*hello, hrr, raw.encoded, out)
+                    }
+                    _ => Err(misparsed()),
+                }
+            }
+            S::WaitEncryptedExtensions { core } => {
+                expect(&raw, HandshakeType::EncryptedExtensions, name)?;
+                self.on_encrypted_extensions(core, raw)
+            }
+            S::WaitCertificateOrRequest { mut core, alpn } => match raw.ty {
+                HandshakeType::CertificateRequest => {
+                    let HandshakeMessage::CertificateRequest(cr) = decode(raw)? else {
+                        return Err(misparsed());
+                    };
+                    if !cr.context.is_empty() {
+                        return Err(refuse(
+                            Alert::IllegalParameter,
+                            "CertificateRequest during the handshake has a non-empty context",
+                        ));
+                    }
+                    let mut schemes = None;
+                    let mut authorities = Vec::new();
+                    for ext in cr.extensions.iter() {
+                        match ext {
+                            Extension::SignatureAlgorithms(list) => schemes = Some(list.clone()),
+                            Extension::CertificateAuthorities(names) => {
+                                authorities = names.iter().map(|n| n.to_vec()).collect();
+                            }
+                            // RFC 8446 §4.3.2: clients ignore unrecognized extensions.
+                            _ => {}
+                        }
+                    }
+                    let schemes = schemes.ok_or(refuse(
+                        Alert::MissingExtension,
+                        "CertificateRequest without signature_algorithms",
+                    ))?;
+                    core.transcript.add(raw.encoded);
+                    Ok(S::WaitCertificate {
+                        core,
+                        alpn,
+                        request: CertRequest {
+                            context: cr.context.to_vec(),
+                            schemes,
+                            authorities,
+                        },
+                    })
+                }
+                HandshakeType::Certificate => self.on_certificate(core, alpn, None, raw, out),
+                other => Err(unexpected(other, name)),
+            },
+            S::WaitCertificate {
+                core,
+                alpn,
+                request,
+            } => {
+                expect(&raw, HandshakeType::Certificate, name)?;
+                self.on_certificate(core, alpn, Some(request), raw, out)
+            }
+            S::WaitCertificateVerify {
+                mut core,
+                alpn,
+                request,
+                chain,
+            } => {
+                expect(&raw, HandshakeType::CertificateVerify, name)?;
+                let HandshakeMessage::CertificateVerify(cv) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                let scheme = check_certificate_verify(
+                    &self.offer.schemes,
+                    &chain,
+                    Side::Server,
+                    &current_hash(&core.transcript)?,
+                    &cv,
+                )?;
+                core.transcript.add(raw.encoded);
+                Ok(S::WaitFinished {
+                    core,
+                    alpn,
+                    request,
+                    chain,
+                    scheme,
+                })
+            }
+            S::WaitFinished {
+                core,
+                alpn,
+                request,
+                chain,
+                scheme,
+            } => {
+                expect(&raw, HandshakeType::Finished, name)?;
+                let HandshakeMessage::Finished(finished) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                self.on_server_finished(*core, alpn, request, chain, scheme, &finished, raw, out)
+            }
+            S::Connected(mut traffic) => {
+                match raw.ty {
+                    HandshakeType::KeyUpdate => {
+                        let HandshakeMessage::KeyUpdate(request) = decode(raw)? else {
+                            return Err(misparsed());
+                        };
+                        traffic.on_key_update(request, out);
+                    }
+                    HandshakeType::NewSessionTicket => {
+                        let HandshakeMessage::NewSessionTicket(nst) = decode(raw)? else {
+                            return Err(misparsed());
+                        };
+                        let suite = *traffic.suite();
+                        let psk = resumption_psk(
+                            suite.hash,
+                            traffic.resumption_master_secret(),
+                            &nst.nonce,
+                        )?;
+                        let max_early_data = nst.extensions.iter().find_map(|e| match e {
+                            Extension::EarlyDataMax(max) => Some(*max),
+                            _ => None,
+                        });
+                        out.push(Action::Event(Event::TicketReceived(Ticket {
+                            lifetime: nst.lifetime,
+                            age_add: nst.age_add,
+                            ticket: nst.ticket.to_vec(),
+                            psk,
+                            suite,
+                            max_early_data,
+                        })));
+                    }
+                    other => return Err(unexpected(other, name)),
+                }
+                Ok(S::Connected(traffic))
+            }
+            state @ (S::VerifyingServerChain { .. }
+            | S::ChoosingClientCertificate { .. }
+            | S::SigningClientVerify { .. }
+            | S::Poisoned) => Err(unexpected(raw.ty, state.name())),
+        }
+    }
+
+    fn on_hello_retry_request(
+        &mut self,
+        mut hello: Hello,
+        hrr: HelloRetryRequest<'_>,
+        encoded: &[u8],
+        out: &mut Vec<Action>,
+    ) -> Result<ClientState, HandshakeError> {
+        if hello.retried_with.is_some() {
+            // RFC 8446 §4.1.4: a second HelloRetryRequest is unexpected_message.
+            return Err(unexpected(
+                HandshakeType::ServerHello,
+                "waiting for ServerHello after a HelloRetryRequest",
+            ));
+        }
+        let suite = check_hello_fields(
+            &self.offer,
+            &hrr.legacy_session_id_echo,
+            hrr.legacy_compression_method,
+            hrr.cipher_suite,
+        )?;
+        let mut selected = None;
+        let mut group = None;
+        let mut cookie = None;
+        for ext in hrr.extensions.iter() {
+            match ext {
+                Extension::SelectedVersion(v) => selected = Some(*v),
+                Extension::KeyShareRequest(g) => group = Some(*g),
+                Extension::Cookie(c) => cookie = Some(c.to_vec()),
+                _ => {
+                    return Err(refuse(
+                        Alert::UnsupportedExtension,
+                        "HelloRetryRequest carries an extension that was not offered",
+                    ))
+                }
+            }
+        }
+        let selected = selected.ok_or(refuse(
+            Alert::MissingExtension,
+            "HelloRetryRequest without supported_versions",
+        ))?;
+        check_selected_version(selected)?;
+        if group.is_none() && cookie.is_none() {
+            return Err(refuse(
+                Alert::IllegalParameter,
+                "HelloRetryRequest would not change the ClientHello",
+            ));
+        }
+        if let Some(group) = group {
+            if !self.offer.groups.contains(&group) {
+                return Err(refuse(
+                    Alert::IllegalParameter,
+                    "HelloRetryRequest asks for a group that was not offered",
+                ));
+            }
+            if group == hello.key_share.group().named_group() {
+                return Err(refuse(
+                    Alert::IllegalParameter,
+                    "HelloRetryRequest asks for the group whose share was already sent",
+                ));
+            }
+            let kx = KeyExchangeGroup::from_named_group(group)
+                .ok_or(HandshakeError::Internal("offered an unsupported group"))?;
+            hello.key_share = EphemeralKeyPair::generate(kx, &SystemRandom::new())?;
+        }
+
+        // RFC 8446 §4.4.1: ClientHello1 becomes message_hash, then HelloRetryRequest.
+        hello.transcript.start_hash(suite.hash)?;
+        hello.transcript.replace_with_message_hash()?;
+        hello.transcript.add(encoded);
+
+        // RFC 8446 §4.1.2: the same ClientHello with the new share and the cookie.
+        let share = share_entry(&hello.key_share);
+        let mut extensions: Vec<Extension<'static>> = hello
+            .client_hello
+            .extensions
+            .0
+            .drain(..)
+            .filter(|e| !matches!(e, Extension::Cookie(_)))
+            .map(|e| match e {
+                Extension::KeyShares(_) => Extension::KeyShares(vec![share.clone()]),
+                other => other,
+            })
+            .collect();
+        if let Some(cookie) = cookie {
+            extensions.push(Extension::Cookie(Cow::Owned(cookie)));
+        }
+        hello.client_hello.extensions = Extensions(extensions);
+        let encoded = encode(&HandshakeMessage::ClientHello(hello.client_hello.clone()));
+        hello.transcript.add(&encoded);
+
+        if self.offer.middlebox_compatibility {
+            out.push(Action::SendChangeCipherSpec);
+            hello.sent_ccs = true;
+        }
+        out.push(Action::Send(encoded));
+        hello.retried_with = Some(suite.suite);
+        Ok(ClientState::WaitServerHello(Box::new(hello)))
+    }
+
+    fn on_server_hello(
+        &mut self,
+        mut hello: Hello,
+        sh: ServerHello<'_>,
+        encoded: &[u8],
+        out: &mut Vec<Action>,
+    ) -> Result<ClientState, HandshakeError> {
+        let mut selected = None;
+        let mut share = None;
+        for ext in sh.extensions.iter() {
+            match ext {
+                Extension::SelectedVersion(v) => selected = Some(*v),
+                Extension::KeyShare(entry) => share = Some(entry),
+                _ => {}
+            }
+        }
+        let Some(selected) = selected else {
+            // A TLS 1.2 (or older) ServerHello: RFC 8446 §4.1.3's downgrade sentinel.
+            let tail = sh.random.last_chunk::<8>();
+            if tail == Some(&DOWNGRADE_TLS12) || tail == Some(&DOWNGRADE_TLS11) {
+                return Err(refuse(
+                    Alert::IllegalParameter,
+                    "the server's random carries the TLS 1.3 downgrade sentinel",
+                ));
+            }
+            return Err(refuse(
+                Alert::ProtocolVersion,
+                "the server chose TLS 1.2, which is not yet implemented",
+            ));
+        };
+        check_selected_version(selected)?;
+        let suite = check_hello_fields(
+            &self.offer,
+            &sh.legacy_session_id_echo,
+            sh.legacy_compression_method,
+            sh.cipher_suite,
+        )?;
+        if hello.retried_with.is_some_and(|s| s != suite.suite) {
+            return Err(refuse(
+                Alert::IllegalParameter,
+                "ServerHello changes the cipher suite of the HelloRetryRequest",
+            ));
+        }
+        if sh
+            .extensions
+            .iter()
+            .any(|e| !matches!(e, Extension::SelectedVersion(_) | Extension::KeyShare(_)))
+        {
+            return Err(refuse(
+                Alert::UnsupportedExtension,
+                "ServerHello carries an extension that was not offered",
+            ));
+        }
+        let share = share.ok_or(refuse(
+            Alert::MissingExtension,
+            "ServerHello without key_share",
+        ))?;
+        let group = hello.key_share.group().named_group();
+        if share.group != group {
+            return Err(refuse(
+                Alert::IllegalParameter,
+                "ServerHello key_share is not in the group offered",
+            ));
+        }
+        let shared = hello.key_share.agree(&share.key_exchange)?;
+
+        hello.transcript.start_hash(suite.hash)?;
+        hello.transcript.add(encoded);
+        let hello_hash = current_hash(&hello.transcript)?;
+        let schedule = EarlySecret::new(suite.hash, None).into_handshake(shared.as_bytes());
+        let client_hs = schedule.client_handshake_traffic_secret(&hello_hash);
+        let server_hs = schedule.server_handshake_traffic_secret(&hello_hash);
+        let random = self.offer.random;
+        out.push(key_log(label::CLIENT_HANDSHAKE, random, &client_hs));
+        out.push(key_log(label::SERVER_HANDSHAKE, random, &server_hs));
+        out.push(Action::SetReadKeys(key_change(&suite, &server_hs)));
+        Ok(ClientState::WaitEncryptedExtensions {
+            core: Box::new(Core {
+                suite,
+                group,
+                transcript: hello.transcript,
+                schedule,
+                client_hs,
+                server_hs,
+                sent_ccs: hello.sent_ccs,
+            }),
+        })
+    }
+
+    fn on_encrypted_extensions(
+        &mut self,
+        mut core: Box<Core>,
+        raw: RawMessage<'_>,
+    ) -> Result<ClientState, HandshakeError> {
+        let HandshakeMessage::EncryptedExtensions(ee) = decode(raw)? else {
+            return Err(misparsed());
+        };
+        let unsolicited = || {
+            refuse(
+                Alert::UnsupportedExtension,
+                "EncryptedExtensions carries an extension that was not offered",
+            )
+        };
+        let mut alpn = None;
+        for ext in ee.extensions.iter() {
+            match ext {
+                Extension::ServerNameAck if self.offer.sni.is_some() => {}
+                // The server's preference, for later connections (RFC 8446 §4.2.7).
+                Extension::SupportedGroups(_) => {}
+                Extension::Alpn(_) if self.offer.alpn.is_empty() => return Err(unsolicited()),
+                Extension::Alpn(protocols) => match protocols.as_slice() {
+                    [chosen] if self.offer.alpn.iter().any(|p| p == chosen.as_ref()) => {
+                        alpn = Some(chosen.to_vec());
+                    }
+                    _ => {
+                        return Err(refuse(
+                            Alert::IllegalParameter,
+                            "the server's ALPN is not one protocol the client offered",
+                        ))
+                    }
+                },
+                _ => return Err(unsolicited()),
+            }
+        }
+        core.transcript.add(raw.encoded);
+        Ok(ClientState::WaitCertificateOrRequest { core, alpn })
+    }
+
+    fn on_certificate(
+        &mut self,
+        mut core: Box<Core>,
+        alpn: Option<Vec<u8>>,
+        request: Option<CertRequest>,
+        raw: RawMessage<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<ClientState, HandshakeError> {
+        let HandshakeMessage::Certificate(certificate) = decode(raw)? else {
+            return Err(misparsed());
+        };
+        let chain = peer_chain(certificate, b"")?;
+        if chain.is_empty() {
+            // RFC 8446 §4.4.2.4.
+            return Err(refuse(
+                Alert::DecodeError,
+                "the server sent an empty Certificate",
+            ));
+        }
+        core.transcript.add(raw.encoded);
+        out.push(Action::Request(Request::VerifyServerChain {
+            chain: chain.clone(),
+            server_name: self.offer.server_name.clone(),
+            ocsp_response: Vec::new(),
+        }));
+        Ok(ClientState::VerifyingServerChain {
+            core,
+            alpn,
+            request,
+            chain,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_server_finished(
+        &mut self,
+        mut core: Core,
+        alpn: Option<Vec<u8>>,
+        request: Option<CertRequest>,
+        chain: Chain,
+        scheme: SignatureScheme,
+        finished: &crate::messages::Finished<'_>,
+        raw: RawMessage<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<ClientState, HandshakeError> {
+        check_finished(&core.suite, &core.server_hs, &core.transcript, finished)?;
+        core.transcript.add(raw.encoded);
+        let through_finished = current_hash(&core.transcript)?;
+        let master = core.schedule.into_master();
+        let client_app = master.client_application_traffic_secret_0(&through_finished);
+        let server_app = master.server_application_traffic_secret_0(&through_finished);
+        let exporter = master.exporter_master_secret(&through_finished);
+        let random = self.offer.random;
+        out.push(key_log(label::CLIENT_TRAFFIC_0, random, &client_app));
+        out.push(key_log(label::SERVER_TRAFFIC_0, random, &server_app));
+        out.push(key_log(label::EXPORTER, random, &exporter));
+        out.push(Action::SetReadKeys(key_change(&core.suite, &server_app)));
+        let mut finishing = Box::new(Finishing {
+            suite: core.suite,
+            transcript: core.transcript,
+            master,
+            client_hs: core.client_hs,
+            client_app,
+            server_app,
+            exporter,
+            negotiated: Negotiated {
+                version: TlsVersion::Tls13,
+                suite: core.suite,
+                group: core.group,
+                alpn,
+                server_name: self.offer.sni.clone(),
+                peer_certificates: chain,
+                peer_signature_scheme: Some(scheme),
+            },
+            sent_ccs: core.sent_ccs,
+        });
+        match request {
+            Some(request) => {
+                out.push(Action::Request(Request::ChooseClientCertificate {
+                    authorities: request.authorities.clone(),
+                    signature_schemes: request.schemes.clone(),
+                }));
+                Ok(ClientState::ChoosingClientCertificate { finishing, request })
+            }
+            None => {
+                self.begin_second_flight(&mut finishing, out);
+                self.end_second_flight(*finishing, out)
+            }
+        }
+    }
+
+    /// The compatibility CCS if not yet sent (RFC 8446 §D.4), then the handshake keys.
+    fn begin_second_flight(&self, finishing: &mut Finishing, out: &mut Vec<Action>) {
+        if self.offer.middlebox_compatibility && !finishing.sent_ccs {
+            out.push(Action::SendChangeCipherSpec);
+            finishing.sent_ccs = true;
+        }
+        out.push(Action::SetWriteKeys(key_change(
+            &finishing.suite,
+            &finishing.client_hs,
+        )));
+    }
+
+    /// The client's Finished, the application keys, and the end of the handshake.
+    fn end_second_flight(
+        &mut self,
+        mut finishing: Finishing,
+        out: &mut Vec<Action>,
+    ) -> Result<ClientState, HandshakeError> {
+        let finished = finished_message(
+            &finishing.suite,
+            &finishing.client_hs,
+            &finishing.transcript,
+        )?;
+        finishing.transcript.add(&finished);
+        out.push(Action::Send(finished));
+        let resumption = finishing
+            .master
+            .resumption_master_secret(&current_hash(&finishing.transcript)?);
+        out.push(Action::SetWriteKeys(key_change(
+            &finishing.suite,
+            &finishing.client_app,
+        )));
+        out.push(Action::Event(Event::HandshakeComplete(
+            finishing.negotiated.clone(),
+        )));
+        self.completed = true;
+        Ok(ClientState::Connected(Box::new(Traffic::new(
+            Side::Client,
+            finishing.suite,
+            finishing.client_app,
+            finishing.server_app,
+            finishing.exporter,
+            resumption,
+        ))))
+    }
+
+    fn on_answer(
+        &mut self,
+        state: ClientState,
+        answer: Answer,
+        out: &mut Vec<Action>,
+    ) -> Result<ClientState, HandshakeError> {
+        use ClientState as S;
+        match (state, answer) {
+            (
+                S::VerifyingServerChain {
+                    core,
+                    alpn,
+                    request,
+                    chain,
+                },
+                Answer::ChainVerified(result),
+            ) => {
+                result.map_err(HandshakeError::Certificate)?;
+                Ok(S::WaitCertificateVerify {
+                    core,
+                    alpn,
+                    request,
+                    chain,
+                })
+            }
+            (
+                S::ChoosingClientCertificate {
+                    mut finishing,
+                    request,
+                },
+                Answer::Certificate(certified),
+            ) => self
+                .send_client_certificate(finishing.as_mut(), &request, certified, out)
+                .and_then(|signing| match signing {
+                    Some(scheme) => Ok(S::SigningClientVerify { finishing, scheme }),
+                    None => self.end_second_flight(*finishing, out),
+                }),
+            (
+                S::SigningClientVerify {
+                    mut finishing,
+                    scheme,
+                },
+                Answer::Signature(result),
+            ) => {
+                let signature = result.map_err(HandshakeError::Certificate)?;
+                let verify = certificate_verify_message(scheme, signature);
+                finishing.transcript.add(&verify);
+                out.push(Action::Send(verify));
+                self.end_second_flight(*finishing, out)
+            }
+            (state, _) => Err(HandshakeError::UnexpectedAnswer(state.name())),
+        }
+    }
+
+    /// The client's Certificate (RFC 8446 §4.4.2); returns the scheme to sign with, or
+    /// `None` when the Certificate is empty and no CertificateVerify follows.
+    fn send_client_certificate(
+        &self,
+        finishing: &mut Finishing,
+        request: &CertRequest,
+        certified: Option<Arc<CertifiedKey>>,
+        out: &mut Vec<Action>,
+    ) -> Result<Option<SignatureScheme>, HandshakeError> {
+        self.begin_second_flight(finishing, out);
+        let chosen = certified.and_then(|ck| {
+            ck.key()
+                .choose_scheme(&request.schemes, TlsVersion::Tls13)
+                .filter(|_| !ck.chain().is_empty())
+                .map(|scheme| (ck, scheme))
+        });
+        let Some((certified, scheme)) = chosen else {
+            let empty = certificate_message(&request.context, &[]);
+            finishing.transcript.add(&empty);
+            out.push(Action::Send(empty));
+            return Ok(None);
+        };
+        let certificate = certificate_message(&request.context, certified.chain());
+        finishing.transcript.add(&certificate);
+        out.push(Action::Send(certificate));
+        let content =
+            certificate_verify_content(Side::Client, &current_hash(&finishing.transcript)?);
+        out.push(Action::Request(Request::Sign {
+            key: Arc::clone(certified.key()),
+            scheme,
+            message: content,
+        }));
+        Ok(Some(scheme))
+    }
+}
+
+impl StateMachine for Tls13Client {
+    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
+        let state = core::mem::replace(&mut self.state, ClientState::Poisoned);
+        if matches!(state, ClientState::Poisoned) {
+            return Err(HandshakeError::Internal(
+                "the handshake already failed; the connection is dead",
+            ));
+        }
+        let mut out = Vec::new();
+        self.state = self.step(state, input, &mut out)?;
+        Ok(out)
+    }
+
+    fn is_handshaking(&self) -> bool {
+        !self.completed
+    }
+
+    fn wants_answer(&self) -> bool {
+        self.state.wants_answer()
+    }
+
+    fn update_keys(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+        let ClientState::Connected(traffic) = &mut self.state else {
+            return Err(not_connected("KeyUpdate before the handshake completed"));
+        };
+        let mut out = Vec::new();
+        let request = if request_peer {
+            crate::messages::KeyUpdateRequest::UpdateRequested
+        } else {
+            crate::messages::KeyUpdateRequest::UpdateNotRequested
+        };
+        traffic.update_write(request, &mut out);
+        Ok(out)
+    }
+
+    fn export_keying_material(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), HandshakeError> {
+        match &self.state {
+            ClientState::Connected(traffic) => traffic.export(label, context, out),
+            _ => Err(not_connected(
+                "exporter used before the handshake completed",
+            )),
+        }
+    }
+}

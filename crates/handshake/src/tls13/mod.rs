@@ -1,0 +1,395 @@
+//! The TLS 1.3 client and server state machines (RFC 8446 §4, Appendix A), sans-IO.
+//!
+//! [`Tls13Client`] and [`Tls13Server`] implement [`StateMachine`](crate::machine::StateMachine):
+//! they take whole handshake messages, ChangeCipherSpec records and answers, and give back
+//! messages to send, key changes, requests, events and key-log lines. Each state is an enum
+//! variant that carries exactly what the state needs; an error leaves the machine dead.
+//!
+//! This module holds what both sides share: the CertificateVerify content (§4.4.3),
+//! Finished (§4.4.4), the certificate messages (§4.4.2) and the post-handshake traffic
+//! state (KeyUpdate §4.6.3, exporters §7.5).
+
+use std::borrow::Cow;
+
+use strata_alert::AlertDescription;
+use strata_codec::Encode;
+use strata_pki::pki_types::CertificateDer;
+use strata_pki::{SignatureScheme, TlsVersion};
+
+use crate::key_schedule::tls13::{self, next_traffic_secret, traffic_keys};
+use crate::key_schedule::transcript::TranscriptHash;
+use crate::machine::{Action, Event, KeyChange, KeyLogEntry};
+use crate::messages::{
+    CertificateEntry, CertificateTls13, DigitallySigned, Finished, HandshakeMessage,
+    KeyUpdateRequest, RawMessage,
+};
+use crate::suites::SupportedSuite;
+use crate::{Extensions, HandshakeError, HandshakeType, Secret, Transcript};
+
+mod client;
+mod server;
+
+pub use client::Tls13Client;
+pub use server::Tls13Server;
+
+/// Which end of the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    Client,
+    Server,
+}
+
+/// The key-log labels of the NSS format for TLS 1.3.
+pub(crate) mod label {
+    pub const CLIENT_HANDSHAKE: &str = "CLIENT_HANDSHAKE_TRAFFIC_SECRET";
+    pub const SERVER_HANDSHAKE: &str = "SERVER_HANDSHAKE_TRAFFIC_SECRET";
+    pub const CLIENT_TRAFFIC_0: &str = "CLIENT_TRAFFIC_SECRET_0";
+    pub const SERVER_TRAFFIC_0: &str = "SERVER_TRAFFIC_SECRET_0";
+    pub const EXPORTER: &str = "EXPORTER_SECRET";
+}
+
+/// The last 8 bytes of a TLS 1.2 ServerHello.random from a TLS 1.3 server (RFC 8446 §4.1.3).
+pub(crate) const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
+/// The same for TLS 1.1 and below (RFC 8446 §4.1.3).
+pub(crate) const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
+
+/// A negotiation failure or protocol violation, with the alert RFC 8446 names.
+pub(crate) fn refuse(alert: AlertDescription, reason: &'static str) -> HandshakeError {
+    HandshakeError::Refused { alert, reason }
+}
+
+/// A message the state `state` does not take (RFC 8446 §6.2: unexpected_message).
+pub(crate) fn unexpected(got: HandshakeType, state: &'static str) -> HandshakeError {
+    HandshakeError::UnexpectedMessage { got, state }
+}
+
+/// Fails with unexpected_message unless `raw` is of type `ty`, before its body is parsed.
+pub(crate) fn expect(
+    raw: &RawMessage<'_>,
+    ty: HandshakeType,
+    state: &'static str,
+) -> Result<(), HandshakeError> {
+    if raw.ty == ty {
+        Ok(())
+    } else {
+        Err(unexpected(raw.ty, state))
+    }
+}
+
+/// Parses a message in its TLS 1.3 form.
+pub(crate) fn decode<'a>(raw: RawMessage<'a>) -> Result<HandshakeMessage<'a>, HandshakeError> {
+    HandshakeMessage::decode_raw(raw, TlsVersion::Tls13)
+}
+
+/// A message decoded as a type other than the one its header promised: impossible.
+pub(crate) fn misparsed() -> HandshakeError {
+    HandshakeError::Internal("a message parsed as another type than its header says")
+}
+
+/// The encoding of a message, header included.
+pub(crate) fn encode(message: &HandshakeMessage<'_>) -> Vec<u8> {
+    message.to_bytes().to_vec()
+}
+
+/// The transcript hash so far; the hash is always known once a suite is chosen.
+pub(crate) fn current_hash(transcript: &Transcript) -> Result<TranscriptHash, HandshakeError> {
+    transcript
+        .current_hash()
+        .ok_or(HandshakeError::Internal("transcript hash not started"))
+}
+
+/// Record protection for `secret` under `suite` (RFC 8446 §7.3).
+pub(crate) fn key_change(suite: &SupportedSuite, secret: &Secret) -> KeyChange {
+    KeyChange {
+        version: TlsVersion::Tls13,
+        keys: traffic_keys(suite.hash, suite.aead, secret),
+    }
+}
+
+/// A key-log line for `secret`.
+pub(crate) fn key_log(label: &'static str, client_random: [u8; 32], secret: &Secret) -> Action {
+    Action::KeyLog(KeyLogEntry {
+        label,
+        client_random,
+        secret: secret.clone(),
+    })
+}
+
+/// What a CertificateVerify signs: 64 spaces, the context string, a zero byte and the
+/// transcript hash (RFC 8446 §4.4.3).
+pub(crate) fn certificate_verify_content(signer: Side, transcript: &TranscriptHash) -> Vec<u8> {
+    let context: &[u8] = match signer {
+        Side::Server => b"TLS 1.3, server CertificateVerify",
+        Side::Client => b"TLS 1.3, client CertificateVerify",
+    };
+    let mut content = vec![0x20; 64];
+    content.extend_from_slice(context);
+    content.push(0);
+    content.extend_from_slice(transcript.as_bytes());
+    content
+}
+
+/// Checks the peer's CertificateVerify (RFC 8446 §4.4.3): the scheme must be one we
+/// offered (illegal_parameter), and the signature must verify (decrypt_error).
+pub(crate) fn check_certificate_verify(
+    offered: &[SignatureScheme],
+    chain: &[CertificateDer<'static>],
+    signer: Side,
+    transcript: &TranscriptHash,
+    verify: &DigitallySigned<'_>,
+) -> Result<SignatureScheme, HandshakeError> {
+    if !offered.contains(&verify.scheme) {
+        return Err(refuse(
+            AlertDescription::IllegalParameter,
+            "CertificateVerify uses a signature scheme that was not offered",
+        ));
+    }
+    let end_entity = chain.first().ok_or(HandshakeError::Internal(
+        "CertificateVerify without a chain",
+    ))?;
+    let content = certificate_verify_content(signer, transcript);
+    strata_pki::verify_tls_signature(
+        TlsVersion::Tls13,
+        end_entity,
+        verify.scheme,
+        &content,
+        &verify.signature,
+    )
+    .map_err(HandshakeError::Certificate)?;
+    Ok(verify.scheme)
+}
+
+/// The CertificateVerify message.
+pub(crate) fn certificate_verify_message(scheme: SignatureScheme, signature: Vec<u8>) -> Vec<u8> {
+    encode(&HandshakeMessage::CertificateVerify(DigitallySigned {
+        scheme,
+        signature: Cow::Owned(signature),
+    }))
+}
+
+/// A Certificate message with `chain` and `context` (RFC 8446 §4.4.2); an empty chain for
+/// a client without a certificate.
+pub(crate) fn certificate_message(context: &[u8], chain: &[CertificateDer<'static>]) -> Vec<u8> {
+    encode(&HandshakeMessage::Certificate(CertificateTls13 {
+        context: Cow::Borrowed(context),
+        entries: chain
+            .iter()
+            .map(|cert| CertificateEntry {
+                cert_data: Cow::Borrowed(cert.as_ref()),
+                extensions: Extensions::default(),
+            })
+            .collect(),
+    }))
+}
+
+/// The chain of a peer's Certificate (RFC 8446 §4.4.2): the context must be the one
+/// expected (illegal_parameter), and no entry may carry an extension, since strata
+/// requests none (unsupported_extension). The chain may be empty; the caller decides.
+pub(crate) fn peer_chain(
+    certificate: CertificateTls13<'_>,
+    expected_context: &[u8],
+) -> Result<Vec<CertificateDer<'static>>, HandshakeError> {
+    if certificate.context.as_ref() != expected_context {
+        return Err(refuse(
+            AlertDescription::IllegalParameter,
+            "Certificate has the wrong certificate_request_context",
+        ));
+    }
+    certificate
+        .entries
+        .into_iter()
+        .map(|entry| {
+            if entry.extensions.is_empty() {
+                Ok(CertificateDer::from(entry.cert_data.into_owned()))
+            } else {
+                Err(refuse(
+                    AlertDescription::UnsupportedExtension,
+                    "CertificateEntry carries an extension that was not requested",
+                ))
+            }
+        })
+        .collect()
+}
+
+/// `verify_data` for the Finished keyed by `base_key` over the transcript so far
+/// (RFC 8446 §4.4.4).
+pub(crate) fn finished_verify_data(
+    suite: &SupportedSuite,
+    base_key: &Secret,
+    transcript: &Transcript,
+) -> Result<Secret, HandshakeError> {
+    Ok(tls13::verify_data(
+        suite.hash,
+        base_key,
+        &current_hash(transcript)?,
+    ))
+}
+
+/// Our Finished message (RFC 8446 §4.4.4).
+pub(crate) fn finished_message(
+    suite: &SupportedSuite,
+    base_key: &Secret,
+    transcript: &Transcript,
+) -> Result<Vec<u8>, HandshakeError> {
+    let verify_data = finished_verify_data(suite, base_key, transcript)?;
+    Ok(encode(&HandshakeMessage::Finished(Finished {
+        verify_data: Cow::Borrowed(verify_data.as_bytes()),
+    })))
+}
+
+/// Checks the peer's Finished in constant time (RFC 8446 §4.4.4: decrypt_error).
+pub(crate) fn check_finished(
+    suite: &SupportedSuite,
+    base_key: &Secret,
+    transcript: &Transcript,
+    received: &Finished<'_>,
+) -> Result<(), HandshakeError> {
+    let expected = finished_verify_data(suite, base_key, transcript)?;
+    if expected.ct_eq(&received.verify_data) {
+        Ok(())
+    } else {
+        Err(refuse(
+            AlertDescription::DecryptError,
+            "the peer's Finished does not verify",
+        ))
+    }
+}
+
+/// The secrets of an established connection: the current application traffic secrets,
+/// the exporter and resumption master secrets (RFC 8446 §7.1, §7.2).
+pub(crate) struct Traffic {
+    suite: SupportedSuite,
+    write: Secret,
+    read: Secret,
+    exporter: Secret,
+    resumption: Secret,
+}
+
+impl Traffic {
+    /// The traffic state of `side` from the schedule's final secrets.
+    pub(crate) fn new(
+        side: Side,
+        suite: SupportedSuite,
+        client_app: Secret,
+        server_app: Secret,
+        exporter: Secret,
+        resumption: Secret,
+    ) -> Self {
+        let (write, read) = match side {
+            Side::Client => (client_app, server_app),
+            Side::Server => (server_app, client_app),
+        };
+        Self {
+            suite,
+            write,
+            read,
+            exporter,
+            resumption,
+        }
+    }
+
+    pub(crate) fn suite(&self) -> &SupportedSuite {
+        &self.suite
+    }
+
+    pub(crate) fn resumption_master_secret(&self) -> &Secret {
+        &self.resumption
+    }
+
+    /// A received KeyUpdate (RFC 8446 §4.6.3): new read keys, and our own update if asked.
+    pub(crate) fn on_key_update(&mut self, request: KeyUpdateRequest, out: &mut Vec<Action>) {
+        self.read = next_traffic_secret(self.suite.hash, &self.read);
+        out.push(Action::SetReadKeys(key_change(&self.suite, &self.read)));
+        out.push(Action::Event(Event::PeerKeyUpdated));
+        if request == KeyUpdateRequest::UpdateRequested {
+            self.update_write(KeyUpdateRequest::UpdateNotRequested, out);
+        }
+    }
+
+    /// Sends a KeyUpdate under the current keys, then switches to the next ones
+    /// (RFC 8446 §4.6.3).
+    pub(crate) fn update_write(&mut self, request: KeyUpdateRequest, out: &mut Vec<Action>) {
+        out.push(Action::Send(encode(&HandshakeMessage::KeyUpdate(request))));
+        self.write = next_traffic_secret(self.suite.hash, &self.write);
+        out.push(Action::SetWriteKeys(key_change(&self.suite, &self.write)));
+    }
+
+    /// TLS-Exporter (RFC 8446 §7.5); no context and an empty one are the same.
+    pub(crate) fn export(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), HandshakeError> {
+        tls13::export_keying_material(
+            self.suite.hash,
+            &self.exporter,
+            label,
+            context.unwrap_or_default(),
+            out,
+        )
+    }
+}
+
+impl core::fmt::Debug for Traffic {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Traffic")
+            .field("suite", &self.suite.suite)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The error for an API call that needs a completed handshake.
+pub(crate) fn not_connected(what: &'static str) -> HandshakeError {
+    HandshakeError::Internal(what)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::HashAlgorithm;
+
+    #[test]
+    fn certificate_verify_content_follows_section_4_4_3() {
+        let hash = TranscriptHash::of(HashAlgorithm::Sha256, b"transcript");
+        let server = certificate_verify_content(Side::Server, &hash);
+        assert_eq!(&server[..64], &[0x20; 64][..]);
+        assert_eq!(&server[64..97], b"TLS 1.3, server CertificateVerify");
+        assert_eq!(server[97], 0);
+        assert_eq!(&server[98..], hash.as_bytes());
+        let client = certificate_verify_content(Side::Client, &hash);
+        assert_eq!(&client[64..97], b"TLS 1.3, client CertificateVerify");
+        assert_eq!(client.len(), 64 + 33 + 1 + 32);
+    }
+
+    #[test]
+    fn downgrade_sentinels_are_the_rfc_bytes() {
+        assert_eq!(
+            DOWNGRADE_TLS12,
+            [0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01]
+        );
+        assert_eq!(
+            DOWNGRADE_TLS11,
+            [0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00]
+        );
+    }
+
+    #[test]
+    fn a_peer_chain_with_extensions_or_a_wrong_context_is_refused() {
+        let cert = CertificateTls13 {
+            context: Cow::Borrowed(b"x"),
+            entries: vec![],
+        };
+        let err = peer_chain(cert, b"").unwrap_err();
+        assert_eq!(err.alert(), AlertDescription::IllegalParameter);
+        let cert = CertificateTls13 {
+            context: Cow::Borrowed(b""),
+            entries: vec![CertificateEntry {
+                cert_data: Cow::Borrowed(b"der"),
+                extensions: Extensions(vec![crate::Extension::StatusRequestAck]),
+            }],
+        };
+        let err = peer_chain(cert, b"").unwrap_err();
+        assert_eq!(err.alert(), AlertDescription::UnsupportedExtension);
+    }
+}

@@ -1,0 +1,912 @@
+//! The TLS 1.3 server (RFC 8446 §4, Appendix A.2).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use ring::rand::SystemRandom;
+use strata_alert::AlertDescription as Alert;
+use strata_pki::pki_types::CertificateDer;
+use strata_pki::{CertifiedKey, SignatureScheme, TlsVersion};
+use strata_record::ProtocolVersion;
+
+use super::{
+    certificate_message, certificate_verify_content, certificate_verify_message,
+    check_certificate_verify, check_finished, current_hash, decode, encode, expect,
+    finished_message, key_change, key_log, label, misparsed, not_connected, peer_chain, refuse,
+    unexpected, Side, Traffic,
+};
+use crate::extensions::{KeyShareEntry, ServerNameType};
+use crate::key_schedule::tls13::{resumption_psk, EarlySecret, HandshakeSecret, MasterSecret};
+use crate::kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret};
+use crate::machine::{
+    Action, Answer, ClientAuthPolicy, Event, Input, Negotiated, Request, ServerHandshakeConfig,
+    StateMachine,
+};
+use crate::messages::{
+    CertificateRequestTls13, ClientHello, EncryptedExtensions, HandshakeMessage, HelloRetryRequest,
+    KeyUpdateRequest, NewSessionTicketTls13, RawMessage, ServerHello,
+};
+use crate::suites::SupportedSuite;
+use crate::{Extension, Extensions, HandshakeError, HandshakeType, NamedGroup, Secret, Transcript};
+
+/// After a HelloRetryRequest: what the second ClientHello must match (RFC 8446 §4.1.4).
+#[derive(Debug)]
+struct Retry {
+    suite: SupportedSuite,
+    group: NamedGroup,
+    cookie: Option<Vec<u8>>,
+    client_random: [u8; 32],
+    transcript: Transcript,
+    sent_ccs: bool,
+}
+
+/// A ClientHello accepted: everything the ServerHello and the server's flight need.
+struct Accepted {
+    suite: SupportedSuite,
+    group: NamedGroup,
+    client_random: [u8; 32],
+    session_id: Vec<u8>,
+    sni: Option<String>,
+    alpn: Option<Vec<u8>>,
+    client_schemes: Vec<SignatureScheme>,
+    server_share: Vec<u8>,
+    shared: SharedSecret,
+    transcript: Transcript,
+    sent_ccs: bool,
+}
+
+impl core::fmt::Debug for Accepted {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Accepted")
+            .field("suite", &self.suite.suite)
+            .field("group", &self.group)
+            .field("sni", &self.sni)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The server's flight is out but for CertificateVerify and Finished.
+struct Signing {
+    suite: SupportedSuite,
+    group: NamedGroup,
+    client_random: [u8; 32],
+    transcript: Transcript,
+    schedule: HandshakeSecret,
+    client_hs: Secret,
+    server_hs: Secret,
+    scheme: SignatureScheme,
+    sni: Option<String>,
+    alpn: Option<Vec<u8>>,
+    /// `Some(required)` when a CertificateRequest was sent.
+    client_auth: Option<bool>,
+}
+
+impl core::fmt::Debug for Signing {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Signing")
+            .field("suite", &self.suite.suite)
+            .field("scheme", &self.scheme)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The server's Finished is sent: waiting for the client's second flight.
+struct AwaitClient {
+    suite: SupportedSuite,
+    transcript: Transcript,
+    master: MasterSecret,
+    client_hs: Secret,
+    client_app: Secret,
+    server_app: Secret,
+    exporter: Secret,
+    negotiated: Negotiated,
+}
+
+impl core::fmt::Debug for AwaitClient {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AwaitClient")
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An established connection, with the count of tickets issued (their nonces).
+#[derive(Debug)]
+struct Connected {
+    traffic: Traffic,
+    tickets: u64,
+}
+
+type Chain = Vec<CertificateDer<'static>>;
+
+/// The server's states (RFC 8446 Appendix A.2), each with what it needs.
+#[derive(Debug)]
+enum ServerState {
+    /// `Some` after a HelloRetryRequest.
+    WaitClientHello(Option<Box<Retry>>),
+    /// Request::ChooseServerCertificate is outstanding.
+    ChoosingCertificate(Box<Accepted>),
+    /// Request::Sign is outstanding for the server's CertificateVerify.
+    Signing(Box<Signing>),
+    WaitClientCertificate {
+        wait: Box<AwaitClient>,
+        required: bool,
+    },
+    /// Request::VerifyClientChain is outstanding.
+    VerifyingClientChain {
+        wait: Box<AwaitClient>,
+        chain: Chain,
+    },
+    WaitClientCertificateVerify {
+        wait: Box<AwaitClient>,
+        chain: Chain,
+    },
+    WaitClientFinished(Box<AwaitClient>),
+    Connected(Box<Connected>),
+    /// Taken while a step runs; left behind by an error.
+    Poisoned,
+}
+
+impl ServerState {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::WaitClientHello(None) => "waiting for ClientHello",
+            Self::WaitClientHello(Some(_)) => "waiting for the second ClientHello",
+            Self::ChoosingCertificate(_) => "choosing the server certificate",
+            Self::Signing(_) => "signing the server CertificateVerify",
+            Self::WaitClientCertificate { .. } => "waiting for the client's Certificate",
+            Self::VerifyingClientChain { .. } => "verifying the client's certificate chain",
+            Self::WaitClientCertificateVerify { .. } => {
+                "waiting for the client's CertificateVerify"
+            }
+            Self::WaitClientFinished(_) => "waiting for the client's Finished",
+            Self::Connected(_) => "connected",
+            Self::Poisoned => "failed",
+        }
+    }
+
+    /// RFC 8446 §5: a CCS is dropped after the first ClientHello and before the client's
+    /// Finished.
+    fn ignores_change_cipher_spec(&self) -> bool {
+        !matches!(
+            self,
+            Self::WaitClientHello(None) | Self::Connected(_) | Self::Poisoned
+        )
+    }
+
+    fn wants_answer(&self) -> bool {
+        matches!(
+            self,
+            Self::ChoosingCertificate(_) | Self::Signing(_) | Self::VerifyingClientChain { .. }
+        )
+    }
+}
+
+/// A TLS 1.3 server handshake (RFC 8446 §4).
+#[derive(Debug)]
+pub struct Tls13Server {
+    config: ServerHandshakeConfig,
+    random: [u8; 32],
+    state: ServerState,
+    completed: bool,
+}
+
+impl Tls13Server {
+    /// A server for `config`, waiting for a ClientHello; `random` becomes
+    /// ServerHello.random.
+    pub fn new(config: ServerHandshakeConfig, random: [u8; 32]) -> Self {
+        Self {
+            config,
+            random,
+            state: ServerState::WaitClientHello(None),
+            completed: false,
+        }
+    }
+
+    /// After the handshake: a NewSessionTicket carrying `ticket` (RFC 8446 §4.6.1), to
+    /// send, and the PSK it stands for, to keep with whatever `ticket` identifies.
+    pub fn issue_ticket(
+        &mut self,
+        lifetime: u32,
+        age_add: u32,
+        ticket: Vec<u8>,
+    ) -> Result<(Vec<Action>, Secret), HandshakeError> {
+        let ServerState::Connected(connected) = &mut self.state else {
+            return Err(not_connected(
+                "ticket issued before the handshake completed",
+            ));
+        };
+        if ticket.is_empty() {
+            return Err(HandshakeError::Internal("a ticket may not be empty"));
+        }
+        let nonce = connected.tickets.to_be_bytes();
+        connected.tickets += 1;
+        let suite = *connected.traffic.suite();
+        let psk = resumption_psk(
+            suite.hash,
+            connected.traffic.resumption_master_secret(),
+            &nonce,
+        )?;
+        let message = encode(&HandshakeMessage::NewSessionTicket(NewSessionTicketTls13 {
+            lifetime,
+            age_add,
+            nonce: Cow::Borrowed(&nonce),
+            ticket: Cow::Owned(ticket),
+            extensions: Extensions::default(),
+        }));
+        Ok((vec![Action::Send(message)], psk))
+    }
+
+    /// The schemes the server accepts in a client's CertificateVerify (RFC 8446 §4.3.2).
+    fn client_schemes(&self) -> Vec<SignatureScheme> {
+        self.config
+            .signature_schemes
+            .iter()
+            .copied()
+            .filter(|s| s.allowed_in_tls13())
+            .collect()
+    }
+
+    fn step(
+        &mut self,
+        state: ServerState,
+        input: Input<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        use ServerState as S;
+        let raw = match input {
+            Input::ChangeCipherSpec if state.ignores_change_cipher_spec() => return Ok(state),
+            Input::ChangeCipherSpec => {
+                return Err(HandshakeError::UnexpectedChangeCipherSpec(state.name()))
+            }
+            Input::Answer(answer) => return self.on_answer(state, answer, out),
+            Input::Message(raw) => raw,
+        };
+        let name = state.name();
+        match state {
+            S::WaitClientHello(retry) => {
+                expect(&raw, HandshakeType::ClientHello, name)?;
+                self.on_client_hello(retry, raw, out)
+            }
+            S::WaitClientCertificate { mut wait, required } => {
+                expect(&raw, HandshakeType::Certificate, name)?;
+                let HandshakeMessage::Certificate(certificate) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                let chain = peer_chain(certificate, b"")?;
+                wait.transcript.add(raw.encoded);
+                if !chain.is_empty() {
+                    out.push(Action::Request(Request::VerifyClientChain {
+                        chain: chain.clone(),
+                    }));
+                    Ok(S::VerifyingClientChain { wait, chain })
+                } else if required {
+                    Err(refuse(
+                        Alert::CertificateRequired,
+                        "the client sent no certificate and one is required",
+                    ))
+                } else {
+                    Ok(S::WaitClientFinished(wait))
+                }
+            }
+            S::WaitClientCertificateVerify { mut wait, chain } => {
+                expect(&raw, HandshakeType::CertificateVerify, name)?;
+                let HandshakeMessage::CertificateVerify(cv) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                let scheme = check_certificate_verify(
+                    &self.client_schemes(),
+                    &chain,
+                    Side::Client,
+                    &current_hash(&wait.transcript)?,
+                    &cv,
+                )?;
+                wait.transcript.add(raw.encoded);
+                wait.negotiated.peer_certificates = chain;
+                wait.negotiated.peer_signature_scheme = Some(scheme);
+                Ok(S::WaitClientFinished(wait))
+            }
+            S::WaitClientFinished(mut wait) => {
+                expect(&raw, HandshakeType::Finished, name)?;
+                let HandshakeMessage::Finished(finished) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                check_finished(&wait.suite, &wait.client_hs, &wait.transcript, &finished)?;
+                wait.transcript.add(raw.encoded);
+                let wait = *wait;
+                let resumption = wait
+                    .master
+                    .resumption_master_secret(&current_hash(&wait.transcript)?);
+                out.push(Action::SetReadKeys(key_change(
+                    &wait.suite,
+                    &wait.client_app,
+                )));
+                out.push(Action::Event(Event::HandshakeComplete(wait.negotiated)));
+                self.completed = true;
+                Ok(S::Connected(Box::new(Connected {
+                    traffic: Traffic::new(
+                        Side::Server,
+                        wait.suite,
+                        wait.client_app,
+                        wait.server_app,
+                        wait.exporter,
+                        resumption,
+                    ),
+                    tickets: 0,
+                })))
+            }
+            S::Connected(mut connected) => {
+                expect(&raw, HandshakeType::KeyUpdate, name)?;
+                let HandshakeMessage::KeyUpdate(request) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                connected.traffic.on_key_update(request, out);
+                Ok(S::Connected(connected))
+            }
+            state @ (S::ChoosingCertificate(_)
+            | S::Signing(_)
+            | S::VerifyingClientChain { .. }
+            | S::Poisoned) => Err(unexpected(raw.ty, state.name())),
+        }
+    }
+
+    /// ClientHello (RFC 8446 §4.1.2): version, suite, group, and the requests that follow;
+    /// or a HelloRetryRequest (§4.1.4).
+    fn on_client_hello(
+        &mut self,
+        retry: Option<Box<Retry>>,
+        raw: RawMessage<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        let HandshakeMessage::ClientHello(ch) = decode(raw)? else {
+            return Err(misparsed());
+        };
+        if ch.legacy_compression_methods.as_ref() != [0] {
+            return Err(refuse(
+                Alert::IllegalParameter,
+                "legacy_compression_methods is not the null method alone",
+            ));
+        }
+        self.check_version(&ch)?;
+        let suite = self
+            .config
+            .suites
+            .iter()
+            .copied()
+            .filter(|s| s.version == TlsVersion::Tls13)
+            .find(|s| ch.cipher_suites.contains(&s.suite))
+            .ok_or(refuse(Alert::HandshakeFailure, "no cipher suite in common"))?;
+        let offer = ClientOffer::read(&ch)?;
+        let sni = offer.sni()?;
+        let alpn = self.choose_alpn(&offer)?;
+
+        let (transcript, sent_ccs, group, share) = match retry {
+            Some(retry) => {
+                let retry = *retry;
+                if ch.random != retry.client_random {
+                    return Err(refuse(
+                        Alert::IllegalParameter,
+                        "the second ClientHello changes the random",
+                    ));
+                }
+                if suite != retry.suite {
+                    return Err(refuse(
+                        Alert::IllegalParameter,
+                        "the second ClientHello does not allow the suite of the HelloRetryRequest",
+                    ));
+                }
+                if retry.cookie.as_deref() != offer.cookie {
+                    return Err(refuse(
+                        Alert::IllegalParameter,
+                        "the second ClientHello does not echo the cookie",
+                    ));
+                }
+                let share = offer.share_for(retry.group).ok_or(refuse(
+                    Alert::IllegalParameter,
+                    "the second ClientHello lacks a key share for the group requested",
+                ))?;
+                let mut transcript = retry.transcript;
+                transcript.add(raw.encoded);
+                (transcript, retry.sent_ccs, retry.group, share.to_vec())
+            }
+            None => {
+                let mut transcript = Transcript::new();
+                transcript.add(raw.encoded);
+                transcript.start_hash(suite.hash)?;
+                let ours = || {
+                    self.config
+                        .groups
+                        .iter()
+                        .copied()
+                        .filter(|g| KeyExchangeGroup::from_named_group(*g).is_some())
+                };
+                if let Some((group, share)) =
+                    ours().find_map(|g| offer.share_for(g).map(|share| (g, share.to_vec())))
+                {
+                    (transcript, false, group, share)
+                } else if let Some(group) = ours().find(|g| offer.groups.contains(g)) {
+                    return self.hello_retry(&ch, suite, group, transcript, out);
+                } else {
+                    return Err(refuse(
+                        Alert::HandshakeFailure,
+                        "no key exchange group in common",
+                    ));
+                }
+            }
+        };
+
+        let kx = KeyExchangeGroup::from_named_group(group)
+            .ok_or(HandshakeError::Internal("selected an unsupported group"))?;
+        let ours = EphemeralKeyPair::generate(kx, &SystemRandom::new())?;
+        let server_share = ours.public_key().to_vec();
+        let shared = ours.agree(&share)?;
+
+        out.push(Action::Request(Request::ChooseServerCertificate {
+            server_name: sni.clone(),
+            signature_schemes: offer.schemes.clone(),
+            version: TlsVersion::Tls13,
+        }));
+        Ok(ServerState::ChoosingCertificate(Box::new(Accepted {
+            suite,
+            group,
+            client_random: ch.random,
+            session_id: ch.legacy_session_id.to_vec(),
+            sni,
+            alpn,
+            client_schemes: offer.schemes,
+            server_share,
+            shared,
+            transcript,
+            sent_ccs,
+        })))
+    }
+
+    /// RFC 8446 §4.2.1: only supported_versions counts; without it, the client speaks
+    /// TLS 1.2 or older.
+    fn check_version(&self, ch: &ClientHello<'_>) -> Result<(), HandshakeError> {
+        let versions = ch.extensions.iter().find_map(|e| match e {
+            Extension::SupportedVersions(v) => Some(v),
+            _ => None,
+        });
+        let Some(versions) = versions else {
+            return Err(refuse(
+                Alert::ProtocolVersion,
+                "TLS 1.2 is not yet implemented",
+            ));
+        };
+        if versions.contains(&ProtocolVersion::Tls13)
+            && self.config.versions.contains(&TlsVersion::Tls13)
+        {
+            Ok(())
+        } else if versions.contains(&ProtocolVersion::Tls12) {
+            Err(refuse(
+                Alert::ProtocolVersion,
+                "TLS 1.2 is not yet implemented",
+            ))
+        } else {
+            Err(refuse(
+                Alert::ProtocolVersion,
+                "no protocol version in common",
+            ))
+        }
+    }
+
+    /// ALPN (RFC 7301 §3.2): the server's first protocol that the client offers.
+    fn choose_alpn(&self, offer: &ClientOffer<'_, '_>) -> Result<Option<Vec<u8>>, HandshakeError> {
+        let Some(offered) = offer.alpn else {
+            return Ok(None);
+        };
+        if self.config.alpn_protocols.is_empty() {
+            return Ok(None);
+        }
+        self.config
+            .alpn_protocols
+            .iter()
+            .find(|ours| {
+                offered
+                    .iter()
+                    .any(|theirs| theirs.as_ref() == ours.as_slice())
+            })
+            .cloned()
+            .map(Some)
+            .ok_or(refuse(
+                Alert::NoApplicationProtocol,
+                "no application protocol in common",
+            ))
+    }
+
+    /// Sends a HelloRetryRequest for `group` (RFC 8446 §4.1.4) and waits for the second
+    /// ClientHello.
+    fn hello_retry(
+        &mut self,
+        ch: &ClientHello<'_>,
+        suite: SupportedSuite,
+        group: NamedGroup,
+        mut transcript: Transcript,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        let client_hello_hash = current_hash(&transcript)?;
+        transcript.replace_with_message_hash()?;
+        let cookie = self
+            .config
+            .hello_retry_cookie
+            .then(|| client_hello_hash.as_bytes().to_vec());
+        let mut extensions = vec![
+            Extension::SelectedVersion(ProtocolVersion::Tls13),
+            Extension::KeyShareRequest(group),
+        ];
+        if let Some(cookie) = &cookie {
+            extensions.push(Extension::Cookie(Cow::Borrowed(cookie)));
+        }
+        let hrr = encode(&HandshakeMessage::HelloRetryRequest(HelloRetryRequest {
+            legacy_version: ProtocolVersion::Tls12,
+            legacy_session_id_echo: Cow::Borrowed(&ch.legacy_session_id),
+            cipher_suite: suite.suite,
+            legacy_compression_method: 0,
+            extensions: Extensions(extensions),
+        }));
+        transcript.add(&hrr);
+        out.push(Action::Send(hrr));
+        let sent_ccs = !ch.legacy_session_id.is_empty();
+        if sent_ccs {
+            out.push(Action::SendChangeCipherSpec);
+        }
+        Ok(ServerState::WaitClientHello(Some(Box::new(Retry {
+            suite,
+            group,
+            cookie,
+            client_random: ch.random,
+            transcript,
+            sent_ccs,
+        }))))
+    }
+
+    fn on_answer(
+        &mut self,
+        state: ServerState,
+        answer: Answer,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        use ServerState as S;
+        match (state, answer) {
+            (S::ChoosingCertificate(accepted), Answer::Certificate(certified)) => {
+                self.send_first_flight(*accepted, certified, out)
+            }
+            (S::Signing(signing), Answer::Signature(result)) => {
+                let signature = result.map_err(HandshakeError::Certificate)?;
+                self.finish_first_flight(*signing, signature, out)
+            }
+            (S::VerifyingClientChain { wait, chain }, Answer::ChainVerified(result)) => {
+                result.map_err(HandshakeError::Certificate)?;
+                Ok(S::WaitClientCertificateVerify { wait, chain })
+            }
+            (state, _) => Err(HandshakeError::UnexpectedAnswer(state.name())),
+        }
+    }
+
+    /// ServerHello, the handshake keys, EncryptedExtensions, CertificateRequest and
+    /// Certificate; then the request to sign CertificateVerify (RFC 8446 §4.1.3–§4.4.2).
+    fn send_first_flight(
+        &mut self,
+        mut accepted: Accepted,
+        certified: Option<Arc<CertifiedKey>>,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        let certified = certified.ok_or(if accepted.sni.is_some() {
+            refuse(
+                Alert::UnrecognizedName,
+                "no certificate for the name the client asked for",
+            )
+        } else {
+            refuse(Alert::HandshakeFailure, "no certificate to present")
+        })?;
+        if certified.chain().is_empty() {
+            return Err(HandshakeError::Internal(
+                "the chosen certificate chain is empty",
+            ));
+        }
+        let scheme = certified
+            .key()
+            .choose_scheme(&accepted.client_schemes, TlsVersion::Tls13)
+            .ok_or(refuse(
+                Alert::HandshakeFailure,
+                "no signature scheme in common with the client",
+            ))?;
+        let suite = accepted.suite;
+        let transcript = &mut accepted.transcript;
+
+        let server_hello = encode(&HandshakeMessage::ServerHello(ServerHello {
+            legacy_version: ProtocolVersion::Tls12,
+            random: self.random,
+            legacy_session_id_echo: Cow::Borrowed(&accepted.session_id),
+            cipher_suite: suite.suite,
+            legacy_compression_method: 0,
+            extensions: Extensions(vec![
+                Extension::SelectedVersion(ProtocolVersion::Tls13),
+                Extension::KeyShare(KeyShareEntry {
+                    group: accepted.group,
+                    key_exchange: Cow::Borrowed(&accepted.server_share),
+                }),
+            ]),
+        }));
+        transcript.add(&server_hello);
+        out.push(Action::Send(server_hello));
+        if !accepted.session_id.is_empty() && !accepted.sent_ccs {
+            out.push(Action::SendChangeCipherSpec);
+        }
+
+        let hello_hash = current_hash(transcript)?;
+        let schedule =
+            EarlySecret::new(suite.hash, None).into_handshake(accepted.shared.as_bytes());
+        let client_hs = schedule.client_handshake_traffic_secret(&hello_hash);
+        let server_hs = schedule.server_handshake_traffic_secret(&hello_hash);
+        out.push(key_log(
+            label::CLIENT_HANDSHAKE,
+            accepted.client_random,
+            &client_hs,
+        ));
+        out.push(key_log(
+            label::SERVER_HANDSHAKE,
+            accepted.client_random,
+            &server_hs,
+        ));
+        out.push(Action::SetWriteKeys(key_change(&suite, &server_hs)));
+        out.push(Action::SetReadKeys(key_change(&suite, &client_hs)));
+
+        let mut extensions = Vec::new();
+        if accepted.sni.is_some() {
+            extensions.push(Extension::ServerNameAck);
+        }
+        if let Some(protocol) = &accepted.alpn {
+            extensions.push(Extension::Alpn(vec![Cow::Borrowed(protocol.as_slice())]));
+        }
+        let ee = encode(&HandshakeMessage::EncryptedExtensions(
+            EncryptedExtensions {
+                extensions: Extensions(extensions),
+            },
+        ));
+        transcript.add(&ee);
+        out.push(Action::Send(ee));
+
+        let client_auth = match &self.config.client_auth {
+            ClientAuthPolicy::Off => None,
+            ClientAuthPolicy::Optional { authorities } => Some((false, authorities)),
+            ClientAuthPolicy::Required { authorities } => Some((true, authorities)),
+        };
+        if let Some((_, authorities)) = client_auth {
+            let schemes = self.client_schemes();
+            if schemes.is_empty() {
+                return Err(HandshakeError::Internal(
+                    "client authentication without a TLS 1.3 signature scheme configured",
+                ));
+            }
+            let mut extensions = vec![Extension::SignatureAlgorithms(schemes)];
+            if !authorities.is_empty() {
+                extensions.push(Extension::CertificateAuthorities(
+                    authorities
+                        .iter()
+                        .map(|n| Cow::Borrowed(n.as_slice()))
+                        .collect(),
+                ));
+            }
+            let request = encode(&HandshakeMessage::CertificateRequest(
+                CertificateRequestTls13 {
+                    context: Cow::Borrowed(&[]),
+                    extensions: Extensions(extensions),
+                },
+            ));
+            transcript.add(&request);
+            out.push(Action::Send(request));
+        }
+
+        let certificate = certificate_message(&[], certified.chain());
+        transcript.add(&certificate);
+        out.push(Action::Send(certificate));
+        let content = certificate_verify_content(Side::Server, &current_hash(transcript)?);
+        out.push(Action::Request(Request::Sign {
+            key: Arc::clone(certified.key()),
+            scheme,
+            message: content,
+        }));
+        Ok(ServerState::Signing(Box::new(Signing {
+            suite,
+            group: accepted.group,
+            client_random: accepted.client_random,
+            transcript: accepted.transcript,
+            schedule,
+            client_hs,
+            server_hs,
+            scheme,
+            sni: accepted.sni,
+            alpn: accepted.alpn,
+            client_auth: client_auth.map(|(required, _)| required),
+        })))
+    }
+
+    /// CertificateVerify, Finished and the application write keys (RFC 8446 §4.4.3,
+    /// §4.4.4, §7.1).
+    fn finish_first_flight(
+        &mut self,
+        mut signing: Signing,
+        signature: Vec<u8>,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        let suite = signing.suite;
+        let verify = certificate_verify_message(signing.scheme, signature);
+        signing.transcript.add(&verify);
+        out.push(Action::Send(verify));
+        let finished = finished_message(&suite, &signing.server_hs, &signing.transcript)?;
+        signing.transcript.add(&finished);
+        out.push(Action::Send(finished));
+
+        let through_finished = current_hash(&signing.transcript)?;
+        let master = signing.schedule.into_master();
+        let client_app = master.client_application_traffic_secret_0(&through_finished);
+        let server_app = master.server_application_traffic_secret_0(&through_finished);
+        let exporter = master.exporter_master_secret(&through_finished);
+        let random = signing.client_random;
+        out.push(key_log(label::CLIENT_TRAFFIC_0, random, &client_app));
+        out.push(key_log(label::SERVER_TRAFFIC_0, random, &server_app));
+        out.push(key_log(label::EXPORTER, random, &exporter));
+        out.push(Action::SetWriteKeys(key_change(&suite, &server_app)));
+
+        let wait = Box::new(AwaitClient {
+            suite,
+            transcript: signing.transcript,
+            master,
+            client_hs: signing.client_hs,
+            client_app,
+            server_app,
+            exporter,
+            negotiated: Negotiated {
+                version: TlsVersion::Tls13,
+                suite,
+                group: signing.group,
+                alpn: signing.alpn,
+                server_name: signing.sni,
+                peer_certificates: Vec::new(),
+                peer_signature_scheme: None,
+            },
+        });
+        Ok(match signing.client_auth {
+            Some(required) => ServerState::WaitClientCertificate { wait, required },
+            None => ServerState::WaitClientFinished(wait),
+        })
+    }
+}
+
+/// The extensions of a TLS 1.3 ClientHello that the server acts on (RFC 8446 §9.2).
+struct ClientOffer<'m, 'a> {
+    groups: &'m [NamedGroup],
+    shares: &'m [KeyShareEntry<'a>],
+    schemes: Vec<SignatureScheme>,
+    alpn: Option<&'m [Cow<'a, [u8]>]>,
+    names: Option<&'m [crate::extensions::ServerName<'a>]>,
+    cookie: Option<&'m [u8]>,
+}
+
+impl<'m, 'a> ClientOffer<'m, 'a> {
+    /// Reads the extensions; supported_groups, key_share and signature_algorithms are
+    /// required (missing_extension), and each share must be of an offered group, once
+    /// (illegal_parameter, RFC 8446 §4.2.8).
+    fn read(ch: &'m ClientHello<'a>) -> Result<Self, HandshakeError> {
+        let mut groups = None;
+        let mut shares = None;
+        let mut schemes = None;
+        let mut alpn = None;
+        let mut names = None;
+        let mut cookie = None;
+        for ext in ch.extensions.iter() {
+            match ext {
+                Extension::SupportedGroups(list) => groups = Some(list.as_slice()),
+                Extension::KeyShares(list) => shares = Some(list.as_slice()),
+                Extension::SignatureAlgorithms(list) => schemes = Some(list.clone()),
+                Extension::Alpn(list) => alpn = Some(list.as_slice()),
+                Extension::ServerName(list) => names = Some(list.as_slice()),
+                Extension::Cookie(c) => cookie = Some(c.as_ref()),
+                _ => {}
+            }
+        }
+        let missing = |reason| refuse(Alert::MissingExtension, reason);
+        let groups = groups.ok_or(missing("ClientHello without supported_groups"))?;
+        let shares = shares.ok_or(missing("ClientHello without key_share"))?;
+        let schemes = schemes.ok_or(missing("ClientHello without signature_algorithms"))?;
+        for (i, share) in shares.iter().enumerate() {
+            if !groups.contains(&share.group) {
+                return Err(refuse(
+                    Alert::IllegalParameter,
+                    "a key share is for a group not in supported_groups",
+                ));
+            }
+            if shares.iter().take(i).any(|s| s.group == share.group) {
+                return Err(refuse(
+                    Alert::IllegalParameter,
+                    "two key shares for the same group",
+                ));
+            }
+        }
+        Ok(Self {
+            groups,
+            shares,
+            schemes,
+            alpn,
+            names,
+            cookie,
+        })
+    }
+
+    fn share_for(&self, group: NamedGroup) -> Option<&'m [u8]> {
+        self.shares
+            .iter()
+            .find(|s| s.group == group)
+            .map(|s| s.key_exchange.as_ref())
+    }
+
+    /// The host_name the client asked for (RFC 6066 §3), if any.
+    fn sni(&self) -> Result<Option<String>, HandshakeError> {
+        let Some(name) = self.names.and_then(|names| {
+            names
+                .iter()
+                .find(|n| n.name_type == ServerNameType::HostName)
+        }) else {
+            return Ok(None);
+        };
+        match std::str::from_utf8(&name.name) {
+            Ok(text) if text.is_ascii() => Ok(Some(text.to_string())),
+            _ => Err(refuse(
+                Alert::IllegalParameter,
+                "server_name is not an ASCII host name",
+            )),
+        }
+    }
+}
+
+impl StateMachine for Tls13Server {
+    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
+        let state = core::mem::replace(&mut self.state, ServerState::Poisoned);
+        if matches!(state, ServerState::Poisoned) {
+            return Err(HandshakeError::Internal(
+                "the handshake already failed; the connection is dead",
+            ));
+        }
+        let mut out = Vec::new();
+        self.state = self.step(state, input, &mut out)?;
+        Ok(out)
+    }
+
+    fn is_handshaking(&self) -> bool {
+        !self.completed
+    }
+
+    fn wants_answer(&self) -> bool {
+        self.state.wants_answer()
+    }
+
+    fn update_keys(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+        let ServerState::Connected(connected) = &mut self.state else {
+            return Err(not_connected("KeyUpdate before the handshake completed"));
+        };
+        let mut out = Vec::new();
+        let request = if request_peer {
+            KeyUpdateRequest::UpdateRequested
+        } else {
+            KeyUpdateRequest::UpdateNotRequested
+        };
+        connected.traffic.update_write(request, &mut out);
+        Ok(out)
+    }
+
+    fn export_keying_material(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), HandshakeError> {
+        match &self.state {
+            ServerState::Connected(connected) => connected.traffic.export(label, context, out),
+            _ => Err(not_connected(
+                "exporter used before the handshake completed",
+            )),
+        }
+    }
+}
