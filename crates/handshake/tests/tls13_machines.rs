@@ -1409,6 +1409,35 @@ fn a_new_session_ticket_gives_the_client_the_servers_psk() {
     );
 }
 
+fn ticket(lifetime: u32, extensions: Vec<Extension<'static>>) -> Vec<u8> {
+    bytes(HandshakeMessage::NewSessionTicket(
+        strata_handshake::messages::NewSessionTicketTls13 {
+            lifetime,
+            age_add: 5,
+            nonce: Cow::Borrowed(b"n"),
+            ticket: Cow::Borrowed(b"t"),
+            extensions: Extensions(extensions),
+        },
+    ))
+}
+
+#[test]
+fn a_ticket_carries_max_early_data_and_at_most_seven_days() {
+    let mut pair = default_pair();
+    pair.complete();
+    let out = feed(
+        pair.client.machine.as_dyn(),
+        &ticket(604_800, vec![Extension::EarlyDataMax(16384)]),
+    )
+    .unwrap();
+    let [Action::Event(Event::TicketReceived(t))] = out.as_slice() else {
+        panic!("{out:?}")
+    };
+    assert_eq!((t.lifetime, t.max_early_data), (604_800, Some(16384)));
+    let err = feed(pair.client.machine.as_dyn(), &ticket(604_801, vec![])).unwrap_err();
+    assert_eq!(err.alert(), A::IllegalParameter);
+}
+
 #[test]
 fn exporters_and_key_updates_need_a_completed_handshake() {
     let (mut client, _) = lone_client(client_config());

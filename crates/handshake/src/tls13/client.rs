@@ -28,6 +28,9 @@ use crate::{
     Transcript,
 };
 
+/// The longest ticket lifetime a server may give: seven days (RFC 8446 §4.6.1).
+const MAX_TICKET_LIFETIME: u32 = 604_800;
+
 /// What the client offered, fixed for the connection.
 #[derive(Debug)]
 struct Offer {
@@ -502,6 +505,12 @@ impl Tls13Client {
                         let HandshakeMessage::NewSessionTicket(nst) = decode(raw)? else {
                             return Err(misparsed());
                         };
+                        if nst.lifetime > MAX_TICKET_LIFETIME {
+                            return Err(refuse(
+                                Alert::IllegalParameter,
+                                "NewSessionTicket lifetime longer than seven days",
+                            ));
+                        }
                         let suite = *traffic.suite();
                         let psk = resumption_psk(
                             suite.hash,
