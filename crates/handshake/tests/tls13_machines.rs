@@ -1004,6 +1004,30 @@ fn hello_retry_request_moves_the_client_to_the_servers_group() {
 }
 
 #[test]
+fn hello_retry_request_without_compatibility_mode_sends_no_ccs() {
+    for group in [NamedGroup::Secp256r1, NamedGroup::Secp384r1] {
+        let mut client = client_config();
+        client.middlebox_compatibility = false;
+        client.groups = vec![
+            NamedGroup::X25519,
+            NamedGroup::Secp256r1,
+            NamedGroup::Secp384r1,
+        ];
+        let mut server = client_auth_server();
+        server.groups = vec![group];
+        let pki = Pki::new();
+        let mut pair = Pair::new(
+            client,
+            server,
+            pki.answers(KeyKind::Ed25519, Some(KeyKind::EcdsaP384)),
+        );
+        pair.complete();
+        assert_eq!(pair.client.negotiated().unwrap().group, group);
+        assert_eq!((pair.client.ccs_sent, pair.server.ccs_sent), (0, 0));
+    }
+}
+
+#[test]
 fn hello_retry_request_with_a_cookie_is_echoed() {
     let (client, mut server) = hrr_configs();
     server.hello_retry_cookie = true;
@@ -1627,6 +1651,26 @@ fn an_answer_with_no_request_outstanding_is_internal_error() {
         .handle(Input::Answer(Answer::Signature(Ok(vec![]))))
         .unwrap_err();
     assert_eq!(err.alert(), A::InternalError);
+}
+
+#[test]
+fn a_failed_signature_is_internal_error() {
+    for who in [Who::Client, Who::Server] {
+        let pki = Pki::new();
+        let mut pair = Pair::new(
+            client_config(),
+            client_auth_server(),
+            pki.answers(KeyKind::EcdsaP256, Some(KeyKind::EcdsaP256)),
+        );
+        pair.interjection = Some(Interjection {
+            who,
+            when: When::During("Sign"),
+            bogus: Some(Bogus::Answer(Answer::Signature(Err(
+                strata_pki::PkiError::SigningFailed,
+            )))),
+        });
+        pair.fails(who, A::InternalError);
+    }
 }
 
 #[test]
