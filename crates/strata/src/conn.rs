@@ -1,0 +1,688 @@
+//! The connection: moves bytes between the record layer and a handshake state machine,
+//! answers the machine's requests, and buffers application data both ways. Sans-IO: the
+//! caller brings the bytes ([`Connection::read_tls`], [`Connection::write_tls`]).
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::Arc;
+
+use bytes::{Buf, BytesMut};
+use strata_alert::{Alert, AlertDescription, AlertLevel, ChangeCipherSpec};
+use strata_codec::Encode;
+use strata_handshake::machine::{
+    Action, Answer, Event, Input, KeyChange, Negotiated, Request, StateMachine, Ticket,
+};
+use strata_handshake::{HandshakeError, HandshakeJoiner, HandshakeMessage, TlsVersion};
+use strata_pki::pki_types::CertificateDer;
+use strata_pki::{CertifiedKey, ClientCertVerifier, PkiError, ServerCertVerifier};
+use strata_record::{
+    ContentType, Deframer, Fragmenter, Opener, ProtocolVersion, Record, RecordError, RecordKind,
+    RecordVersion, Sealer,
+};
+
+use crate::config::{AnswerMode, Common, Limits};
+use crate::keylog::KeyLog;
+use crate::providers::TimeProvider;
+use crate::resolve::{ClientHelloInfo, ResolvesServerCert};
+use crate::trace::{Direction, HandshakeObserver};
+use crate::Error;
+
+/// The most session tickets a client keeps from one connection.
+const MAX_TICKETS: usize = 8;
+
+/// Who answers requests inline, with what.
+#[derive(Debug)]
+pub(crate) enum Responder {
+    Client {
+        verifier: Arc<dyn ServerCertVerifier>,
+        certificate: Option<Arc<CertifiedKey>>,
+    },
+    Server {
+        resolver: Arc<dyn ResolvesServerCert>,
+        client_verifier: Option<Arc<dyn ClientCertVerifier>>,
+    },
+}
+
+impl Responder {
+    /// The answer the configuration gives to `request`.
+    fn answer(&self, request: &Request, time: &dyn TimeProvider) -> Answer {
+        match (self, request) {
+            (
+                _,
+                Request::Sign {
+                    key,
+                    scheme,
+                    message,
+                },
+            ) => Answer::Signature(key.sign(*scheme, message)),
+            (Self::Client { certificate, .. }, Request::ChooseClientCertificate { .. }) => {
+                Answer::Certificate(certificate.clone())
+            }
+            (
+                Self::Client { verifier, .. },
+                Request::VerifyServerChain {
+                    chain,
+                    server_name,
+                    ocsp_response,
+                },
+            ) => Answer::ChainVerified(match chain.split_first() {
+                Some((leaf, intermediates)) => verifier.verify_server_cert(
+                    leaf,
+                    intermediates,
+                    server_name,
+                    ocsp_response,
+                    time.now(),
+                ),
+                None => Err(PkiError::NoCertificate),
+            }),
+            (
+                Self::Server { resolver, .. },
+                Request::ChooseServerCertificate {
+                    server_name,
+                    signature_schemes,
+                    version,
+                },
+            ) => Answer::Certificate(resolver.resolve(&ClientHelloInfo {
+                server_name: server_name.as_deref(),
+                signature_schemes,
+                version: *version,
+            })),
+            (
+                Self::Server {
+                    client_verifier, ..
+                },
+                Request::VerifyClientChain { chain },
+            ) => Answer::ChainVerified(match (client_verifier, chain.split_first()) {
+                (Some(v), Some((leaf, intermediates))) => {
+                    v.verify_client_cert(leaf, intermediates, time.now())
+                }
+                (_, None) => Err(PkiError::NoCertificate),
+                (None, Some(_)) => Err(PkiError::NoCertificate),
+            }),
+            // A request for the other side: answer something the machine refuses.
+            (Self::Client { .. }, _) | (Self::Server { .. }, _) => Answer::Certificate(None),
+        }
+    }
+}
+
+/// A TLS connection, client or server: what [`crate::ClientConnection`] and
+/// [`crate::ServerConnection`] dereference to.
+#[derive(Debug)]
+pub struct Connection {
+    machine: Machine,
+    responder: Responder,
+    answers: AnswerMode,
+    time: Arc<dyn TimeProvider>,
+    key_log: Arc<dyn KeyLog>,
+    observer: Option<Arc<dyn HandshakeObserver>>,
+    limits: Limits,
+    deframer: Deframer,
+    joiner: HandshakeJoiner,
+    opener: Option<Opener>,
+    sealer: Option<Sealer>,
+    fragmenter: Fragmenter,
+    /// The legacy_record_version of unprotected records we send (RFC 8446 §5.1).
+    plaintext_version: ProtocolVersion,
+    outgoing: BytesMut,
+    received: BytesMut,
+    pending_send: Vec<u8>,
+    request: Option<Request>,
+    negotiated: Option<Negotiated>,
+    tickets: VecDeque<Ticket>,
+    close_notify_received: bool,
+    close_notify_sent: bool,
+    transport_eof: bool,
+    failed: Option<Error>,
+}
+
+/// The state machine behind a connection (`Debug` says only whether it still handshakes).
+struct Machine(Box<dyn StateMachine>);
+
+impl std::fmt::Debug for Machine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.0.is_handshaking() {
+            "handshaking"
+        } else {
+            "connected"
+        };
+        write!(f, "StateMachine({state})")
+    }
+}
+
+impl std::ops::Deref for Machine {
+    type Target = dyn StateMachine;
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref()
+    }
+}
+
+impl std::ops::DerefMut for Machine {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0.as_mut()
+    }
+}
+
+impl Connection {
+    pub(crate) fn new(
+        machine: Box<dyn StateMachine>,
+        responder: Responder,
+        common: &Common,
+        plaintext_version: ProtocolVersion,
+    ) -> Self {
+        Self {
+            machine: Machine(machine),
+            responder,
+            answers: common.answers,
+            time: common.time.clone(),
+            key_log: common.key_log.clone(),
+            observer: common.observer.clone(),
+            limits: common.limits,
+            deframer: Deframer::new(),
+            joiner: HandshakeJoiner::new(common.limits.max_handshake_message_len),
+            opener: None,
+            sealer: None,
+            fragmenter: Fragmenter::default(),
+            plaintext_version,
+            outgoing: BytesMut::new(),
+            received: BytesMut::new(),
+            pending_send: Vec::new(),
+            request: None,
+            negotiated: None,
+            tickets: VecDeque::new(),
+            close_notify_received: false,
+            close_notify_sent: false,
+            transport_eof: false,
+            failed: None,
+        }
+    }
+
+    /// Carries out the machine's first actions (the client's ClientHello).
+    pub(crate) fn start(&mut self, actions: Vec<Action>) -> Result<(), Error> {
+        self.apply(actions)
+    }
+
+    // ---- bytes in and out ----
+
+    /// Reads TLS bytes from `rd` into the connection's buffer. `Ok(0)` means the transport
+    /// reached its end; a later read of plaintext then reports whether the peer closed
+    /// properly (close_notify) or the stream was truncated.
+    pub fn read_tls(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
+        if self.deframer.space() == 0 {
+            return Err(io::Error::other(
+                "TLS receive buffer full: call process_new_packets",
+            ));
+        }
+        let n = self.deframer.read_from(&mut ReadAdapter(rd))?;
+        if n == 0 {
+            self.transport_eof = true;
+        }
+        Ok(n)
+    }
+
+    /// Writes pending TLS bytes to `wr`; returns how many were written.
+    pub fn write_tls(&mut self, wr: &mut dyn io::Write) -> io::Result<usize> {
+        if self.outgoing.is_empty() {
+            return Ok(0);
+        }
+        let n = wr.write(&self.outgoing)?;
+        self.outgoing.advance(n);
+        Ok(n)
+    }
+
+    /// Processes every whole record read so far: runs the handshake, opens application
+    /// data, handles alerts. An error is final: the alert it names has been queued for
+    /// the peer (flush it with [`Connection::write_tls`]).
+    pub fn process_new_packets(&mut self) -> Result<(), Error> {
+        if let Some(err) = &self.failed {
+            return Err(Error::AlreadyFailed(Box::new(err.clone())));
+        }
+        match self.pump() {
+            Ok(()) => Ok(()),
+            Err(err) => Err(self.fail(err)),
+        }
+    }
+
+    fn pump(&mut self) -> Result<(), Error> {
+        loop {
+            if self.request.is_some() || self.close_notify_received {
+                return Ok(());
+            }
+            if let Some(frame) = self.joiner.pop() {
+                self.observe(Direction::Received, frame.encoded());
+                let actions = self
+                    .machine
+                    .handle(Input::Message(frame.raw()))
+                    .map_err(handshake)?;
+                self.apply(actions)?;
+                continue;
+            }
+            if self.received.len() >= self.limits.max_received_plaintext {
+                return Ok(());
+            }
+            match self.deframer.next_record().map_err(record)? {
+                Some(rec) => self.handle_record(rec)?,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    fn handle_record(&mut self, rec: Record) -> Result<(), Error> {
+        let outer = rec.content_type();
+        if outer == ContentType::ChangeCipherSpec {
+            // Never protected in TLS 1.3 (RFC 8446 §5), and never inside a message.
+            if self.joiner.has_partial_message() {
+                return Err(misbehaved("change_cipher_spec inside a handshake message"));
+            }
+            ChangeCipherSpec::parse_record(rec.fragment()).map_err(|e| Error::PeerMisbehaved {
+                reason: "malformed change_cipher_spec",
+                alert: e.alert_tls13(),
+            })?;
+            if let Some(o) = &self.observer {
+                o.change_cipher_spec(Direction::Received);
+            }
+            let actions = self
+                .machine
+                .handle(Input::ChangeCipherSpec)
+                .map_err(handshake)?;
+            return self.apply(actions);
+        }
+        let (content_type, fragment) = match &mut self.opener {
+            // A peer that fails before it has keys sends its alert unprotected; take it
+            // during the handshake (as OpenSSL does) so the error names the real cause.
+            Some(_) if outer == ContentType::Alert && self.negotiated.is_none() => {
+                (outer, rec.into_fragment())
+            }
+            Some(opener) => {
+                if outer != ContentType::ApplicationData {
+                    return Err(misbehaved("unprotected record after keys changed"));
+                }
+                let plain = opener.open(rec).map_err(record)?;
+                (plain.content_type, plain.fragment)
+            }
+            None => {
+                if outer == ContentType::ApplicationData {
+                    return Err(misbehaved("application data before keys are established"));
+                }
+                (outer, rec.into_fragment())
+            }
+        };
+        if content_type != ContentType::Handshake && self.joiner.has_partial_message() {
+            // RFC 8446 §5.1: no other record type between the fragments of a message.
+            return Err(misbehaved(
+                "record interleaved with a fragmented handshake message",
+            ));
+        }
+        match content_type {
+            ContentType::Handshake => self.joiner.push(&fragment).map_err(handshake),
+            ContentType::Alert => self.handle_alert(&fragment),
+            ContentType::ApplicationData => {
+                if self.negotiated.is_none() {
+                    return Err(misbehaved(
+                        "application data before the handshake completed",
+                    ));
+                }
+                self.received.extend_from_slice(&fragment);
+                Ok(())
+            }
+            _ => Err(misbehaved("record of a type not allowed here")),
+        }
+    }
+
+    fn handle_alert(&mut self, body: &[u8]) -> Result<(), Error> {
+        let alert = Alert::parse_record(body).map_err(|e| Error::PeerMisbehaved {
+            reason: "malformed alert",
+            alert: e.alert_tls13(),
+        })?;
+        match alert.description {
+            AlertDescription::CloseNotify => {
+                self.close_notify_received = true;
+                Ok(())
+            }
+            // RFC 8446 §6.1: user_canceled is followed by close_notify; other alerts are
+            // fatal whatever their level.
+            AlertDescription::UserCanceled if alert.level == AlertLevel::Warning => Ok(()),
+            description => Err(Error::AlertReceived(description)),
+        }
+    }
+
+    fn apply(&mut self, actions: Vec<Action>) -> Result<(), Error> {
+        let mut queue: VecDeque<Action> = actions.into();
+        while let Some(action) = queue.pop_front() {
+            match action {
+                Action::Send(message) => {
+                    self.observe(Direction::Sent, &message);
+                    self.send_records(ContentType::Handshake, &message)?;
+                }
+                Action::SendChangeCipherSpec => {
+                    if let Some(o) = &self.observer {
+                        o.change_cipher_spec(Direction::Sent);
+                    }
+                    let version = ProtocolVersion::Tls12;
+                    self.fragmenter
+                        .write_plaintext(
+                            ContentType::ChangeCipherSpec,
+                            version,
+                            &[1],
+                            &mut self.outgoing,
+                        )
+                        .map_err(record)?;
+                }
+                Action::SetWriteKeys(change) => {
+                    self.sealer = Some(sealer(&change).map_err(record)?)
+                }
+                Action::SetReadKeys(change) => {
+                    self.joiner.check_key_change().map_err(handshake)?;
+                    self.opener = Some(opener(&change).map_err(record)?);
+                    self.deframer
+                        .set_kind(RecordKind::Protected(record_version(change.version)));
+                }
+                Action::Request(request) => match self.answers {
+                    AnswerMode::Inline => {
+                        let answer = self.responder.answer(&request, self.time.as_ref());
+                        let more = self
+                            .machine
+                            .handle(Input::Answer(answer))
+                            .map_err(handshake)?;
+                        queue.extend(more);
+                    }
+                    AnswerMode::Application => self.request = Some(request),
+                },
+                Action::Event(Event::HandshakeComplete(negotiated)) => {
+                    self.negotiated = Some(negotiated);
+                    let pending = std::mem::take(&mut self.pending_send);
+                    self.send_records(ContentType::ApplicationData, &pending)?;
+                }
+                Action::Event(Event::TicketReceived(ticket)) => {
+                    if self.tickets.len() == MAX_TICKETS {
+                        self.tickets.pop_front();
+                    }
+                    self.tickets.push_back(ticket);
+                }
+                Action::Event(Event::PeerKeyUpdated) => {}
+                Action::KeyLog(entry) => {
+                    self.key_log
+                        .log(entry.label, &entry.client_random, entry.secret.as_bytes());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn observe(&self, direction: Direction, encoded: &[u8]) {
+        if let Some(observer) = &self.observer {
+            let version = self
+                .negotiated
+                .as_ref()
+                .map_or(TlsVersion::Tls13, |n| n.version);
+            if let Ok(message) = HandshakeMessage::decode(encoded, version) {
+                observer.message(direction, &message);
+            }
+        }
+    }
+
+    fn send_records(&mut self, content_type: ContentType, data: &[u8]) -> Result<(), Error> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        match &mut self.sealer {
+            Some(sealer) => {
+                self.fragmenter
+                    .seal(sealer, content_type, data, &mut self.outgoing)
+                    .map_err(record)?;
+            }
+            None => {
+                self.fragmenter
+                    .write_plaintext(
+                        content_type,
+                        self.plaintext_version,
+                        data,
+                        &mut self.outgoing,
+                    )
+                    .map_err(record)?;
+                // RFC 8446 §5.1: only an initial ClientHello may use 0x0301.
+                self.plaintext_version = ProtocolVersion::Tls12;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the connection with `err`: queues the fatal alert it names (unless the peer's
+    /// alert ended it) and remembers it.
+    fn fail(&mut self, err: Error) -> Error {
+        if let Some(alert) = err.alert_sent() {
+            let body = Alert::fatal(alert).to_bytes();
+            let _ = self.send_records(ContentType::Alert, &body);
+        }
+        self.failed = Some(err.clone());
+        err
+    }
+
+    // ---- plaintext ----
+
+    /// Reads received application data. `Ok(0)` only after the peer's close_notify;
+    /// `UnexpectedEof` if the transport ended without one (truncation); `WouldBlock` if
+    /// nothing is buffered yet.
+    pub fn read_plaintext(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.received.is_empty() {
+            let mut n = 0;
+            for (dst, src) in buf.iter_mut().zip(self.received.iter()) {
+                *dst = *src;
+                n += 1;
+            }
+            self.received.advance(n);
+            return Ok(n);
+        }
+        if self.close_notify_received {
+            return Ok(0);
+        }
+        if let Some(err) = &self.failed {
+            return Err(io::Error::other(err.clone()));
+        }
+        if self.transport_eof {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "peer closed the connection without close_notify (truncation)",
+            ));
+        }
+        Err(io::ErrorKind::WouldBlock.into())
+    }
+
+    /// Queues application data: sealed at once after the handshake, buffered (up to the
+    /// limit) before it. Returns how much was taken.
+    pub fn write_plaintext(&mut self, data: &[u8]) -> io::Result<usize> {
+        if let Some(err) = &self.failed {
+            return Err(io::Error::other(err.clone()));
+        }
+        if self.close_notify_sent {
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "close_notify already sent",
+            ));
+        }
+        if self.negotiated.is_none() {
+            let room = self
+                .limits
+                .max_pending_plaintext
+                .saturating_sub(self.pending_send.len());
+            let n = room.min(data.len());
+            if n == 0 && !data.is_empty() {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            self.pending_send.extend(data.iter().take(n));
+            return Ok(n);
+        }
+        self.send_records(ContentType::ApplicationData, data)
+            .map_err(io::Error::other)?;
+        Ok(data.len())
+    }
+
+    /// Queues a close_notify alert (RFC 8446 §6.1); nothing may be written after it.
+    pub fn send_close_notify(&mut self) {
+        if self.close_notify_sent || self.failed.is_some() {
+            return;
+        }
+        self.close_notify_sent = true;
+        let body = Alert::close_notify().to_bytes();
+        let _ = self.send_records(ContentType::Alert, &body);
+    }
+
+    // ---- requests ----
+
+    /// In [`AnswerMode::Application`], the request the handshake is waiting on.
+    pub fn take_request(&mut self) -> Option<Request> {
+        self.request.take()
+    }
+
+    /// Gives the handshake the answer to the request taken with
+    /// [`Connection::take_request`], then processes whatever was waiting behind it.
+    pub fn answer(&mut self, answer: Answer) -> Result<(), Error> {
+        if let Some(err) = &self.failed {
+            return Err(Error::AlreadyFailed(Box::new(err.clone())));
+        }
+        self.request = None;
+        let result = self
+            .machine
+            .handle(Input::Answer(answer))
+            .map_err(handshake)
+            .and_then(|actions| self.apply(actions))
+            .and_then(|()| self.pump());
+        result.map_err(|err| self.fail(err))
+    }
+
+    /// Whether the handshake waits for an answer from the application.
+    pub fn is_waiting_for_answer(&self) -> bool {
+        self.machine.wants_answer()
+    }
+
+    // ---- state ----
+
+    /// Whether the handshake is still under way.
+    pub fn is_handshaking(&self) -> bool {
+        self.negotiated.is_none() && self.failed.is_none()
+    }
+
+    /// Whether there are TLS bytes to write.
+    pub fn wants_write(&self) -> bool {
+        !self.outgoing.is_empty()
+    }
+
+    /// Whether the connection should read more TLS bytes.
+    pub fn wants_read(&self) -> bool {
+        self.failed.is_none()
+            && !self.close_notify_received
+            && !self.transport_eof
+            && self.request.is_none()
+            && self.received.len() < self.limits.max_received_plaintext
+    }
+
+    /// What the handshake agreed on, once it completed.
+    pub fn negotiated(&self) -> Option<&Negotiated> {
+        self.negotiated.as_ref()
+    }
+
+    /// The protocol version, once negotiated.
+    pub fn protocol_version(&self) -> Option<TlsVersion> {
+        self.negotiated.as_ref().map(|n| n.version)
+    }
+
+    /// The ALPN protocol, if one was agreed.
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.negotiated.as_ref()?.alpn.as_deref()
+    }
+
+    /// The peer's certificates, end entity first.
+    pub fn peer_certificates(&self) -> Option<&[CertificateDer<'static>]> {
+        self.negotiated
+            .as_ref()
+            .map(|n| n.peer_certificates.as_slice())
+    }
+
+    /// Session tickets received (newest last), for resumption.
+    pub fn tickets(&self) -> impl Iterator<Item = &Ticket> {
+        self.tickets.iter()
+    }
+
+    /// Whether the peer sent close_notify.
+    pub fn received_close_notify(&self) -> bool {
+        self.close_notify_received
+    }
+
+    /// The error that ended the connection, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.failed.as_ref()
+    }
+
+    /// Updates our sending keys (and asks the peer to update theirs if `request_peer`),
+    /// RFC 8446 §4.6.3.
+    pub fn update_keys(&mut self, request_peer: bool) -> Result<(), Error> {
+        if self.negotiated.is_none() {
+            return Err(Error::Misuse("key update before the handshake completed"));
+        }
+        let actions = self.machine.update_keys(request_peer).map_err(handshake)?;
+        self.apply(actions).map_err(|e| self.fail(e))
+    }
+
+    /// Keying material exported from the connection (RFC 8446 §7.5, RFC 5705).
+    pub fn export_keying_material(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        self.machine
+            .export_keying_material(label, context, out)
+            .map_err(handshake)
+    }
+}
+
+struct ReadAdapter<'a>(&'a mut dyn io::Read);
+
+impl io::Read for ReadAdapter<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+fn handshake(source: HandshakeError) -> Error {
+    Error::Handshake {
+        alert: source.alert(),
+        source,
+    }
+}
+
+fn record(source: RecordError) -> Error {
+    Error::Record {
+        alert: source.alert(),
+        source,
+    }
+}
+
+fn misbehaved(reason: &'static str) -> Error {
+    Error::PeerMisbehaved {
+        reason,
+        alert: AlertDescription::UnexpectedMessage,
+    }
+}
+
+fn record_version(version: TlsVersion) -> RecordVersion {
+    match version {
+        TlsVersion::Tls12 => RecordVersion::Tls12,
+        TlsVersion::Tls13 => RecordVersion::Tls13,
+    }
+}
+
+fn sealer(change: &KeyChange) -> Result<Sealer, RecordError> {
+    let k = &change.keys;
+    match change.version {
+        TlsVersion::Tls13 => Sealer::for_tls13(k.aead(), k.key(), k.iv()),
+        TlsVersion::Tls12 => Sealer::for_tls12(k.aead(), k.key(), k.iv()),
+    }
+}
+
+fn opener(change: &KeyChange) -> Result<Opener, RecordError> {
+    let k = &change.keys;
+    match change.version {
+        TlsVersion::Tls13 => Opener::for_tls13(k.aead(), k.key(), k.iv()),
+        TlsVersion::Tls12 => Opener::for_tls12(k.aead(), k.key(), k.iv()),
+    }
+}
