@@ -41,7 +41,8 @@ pub struct Protocol {
     /// Groups (x25519, secp256r1 or P-256, secp384r1 or P-384), best first.
     #[arg(long, value_delimiter = ',')]
     pub groups: Vec<String>,
-    /// Append secrets to FILE in the NSS key log format (for Wireshark).
+    /// Append secrets to FILE in the NSS key log format (for Wireshark); SSLKEYLOGFILE
+    /// is used when this is not given.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
     /// Print each handshake message as it crosses.

@@ -91,7 +91,12 @@ impl Shared {
                     CliError::Usage(format!("{}: {e}", path.display()))
                 })?))
             }
-            None => None,
+            // Like OpenSSL and curl, honour SSLKEYLOGFILE when no --keylog is given.
+            None => match strata::KeyLogFile::from_env() {
+                Some(Ok(file)) => Some(Arc::new(file)),
+                Some(Err(e)) => return Err(CliError::Usage(format!("SSLKEYLOGFILE: {e}"))),
+                None => None,
+            },
         };
         Ok(Self {
             versions: versions(p),

@@ -516,6 +516,16 @@ impl Connection {
         Ok(data.len())
     }
 
+    /// The received application data as an `io::Read` (see [`Connection::read_plaintext`]).
+    pub fn reader(&mut self) -> Reader<'_> {
+        Reader(self)
+    }
+
+    /// The application data to send as an `io::Write` (see [`Connection::write_plaintext`]).
+    pub fn writer(&mut self) -> Writer<'_> {
+        Writer(self)
+    }
+
     /// Queues a close_notify alert (RFC 8446 §6.1); nothing may be written after it.
     pub fn send_close_notify(&mut self) {
         if self.close_notify_sent || self.failed.is_some() {
@@ -632,6 +642,32 @@ impl Connection {
         self.machine
             .export_keying_material(label, context, out)
             .map_err(handshake)
+    }
+}
+
+/// Reads received application data from a [`Connection`].
+#[derive(Debug)]
+pub struct Reader<'a>(&'a mut Connection);
+
+impl io::Read for Reader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read_plaintext(buf)
+    }
+}
+
+/// Writes application data into a [`Connection`].
+#[derive(Debug)]
+pub struct Writer<'a>(&'a mut Connection);
+
+impl io::Write for Writer<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write_plaintext(buf)
+    }
+
+    /// Records are sealed as they are written; flushing the transport is
+    /// [`Connection::write_tls`]'s job.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 

@@ -75,7 +75,7 @@ pub use client::ClientConnection;
 pub use config::{
     AnswerMode, ClientConfig, ClientConfigBuilder, Limits, ServerConfig, ServerConfigBuilder,
 };
-pub use conn::Connection;
+pub use conn::{Connection, Reader, Writer};
 pub use error::Error;
 pub use keylog::{KeyLog, KeyLogFile, NoKeyLog};
 pub use providers::{

@@ -617,3 +617,23 @@ fn requests_answered_late_still_complete_the_handshake() {
     handshake(&mut c1, &mut s1, usize::MAX).unwrap();
     exchange(&mut c1, &mut s1);
 }
+
+#[test]
+fn the_reader_and_writer_are_io_traits_over_the_plaintext() {
+    use std::io::{Read, Write};
+    let pki = Pki::new();
+    let (mut c, mut s) = pair(
+        pki.client().build().unwrap(),
+        pki.server(KeyKind::EcdsaP256).build().unwrap(),
+    );
+    handshake(&mut c, &mut s, usize::MAX).unwrap();
+    write!(c.writer(), "{} + {} = {}", 2, 2, 4).unwrap();
+    transfer(&mut c, &mut s, usize::MAX).unwrap();
+    let mut got = [0u8; 16];
+    let n = s.reader().read(&mut got).unwrap();
+    assert_eq!(&got[..n], b"2 + 2 = 4");
+    assert_eq!(
+        s.reader().read(&mut got).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock
+    );
+}
