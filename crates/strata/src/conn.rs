@@ -12,7 +12,9 @@ use strata_codec::Encode;
 use strata_handshake::machine::{
     Action, Answer, Event, Input, KeyChange, Negotiated, Request, StateMachine, Ticket,
 };
-use strata_handshake::{HandshakeError, HandshakeJoiner, HandshakeMessage, TlsVersion};
+use strata_handshake::{
+    ExtensionType, HandshakeError, HandshakeJoiner, HandshakeMessage, TlsVersion,
+};
 use strata_pki::pki_types::CertificateDer;
 use strata_pki::{CertifiedKey, ClientCertVerifier, PkiError, ServerCertVerifier};
 use strata_record::{
@@ -123,6 +125,8 @@ pub struct Connection {
     fragmenter: Fragmenter,
     /// The legacy_record_version of unprotected records we send (RFC 8446 §5.1).
     plaintext_version: ProtocolVersion,
+    /// The version whose message forms the observer's messages are parsed in.
+    observed_version: TlsVersion,
     outgoing: BytesMut,
     received: BytesMut,
     pending_send: Vec<u8>,
@@ -183,6 +187,7 @@ impl Connection {
             sealer: None,
             fragmenter: Fragmenter::default(),
             plaintext_version,
+            observed_version: TlsVersion::Tls13,
             outgoing: BytesMut::new(),
             received: BytesMut::new(),
             pending_send: Vec::new(),
@@ -287,13 +292,21 @@ impl Connection {
             return self.apply(actions);
         }
         let (content_type, fragment) = match &mut self.opener {
-            // A peer that fails before it has keys sends its alert unprotected; take it
-            // during the handshake (as OpenSSL does) so the error names the real cause.
-            Some(_) if outer == ContentType::Alert && self.negotiated.is_none() => {
+            // TLS 1.3: a peer that fails before it has keys sends its alert unprotected;
+            // take it during the handshake (as OpenSSL does) so the error names the real
+            // cause. (In TLS 1.2 the outer type is the real one, so there is no telling.)
+            Some(opener)
+                if opener.version() == RecordVersion::Tls13
+                    && outer == ContentType::Alert
+                    && self.negotiated.is_none() =>
+            {
                 (outer, rec.into_fragment())
             }
             Some(opener) => {
-                if outer != ContentType::ApplicationData {
+                // RFC 8446 §5.2: every protected TLS 1.3 record says application_data
+                // outside; TLS 1.2 protects each type under its own (RFC 5246 §6.2.3).
+                if opener.version() == RecordVersion::Tls13 && outer != ContentType::ApplicationData
+                {
                     return Err(misbehaved("unprotected record after keys changed"));
                 }
                 let plain = opener.open(rec).map_err(record)?;
@@ -408,16 +421,23 @@ impl Connection {
         Ok(())
     }
 
-    fn observe(&self, direction: Direction, encoded: &[u8]) {
-        if let Some(observer) = &self.observer {
-            let version = self
-                .negotiated
-                .as_ref()
-                .map_or(TlsVersion::Tls13, |n| n.version);
-            if let Ok(message) = HandshakeMessage::decode(encoded, version) {
-                observer.message(direction, &message);
-            }
+    /// Shows a message to the observer. The version that decides the message forms is
+    /// learnt from the ServerHello as it crosses (supported_versions means TLS 1.3).
+    fn observe(&mut self, direction: Direction, encoded: &[u8]) {
+        let Some(observer) = &self.observer else {
+            return;
+        };
+        let Ok(message) = HandshakeMessage::decode(encoded, self.observed_version) else {
+            return;
+        };
+        if let HandshakeMessage::ServerHello(sh) = &message {
+            self.observed_version = if sh.extensions.contains(ExtensionType::SupportedVersions) {
+                TlsVersion::Tls13
+            } else {
+                TlsVersion::Tls12
+            };
         }
+        observer.message(direction, &message);
     }
 
     fn send_records(&mut self, content_type: ContentType, data: &[u8]) -> Result<(), Error> {
