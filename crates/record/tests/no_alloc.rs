@@ -17,6 +17,11 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 const ROUNDS: usize = 1000;
 
+/// The counter is process-wide: the test harness's own threads may allocate a few times
+/// while a region is open (seen on a loaded CI machine). A per-record allocation would
+/// show as at least ROUNDS; anything at or under this slack is not ours.
+const HARNESS_SLACK: u64 = 8;
+
 fn keys(version: RecordVersion, alg: AeadAlgorithm) -> (Sealer, Opener) {
     let key = vec![0x11; alg.key_len()];
     match version {
@@ -57,10 +62,11 @@ fn record_protection_does_not_allocate_per_record() {
                 assert_eq!(&buf[range], &payload[..len]);
             }
             let stats = region.change();
-            assert_eq!(
-                (stats.allocations, stats.reallocations),
-                (0, 0),
-                "seal/open in place, {version:?} {alg:?}"
+            assert!(
+                (stats.allocations + stats.reallocations) as u64 <= HARNESS_SLACK,
+                "seal/open in place, {version:?} {alg:?}: {} allocations, {} reallocations",
+                stats.allocations,
+                stats.reallocations
             );
 
             // seal() appending into a buffer with room, then opening a copy in place.
@@ -75,7 +81,11 @@ fn record_protection_does_not_allocate_per_record() {
                 assert_eq!((ct, range.len()), (ContentType::Handshake, 100));
             }
             let stats = region.change();
-            assert_eq!(stats.allocations, 0, "seal(), {version:?} {alg:?}");
+            assert!(
+                stats.allocations as u64 <= HARNESS_SLACK,
+                "seal(), {version:?} {alg:?}: {} allocations",
+                stats.allocations
+            );
         }
     }
 
@@ -109,7 +119,7 @@ fn record_protection_does_not_allocate_per_record() {
     // The first split of the deframer's buffer makes it shared (one small allocation);
     // after that its space is reclaimed in place.
     assert!(
-        stats.allocations <= 1 && stats.reallocations == 0,
+        (stats.allocations + stats.reallocations) as u64 <= 1 + HARNESS_SLACK,
         "deframer path: {stats:?}"
     );
 }
