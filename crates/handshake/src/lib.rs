@@ -46,6 +46,7 @@
 #![forbid(unsafe_code)]
 
 mod codepoint;
+mod common;
 mod error;
 pub mod extensions;
 pub mod framing;
@@ -54,6 +55,7 @@ pub mod kx;
 pub mod limits;
 pub mod machine;
 pub mod messages;
+mod negotiate;
 pub mod suites;
 pub mod tls13;
 mod wire;
