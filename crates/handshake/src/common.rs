@@ -118,6 +118,14 @@ pub(crate) fn check_signature(
     Ok(signed.scheme)
 }
 
+/// A CertificateVerify message (RFC 8446 §4.4.3, RFC 5246 §7.4.8).
+pub(crate) fn certificate_verify_message(scheme: SignatureScheme, signature: Vec<u8>) -> Vec<u8> {
+    encode(&HandshakeMessage::CertificateVerify(DigitallySigned {
+        scheme,
+        signature: std::borrow::Cow::Owned(signature),
+    }))
+}
+
 /// The server's certificate from the application's answer: none is unrecognized_name
 /// when the client asked for a name (RFC 6066 §3), else handshake_failure.
 pub(crate) fn server_certificate(

@@ -421,6 +421,7 @@ impl Pair {
                     me.pending = Some(request);
                 }
                 Action::Event(event) => self.side(who).events.push(event),
+                Action::SendWarning(alert) => panic!("TLS 1.3 sends no warning alert ({alert})"),
                 Action::KeyLog(entry) => {
                     self.side(who).key_log.push((
                         entry.label,

@@ -29,8 +29,8 @@ mod client;
 mod server;
 
 pub(crate) use crate::common::{
-    check_signature, check_verify_data, current_hash, encode, expect, key_log, misparsed,
-    not_connected, refuse, unexpected, Side,
+    certificate_verify_message, check_signature, check_verify_data, current_hash, encode, expect,
+    key_log, misparsed, not_connected, refuse, unexpected, Side,
 };
 
 pub use client::Tls13Client;
@@ -83,14 +83,6 @@ pub(crate) fn check_certificate_verify(
 ) -> Result<SignatureScheme, HandshakeError> {
     let content = certificate_verify_content(signer, transcript);
     check_signature(TlsVersion::Tls13, offered, chain, &content, verify)
-}
-
-/// The CertificateVerify message.
-pub(crate) fn certificate_verify_message(scheme: SignatureScheme, signature: Vec<u8>) -> Vec<u8> {
-    encode(&HandshakeMessage::CertificateVerify(DigitallySigned {
-        scheme,
-        signature: Cow::Owned(signature),
-    }))
 }
 
 /// A Certificate message with `chain` and `context` (RFC 8446 §4.4.2); an empty chain for
