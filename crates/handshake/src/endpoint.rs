@@ -12,7 +12,7 @@ use crate::common::{encode, refuse, unexpected};
 use crate::kx::EphemeralKeyPair;
 use crate::machine::{Action, ClientHandshakeConfig, Input, ServerHandshakeConfig, StateMachine};
 use crate::messages::{ClientHello, HandshakeMessage, ServerHello, ServerHelloKind};
-use crate::negotiate::Offer;
+use crate::negotiate::{speaks, Offer};
 use crate::{
     Extension, HandshakeError, HandshakeType, Secret, Tls12Client, Tls12Server, Tls13Client,
     Tls13Server,
@@ -267,12 +267,13 @@ impl Server {
 }
 
 /// The version for a ClientHello (RFC 8446 §4.2.1: supported_versions alone counts when
-/// present; RFC 5246 Appendix E.1: otherwise legacy_version is the client's highest).
+/// present; RFC 5246 Appendix E.1: otherwise legacy_version is the client's highest). A
+/// version the config enables without a suite for it is not spoken.
 fn choose_version(
     config: &ServerHandshakeConfig,
     ch: &ClientHello<'_>,
 ) -> Result<TlsVersion, HandshakeError> {
-    let ours = |v| config.versions.contains(&v);
+    let ours = |v| speaks(&config.versions, &config.suites, v);
     let supported = ch.extensions.iter().find_map(|e| match e {
         Extension::SupportedVersions(v) => Some(v),
         _ => None,

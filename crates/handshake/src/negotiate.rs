@@ -47,19 +47,22 @@ pub(crate) struct Offer {
 }
 
 impl Offer {
-    /// The offer of `config` restricted to `versions` (those of the config that the
-    /// caller implements). Fails when nothing usable is configured.
+    /// The offer of `config` restricted to `versions` (those the caller implements); a
+    /// version without a configured suite is not offered. Fails when nothing usable is
+    /// configured.
     pub(crate) fn new(
         config: &ClientHandshakeConfig,
         versions: &[TlsVersion],
         random: [u8; 32],
         session_id: [u8; 32],
     ) -> Result<Self, HandshakeError> {
+        // The versions of the config that the caller implements and that have a suite
+        // configured, best first, once each.
         let versions: Vec<TlsVersion> = config
             .versions
             .iter()
             .copied()
-            .filter(|v| versions.contains(v))
+            .filter(|v| versions.contains(v) && config.suites.iter().any(|s| s.version == *v))
             .fold(Vec::new(), |mut list, v| {
                 if !list.contains(&v) {
                     list.push(v);
@@ -68,7 +71,7 @@ impl Offer {
             });
         if versions.is_empty() {
             return Err(HandshakeError::Internal(
-                "no protocol version configured that strata implements",
+                "no cipher suite configured for a version strata implements",
             ));
         }
         let suites: Vec<SupportedSuite> = config
@@ -77,14 +80,6 @@ impl Offer {
             .copied()
             .filter(|s| versions.contains(&s.version))
             .collect();
-        for version in &versions {
-            if !suites.iter().any(|s| s.version == *version) {
-                return Err(HandshakeError::Internal(match version {
-                    TlsVersion::Tls13 => "no TLS 1.3 cipher suite configured",
-                    TlsVersion::Tls12 => "no TLS 1.2 cipher suite configured",
-                }));
-            }
-        }
         let groups: Vec<NamedGroup> = config
             .groups
             .iter()
@@ -355,6 +350,16 @@ pub(crate) fn choose_suite(
         .copied()
         .filter(|s| s.version == version)
         .find(|s| offered.contains(&s.suite) && usable(s))
+}
+
+/// Whether a server configured with `versions` and `suites` speaks `version`: enabled,
+/// with a suite.
+pub(crate) fn speaks(
+    versions: &[TlsVersion],
+    suites: &[SupportedSuite],
+    version: TlsVersion,
+) -> bool {
+    versions.contains(&version) && suites.iter().any(|s| s.version == version)
 }
 
 /// The server's groups that strata implements, in its order of preference.

@@ -1454,3 +1454,46 @@ fn secrets_are_not_printed() {
     let shown = format!("{client:?}");
     assert!(!shown.contains("private"), "{shown}");
 }
+
+#[test]
+fn a_hello_retry_request_keeps_a_client_of_both_versions_in_tls13() {
+    let mut client = client_config();
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    let mut server = server_config();
+    server.groups = vec![NamedGroup::Secp256r1];
+    let mut p = pair(client, server, KeyKind::EcdsaP256, None);
+    p.run().unwrap();
+    let n = p.check_agreement();
+    assert_eq!(
+        (n.version, n.group),
+        (TlsVersion::Tls13, NamedGroup::Secp256r1)
+    );
+    // The second ClientHello offers TLS 1.2 as the first did.
+    let HandshakeMessage::ClientHello(second) = decode12(&p.client.sent[1]) else {
+        panic!()
+    };
+    assert!(has_extension(&second.extensions.0, |e| *e
+        == Extension::ExtendedMasterSecret));
+}
+
+#[test]
+fn a_version_enabled_without_a_suite_is_not_spoken() {
+    // A client of both versions with TLS 1.2 suites only sends a plain TLS 1.2 hello.
+    let mut client = client_config();
+    client.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256];
+    let ch = client_hello(client.clone());
+    assert!(!has_extension(&ch.extensions.0, |e| matches!(
+        e,
+        Extension::SupportedVersions(_)
+    )));
+    // A server of both versions with TLS 1.2 suites only sets no downgrade sentinel.
+    let mut server = server_config();
+    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256];
+    let mut p = pair(client_config(), server, KeyKind::EcdsaP256, None);
+    complete12(&mut p);
+    assert_eq!(server_random(&p), random(2));
+    // Nothing to offer at all is a configuration error.
+    let mut client = client_config();
+    client.suites = vec![];
+    assert!(Client::new(client, random(1), [0; 32]).is_err());
+}

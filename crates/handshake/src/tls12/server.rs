@@ -27,7 +27,7 @@ use crate::messages::{
     CertificateRequestTls12, ClientCertificateType, ClientHello, DigitallySigned, EcdheParams,
     HandshakeMessage, RawMessage, ServerHello, ServerKeyExchange,
 };
-use crate::negotiate::{choose_suite, our_groups, ClientOffer, UNCOMPRESSED};
+use crate::negotiate::{choose_suite, our_groups, speaks, ClientOffer, UNCOMPRESSED};
 use crate::suites::SupportedSuite;
 use crate::{
     CipherSuite, Extension, Extensions, HandshakeError, HandshakeType, NamedGroup, Secret,
@@ -192,10 +192,10 @@ pub struct Tls12Server {
 impl Tls12Server {
     /// A TLS 1.2 server for `config`, waiting for a ClientHello; `random` becomes
     /// ServerHello.random, its last 8 bytes replaced by the downgrade sentinel
-    /// "DOWNGRD\x01" when `config` enables TLS 1.3 too (RFC 8446 §4.1.3).
+    /// "DOWNGRD\x01" when `config` enables TLS 1.3 too, with a suite (RFC 8446 §4.1.3).
     /// [`Server`](crate::Server) picks the version from the ClientHello.
     pub fn new(config: ServerHandshakeConfig, mut random: [u8; 32]) -> Self {
-        if config.versions.contains(&TlsVersion::Tls13) {
+        if speaks(&config.versions, &config.suites, TlsVersion::Tls13) {
             if let Some(tail) = random.last_chunk_mut::<8>() {
                 *tail = DOWNGRADE_TLS12;
             }
@@ -346,8 +346,11 @@ impl Tls12Server {
                 "legacy_compression_methods lacks the null method",
             ));
         }
-        if self.config.versions.contains(&TlsVersion::Tls13)
-            && ch.cipher_suites.contains(&CipherSuite::TlsFallbackScsv)
+        if speaks(
+            &self.config.versions,
+            &self.config.suites,
+            TlsVersion::Tls13,
+        ) && ch.cipher_suites.contains(&CipherSuite::TlsFallbackScsv)
         {
             // RFC 7507 §3: a fallback retry to a server that speaks a higher version.
             return Err(refuse(
