@@ -325,7 +325,7 @@ fn matrix(suite: SupportedSuite, keys: &[KeyKind]) {
 fn matrix_ecdhe_ecdsa_aes_128_gcm_sha256() {
     matrix(
         TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256,
-        &[KeyKind::EcdsaP256, KeyKind::Ed25519],
+        &[KeyKind::EcdsaP256, KeyKind::EcdsaP384, KeyKind::Ed25519],
     );
 }
 
@@ -333,7 +333,7 @@ fn matrix_ecdhe_ecdsa_aes_128_gcm_sha256() {
 fn matrix_ecdhe_ecdsa_aes_256_gcm_sha384() {
     matrix(
         TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384,
-        &[KeyKind::EcdsaP256, KeyKind::EcdsaP384],
+        &[KeyKind::EcdsaP256, KeyKind::EcdsaP384, KeyKind::Ed25519],
     );
 }
 
@@ -341,7 +341,7 @@ fn matrix_ecdhe_ecdsa_aes_256_gcm_sha384() {
 fn matrix_ecdhe_ecdsa_chacha20_poly1305_sha256() {
     matrix(
         TLS12_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
-        &[KeyKind::EcdsaP256],
+        &[KeyKind::EcdsaP256, KeyKind::EcdsaP384, KeyKind::Ed25519],
     );
 }
 
