@@ -4,8 +4,8 @@
 //!
 //! [`Tls12Client`] and [`Tls12Server`] implement the same
 //! [`StateMachine`](crate::machine::StateMachine) contract as the TLS 1.3 machines, and
-//! share with them negotiation ([`crate::negotiate`]) and the signature, certificate and
-//! Finished checks ([`crate::common`]). This module holds what the two TLS 1.2 sides
+//! share with them negotiation (`negotiate.rs`) and the signature, certificate and
+//! Finished checks (`common.rs`). This module holds what the two TLS 1.2 sides
 //! share: the master secret and key block, Finished (RFC 5246 §7.4.9), the Certificate
 //! message (§7.4.2), what each suite's authentication accepts, and the established
 //! session (exporters, RFC 5705).
