@@ -1,4 +1,4 @@
-//! TLS 1.2 and 1.3 handshake messages, key schedules and (soon) state machines.
+//! TLS 1.2 and 1.3 handshake messages, key schedules and state machines.
 //!
 //! This layer never sees record bytes or sockets. It gives:
 //!
@@ -12,8 +12,10 @@
 //!   [`Transcript`];
 //! - [`kx`]: ephemeral X25519, P-256 and P-384 on ring;
 //! - [`suites`]: what each supported cipher suite means;
-//! - [`tls13`]: the TLS 1.3 client and server state machines ([`Tls13Client`],
-//!   [`Tls13Server`]) behind the [`machine`] contract.
+//! - [`Client`] and [`Server`]: the entry points that negotiate the version and continue
+//!   in the TLS 1.3 ([`tls13`]: [`Tls13Client`], [`Tls13Server`]) or TLS 1.2 ([`tls12`]:
+//!   [`Tls12Client`], [`Tls12Server`]) state machines, all behind the [`machine`]
+//!   contract.
 //!
 //! A monitor can parse a flight with it; a test can recompute any secret:
 //!
@@ -46,6 +48,8 @@
 #![forbid(unsafe_code)]
 
 mod codepoint;
+mod common;
+mod endpoint;
 mod error;
 pub mod extensions;
 pub mod framing;
@@ -54,11 +58,14 @@ pub mod kx;
 pub mod limits;
 pub mod machine;
 pub mod messages;
+mod negotiate;
 pub mod suites;
+pub mod tls12;
 pub mod tls13;
 mod wire;
 
 pub use codepoint::{CipherSuite, ExtensionType, HandshakeType, NamedGroup};
+pub use endpoint::{Client, Server};
 pub use error::HandshakeError;
 pub use extensions::{Extension, ExtensionContext, Extensions};
 pub use framing::{HandshakeFrame, HandshakeJoiner};
@@ -67,4 +74,5 @@ pub use key_schedule::{HashAlgorithm, Secret, TrafficKeys};
 pub use kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret, SUPPORTED_GROUPS};
 pub use messages::{HandshakeMessage, RawMessage, TlsVersion};
 pub use suites::{SupportedSuite, Tls12Auth, ALL_SUITES};
+pub use tls12::{Tls12Client, Tls12Server};
 pub use tls13::{Tls13Client, Tls13Server};

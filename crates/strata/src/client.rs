@@ -3,7 +3,7 @@
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use strata_handshake::Tls13Client;
+use strata_handshake::Client;
 use strata_pki::pki_types::ServerName;
 use strata_record::ProtocolVersion;
 
@@ -34,7 +34,7 @@ impl ClientConnection {
             .fill(&mut session_id)
             .map_err(|_| Error::Random)?;
         let handshake = config.handshake_config(server_name);
-        let (machine, actions) = Tls13Client::new(handshake, random, session_id)
+        let (machine, actions) = Client::new(handshake, random, session_id)
             .map_err(|source| Error::Config(source.to_string()))?;
         let responder = Responder::Client {
             verifier: config.verifier.clone(),

@@ -18,8 +18,8 @@ use crate::resolve::{FixedCertificates, ResolvesServerCert};
 use crate::trace::HandshakeObserver;
 use crate::Error;
 
-/// The versions strata speaks today. TLS 1.2 comes with its state machines (issue 6).
-pub const IMPLEMENTED_VERSIONS: &[TlsVersion] = &[TlsVersion::Tls13];
+/// The versions strata speaks, best first.
+pub const IMPLEMENTED_VERSIONS: &[TlsVersion] = &[TlsVersion::Tls13, TlsVersion::Tls12];
 
 /// Memory limits of one connection; every one is what a peer could otherwise grow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

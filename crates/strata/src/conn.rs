@@ -412,6 +412,10 @@ impl Connection {
                     self.tickets.push_back(ticket);
                 }
                 Action::Event(Event::PeerKeyUpdated) => {}
+                Action::SendWarning(description) => {
+                    let body = Alert::warning(description).to_bytes();
+                    self.send_records(ContentType::Alert, &body)?;
+                }
                 Action::KeyLog(entry) => {
                     self.key_log
                         .log(entry.label, &entry.client_random, entry.secret.as_bytes());

@@ -3,7 +3,7 @@
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use strata_handshake::Tls13Server;
+use strata_handshake::Server;
 use strata_record::ProtocolVersion;
 
 use crate::config::ServerConfig;
@@ -25,7 +25,7 @@ impl ServerConnection {
             .random
             .fill(&mut random)
             .map_err(|_| Error::Random)?;
-        let machine = Tls13Server::new(config.handshake_config(), random);
+        let machine = Server::new(config.handshake_config(), random);
         let responder = Responder::Server {
             resolver: config.resolver.clone(),
             client_verifier: config.client_verifier.clone(),

@@ -14,6 +14,7 @@
 
 use std::sync::Arc;
 
+use strata_alert::AlertDescription;
 use strata_pki::pki_types::{CertificateDer, ServerName};
 use strata_pki::{CertifiedKey, PkiError, SignatureScheme, SigningKey, TlsVersion};
 
@@ -57,6 +58,11 @@ pub enum Action {
     Event(Event),
     /// A secret for the opt-in NSS key log (never printed otherwise).
     KeyLog(KeyLogEntry),
+    /// Send a warning-level alert; the connection stays up. Only TLS 1.2 asks for one:
+    /// no_renegotiation, to refuse a HelloRequest or a renegotiating ClientHello after the
+    /// handshake (RFC 5246 §7.2.2 says this alert is always a warning; RFC 5746 §4.2).
+    /// Fatal alerts are never actions: they are [`HandshakeError::alert`].
+    SendWarning(AlertDescription),
 }
 
 /// New record protection for one direction.

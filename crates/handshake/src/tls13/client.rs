@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ring::rand::SystemRandom;
 use strata_alert::AlertDescription as Alert;
-use strata_pki::pki_types::{CertificateDer, ServerName};
+use strata_pki::pki_types::CertificateDer;
 use strata_pki::{CertifiedKey, SignatureScheme, TlsVersion};
 use strata_record::ProtocolVersion;
 
@@ -13,15 +13,16 @@ use super::{
     certificate_message, certificate_verify_content, certificate_verify_message,
     check_certificate_verify, check_finished, current_hash, decode, encode, expect,
     finished_message, key_change, key_log, label, misparsed, not_connected, peer_chain, refuse,
-    unexpected, Side, Traffic, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+    unexpected, Side, Traffic,
 };
-use crate::extensions::{KeyShareEntry, PskKeyExchangeMode};
+use crate::common::{client_signing_key, has_downgrade_sentinel};
 use crate::key_schedule::tls13::{resumption_psk, EarlySecret, HandshakeSecret, MasterSecret};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
 use crate::machine::{
     Action, Answer, ClientHandshakeConfig, Event, Input, Negotiated, Request, StateMachine, Ticket,
 };
 use crate::messages::{ClientHello, HandshakeMessage, HelloRetryRequest, RawMessage, ServerHello};
+use crate::negotiate::{share_entry, Offer};
 use crate::suites::SupportedSuite;
 use crate::{
     CipherSuite, Extension, Extensions, HandshakeError, HandshakeType, NamedGroup, Secret,
@@ -30,20 +31,6 @@ use crate::{
 
 /// The longest ticket lifetime a server may give: seven days (RFC 8446 §4.6.1).
 const MAX_TICKET_LIFETIME: u32 = 604_800;
-
-/// What the client offered, fixed for the connection.
-#[derive(Debug)]
-struct Offer {
-    random: [u8; 32],
-    session_id: Vec<u8>,
-    suites: Vec<SupportedSuite>,
-    groups: Vec<NamedGroup>,
-    schemes: Vec<SignatureScheme>,
-    alpn: Vec<Vec<u8>>,
-    server_name: ServerName<'static>,
-    sni: Option<String>,
-    middlebox_compatibility: bool,
-}
 
 /// The server's CertificateRequest (RFC 8446 §4.3.2).
 #[derive(Debug)]
@@ -211,8 +198,10 @@ pub struct Tls13Client {
 }
 
 impl Tls13Client {
-    /// A client for `config`, and its first actions: Send(ClientHello). `session_id` is the
+    /// A TLS 1.3-only client for `config` (the TLS 1.2 of `config.versions` is left
+    /// out), and its first actions: Send(ClientHello). `session_id` is the
     /// legacy_session_id sent in middlebox compatibility mode (RFC 8446 §D.4).
+    /// [`Client`](crate::Client) offers every configured version.
     pub fn new(
         config: ClientHandshakeConfig,
         random: [u8; 32],
@@ -220,59 +209,27 @@ impl Tls13Client {
     ) -> Result<(Self, Vec<Action>), HandshakeError> {
         if !config.versions.contains(&TlsVersion::Tls13) {
             return Err(HandshakeError::Internal(
-                "TLS 1.2 is not yet implemented; the client config must offer TLS 1.3",
+                "a TLS 1.3 client needs TLS 1.3 among the configured versions",
             ));
         }
-        let suites: Vec<SupportedSuite> = config
-            .suites
-            .iter()
-            .copied()
-            .filter(|s| s.version == TlsVersion::Tls13)
-            .collect();
-        let groups: Vec<NamedGroup> = config
-            .groups
-            .iter()
-            .copied()
-            .filter(|g| KeyExchangeGroup::from_named_group(*g).is_some())
-            .collect();
-        let first_group = groups
-            .first()
-            .and_then(|g| KeyExchangeGroup::from_named_group(*g))
-            .ok_or(HandshakeError::Internal(
-                "no supported key exchange group configured",
-            ))?;
-        if suites.is_empty() {
-            return Err(HandshakeError::Internal(
-                "no TLS 1.3 cipher suite configured",
-            ));
-        }
-        if config.signature_schemes.is_empty() {
-            return Err(HandshakeError::Internal("no signature scheme configured"));
-        }
-        let sni = match &config.server_name {
-            ServerName::DnsName(name) => Some(name.as_ref().to_string()),
-            _ => None,
-        };
-        let offer = Offer {
-            random,
-            session_id: if config.middlebox_compatibility {
-                session_id.to_vec()
-            } else {
-                Vec::new()
-            },
-            suites,
-            groups,
-            schemes: config.signature_schemes.clone(),
-            alpn: config.alpn_protocols.clone(),
-            server_name: config.server_name.clone(),
-            sni,
-            middlebox_compatibility: config.middlebox_compatibility,
-        };
-        let key_share = EphemeralKeyPair::generate(first_group, &SystemRandom::new())?;
-        let client_hello = offer.client_hello(&key_share);
+        let offer = Offer::new(&config, &[TlsVersion::Tls13], random, session_id)?;
+        let key_share = EphemeralKeyPair::generate(offer.first_group()?, &SystemRandom::new())?;
+        let client_hello = offer.client_hello(Some(&key_share));
         let encoded = encode(&HandshakeMessage::ClientHello(client_hello.clone()));
+        let client = Self::with_hello(offer, key_share, client_hello, &encoded);
+        Ok((client, vec![Action::Send(encoded)]))
+    }
+
+    /// A client whose ClientHello (`client_hello`, encoded as `encoded`, with `key_share`)
+    /// is already built, waiting for ServerHello.
+    pub(crate) fn with_hello(
+        offer: Offer,
+        key_share: EphemeralKeyPair,
+        client_hello: ClientHello<'static>,
+        encoded: &[u8],
+    ) -> Self {
         let mut transcript = Transcript::new();
-        transcript.add(&encoded);
+        transcript.add(encoded);
         let state = ClientState::WaitServerHello(Box::new(Hello {
             client_hello,
             key_share,
@@ -280,57 +237,11 @@ impl Tls13Client {
             retried_with: None,
             sent_ccs: false,
         }));
-        Ok((
-            Self {
-                offer,
-                state,
-                completed: false,
-            },
-            vec![Action::Send(encoded)],
-        ))
-    }
-}
-
-impl Offer {
-    /// The first ClientHello (RFC 8446 §4.1.2), offering TLS 1.3 only.
-    fn client_hello(&self, key_share: &EphemeralKeyPair) -> ClientHello<'static> {
-        let mut extensions = Vec::new();
-        if let Some(name) = &self.sni {
-            extensions.push(Extension::ServerName(vec![
-                crate::extensions::ServerName::host_name(name).into_owned(),
-            ]));
+        Self {
+            offer,
+            state,
+            completed: false,
         }
-        extensions.push(Extension::SupportedGroups(self.groups.clone()));
-        extensions.push(Extension::SignatureAlgorithms(self.schemes.clone()));
-        if !self.alpn.is_empty() {
-            extensions.push(Extension::Alpn(
-                self.alpn.iter().map(|p| Cow::Owned(p.clone())).collect(),
-            ));
-        }
-        extensions.push(Extension::SupportedVersions(vec![ProtocolVersion::Tls13]));
-        extensions.push(Extension::PskKeyExchangeModes(vec![
-            PskKeyExchangeMode::PskDheKe,
-        ]));
-        extensions.push(Extension::KeyShares(vec![share_entry(key_share)]));
-        ClientHello {
-            legacy_version: ProtocolVersion::Tls12,
-            random: self.random,
-            legacy_session_id: Cow::Owned(self.session_id.clone()),
-            cipher_suites: self.suites.iter().map(|s| s.suite).collect(),
-            legacy_compression_methods: Cow::Owned(vec![0]),
-            extensions: Extensions(extensions),
-        }
-    }
-
-    fn offered_suite(&self, suite: CipherSuite) -> Option<SupportedSuite> {
-        self.suites.iter().copied().find(|s| s.suite == suite)
-    }
-}
-
-fn share_entry(key_share: &EphemeralKeyPair) -> KeyShareEntry<'static> {
-    KeyShareEntry {
-        group: key_share.group().named_group(),
-        key_exchange: Cow::Owned(key_share.public_key().to_vec()),
     }
 }
 
@@ -353,7 +264,7 @@ fn check_hello_fields(
             "the server chose a compression method",
         ));
     }
-    offer.offered_suite(suite).ok_or(refuse(
+    offer.offered_suite(suite, TlsVersion::Tls13).ok_or(refuse(
         Alert::IllegalParameter,
         "the server chose a cipher suite that was not offered",
     ))
@@ -657,9 +568,10 @@ impl Tls13Client {
             }
         }
         let Some(selected) = selected else {
-            // A TLS 1.2 (or older) ServerHello: RFC 8446 §4.1.3's downgrade sentinel.
-            let tail = sh.random.last_chunk::<8>();
-            if tail == Some(&DOWNGRADE_TLS12) || tail == Some(&DOWNGRADE_TLS11) {
+            // A TLS 1.2 (or older) ServerHello, to a client that offered only TLS 1.3
+            // here (`Client` takes TLS 1.2 elsewhere): RFC 8446 §4.1.3's downgrade
+            // sentinel first.
+            if has_downgrade_sentinel(&sh.random) {
                 return Err(refuse(
                     Alert::IllegalParameter,
                     "the server's random carries the TLS 1.3 downgrade sentinel",
@@ -667,7 +579,7 @@ impl Tls13Client {
             }
             return Err(refuse(
                 Alert::ProtocolVersion,
-                "the server chose TLS 1.2, which is not yet implemented",
+                "the server chose a version below TLS 1.3, and only TLS 1.3 was offered",
             ));
         };
         check_selected_version(selected)?;
@@ -750,17 +662,7 @@ impl Tls13Client {
                 // The server's preference, for later connections (RFC 8446 §4.2.7).
                 Extension::SupportedGroups(_) => {}
                 Extension::Alpn(_) if self.offer.alpn.is_empty() => return Err(unsolicited()),
-                Extension::Alpn(protocols) => match protocols.as_slice() {
-                    [chosen] if self.offer.alpn.iter().any(|p| p == chosen.as_ref()) => {
-                        alpn = Some(chosen.to_vec());
-                    }
-                    _ => {
-                        return Err(refuse(
-                            Alert::IllegalParameter,
-                            "the server's ALPN is not one protocol the client offered",
-                        ))
-                    }
-                },
+                Extension::Alpn(protocols) => alpn = Some(self.offer.check_alpn(protocols)?),
                 _ => return Err(unsolicited()),
             }
         }
@@ -969,12 +871,7 @@ impl Tls13Client {
         out: &mut Vec<Action>,
     ) -> Result<Option<SignatureScheme>, HandshakeError> {
         self.begin_second_flight(finishing, out);
-        let chosen = certified.and_then(|ck| {
-            ck.key()
-                .choose_scheme(&request.schemes, TlsVersion::Tls13)
-                .filter(|_| !ck.chain().is_empty())
-                .map(|scheme| (ck, scheme))
-        });
+        let chosen = client_signing_key(certified, &request.schemes, TlsVersion::Tls13, |_| true);
         let Some((certified, scheme)) = chosen else {
             let empty = certificate_message(&request.context, &[]);
             finishing.transcript.add(&empty);

@@ -12,32 +12,29 @@
 use std::borrow::Cow;
 
 use strata_alert::AlertDescription;
-use strata_codec::Encode;
 use strata_pki::pki_types::CertificateDer;
 use strata_pki::{SignatureScheme, TlsVersion};
 
 use crate::key_schedule::tls13::{self, next_traffic_secret, traffic_keys};
 use crate::key_schedule::transcript::TranscriptHash;
-use crate::machine::{Action, Event, KeyChange, KeyLogEntry};
+use crate::machine::{Action, Event, KeyChange};
 use crate::messages::{
     CertificateEntry, CertificateTls13, DigitallySigned, Finished, HandshakeMessage,
     KeyUpdateRequest, RawMessage,
 };
 use crate::suites::SupportedSuite;
-use crate::{Extensions, HandshakeError, HandshakeType, Secret, Transcript};
+use crate::{Extensions, HandshakeError, Secret, Transcript};
 
 mod client;
 mod server;
 
+pub(crate) use crate::common::{
+    certificate_verify_message, check_signature, check_verify_data, current_hash, encode, expect,
+    key_log, misparsed, not_connected, refuse, unexpected, Side,
+};
+
 pub use client::Tls13Client;
 pub use server::Tls13Server;
-
-/// Which end of the connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Side {
-    Client,
-    Server,
-}
 
 /// The key-log labels of the NSS format for TLS 1.3.
 pub(crate) mod label {
@@ -48,54 +45,9 @@ pub(crate) mod label {
     pub const EXPORTER: &str = "EXPORTER_SECRET";
 }
 
-/// The last 8 bytes of a TLS 1.2 ServerHello.random from a TLS 1.3 server (RFC 8446 §4.1.3).
-pub(crate) const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
-/// The same for TLS 1.1 and below (RFC 8446 §4.1.3).
-pub(crate) const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
-
-/// A negotiation failure or protocol violation, with the alert RFC 8446 names.
-pub(crate) fn refuse(alert: AlertDescription, reason: &'static str) -> HandshakeError {
-    HandshakeError::Refused { alert, reason }
-}
-
-/// A message the state `state` does not take (RFC 8446 §6.2: unexpected_message).
-pub(crate) fn unexpected(got: HandshakeType, state: &'static str) -> HandshakeError {
-    HandshakeError::UnexpectedMessage { got, state }
-}
-
-/// Fails with unexpected_message unless `raw` is of type `ty`, before its body is parsed.
-pub(crate) fn expect(
-    raw: &RawMessage<'_>,
-    ty: HandshakeType,
-    state: &'static str,
-) -> Result<(), HandshakeError> {
-    if raw.ty == ty {
-        Ok(())
-    } else {
-        Err(unexpected(raw.ty, state))
-    }
-}
-
 /// Parses a message in its TLS 1.3 form.
 pub(crate) fn decode<'a>(raw: RawMessage<'a>) -> Result<HandshakeMessage<'a>, HandshakeError> {
     HandshakeMessage::decode_raw(raw, TlsVersion::Tls13)
-}
-
-/// A message decoded as a type other than the one its header promised: impossible.
-pub(crate) fn misparsed() -> HandshakeError {
-    HandshakeError::Internal("a message parsed as another type than its header says")
-}
-
-/// The encoding of a message, header included.
-pub(crate) fn encode(message: &HandshakeMessage<'_>) -> Vec<u8> {
-    message.to_bytes().to_vec()
-}
-
-/// The transcript hash so far; the hash is always known once a suite is chosen.
-pub(crate) fn current_hash(transcript: &Transcript) -> Result<TranscriptHash, HandshakeError> {
-    transcript
-        .current_hash()
-        .ok_or(HandshakeError::Internal("transcript hash not started"))
 }
 
 /// Record protection for `secret` under `suite` (RFC 8446 §7.3).
@@ -104,15 +56,6 @@ pub(crate) fn key_change(suite: &SupportedSuite, secret: &Secret) -> KeyChange {
         version: TlsVersion::Tls13,
         keys: traffic_keys(suite.hash, suite.aead, secret),
     }
-}
-
-/// A key-log line for `secret`.
-pub(crate) fn key_log(label: &'static str, client_random: [u8; 32], secret: &Secret) -> Action {
-    Action::KeyLog(KeyLogEntry {
-        label,
-        client_random,
-        secret: secret.clone(),
-    })
 }
 
 /// What a CertificateVerify signs: 64 spaces, the context string, a zero byte and the
@@ -138,33 +81,8 @@ pub(crate) fn check_certificate_verify(
     transcript: &TranscriptHash,
     verify: &DigitallySigned<'_>,
 ) -> Result<SignatureScheme, HandshakeError> {
-    if !offered.contains(&verify.scheme) {
-        return Err(refuse(
-            AlertDescription::IllegalParameter,
-            "CertificateVerify uses a signature scheme that was not offered",
-        ));
-    }
-    let end_entity = chain.first().ok_or(HandshakeError::Internal(
-        "CertificateVerify without a chain",
-    ))?;
     let content = certificate_verify_content(signer, transcript);
-    strata_pki::verify_tls_signature(
-        TlsVersion::Tls13,
-        end_entity,
-        verify.scheme,
-        &content,
-        &verify.signature,
-    )
-    .map_err(HandshakeError::Certificate)?;
-    Ok(verify.scheme)
-}
-
-/// The CertificateVerify message.
-pub(crate) fn certificate_verify_message(scheme: SignatureScheme, signature: Vec<u8>) -> Vec<u8> {
-    encode(&HandshakeMessage::CertificateVerify(DigitallySigned {
-        scheme,
-        signature: Cow::Owned(signature),
-    }))
+    check_signature(TlsVersion::Tls13, offered, chain, &content, verify)
 }
 
 /// A Certificate message with `chain` and `context` (RFC 8446 §4.4.2); an empty chain for
@@ -245,14 +163,7 @@ pub(crate) fn check_finished(
     received: &Finished<'_>,
 ) -> Result<(), HandshakeError> {
     let expected = finished_verify_data(suite, base_key, transcript)?;
-    if expected.ct_eq(&received.verify_data) {
-        Ok(())
-    } else {
-        Err(refuse(
-            AlertDescription::DecryptError,
-            "the peer's Finished does not verify",
-        ))
-    }
+    check_verify_data(&expected, &received.verify_data)
 }
 
 /// The secrets of an established connection: the current application traffic secrets,
@@ -339,11 +250,6 @@ impl core::fmt::Debug for Traffic {
     }
 }
 
-/// The error for an API call that needs a completed handshake.
-pub(crate) fn not_connected(what: &'static str) -> HandshakeError {
-    HandshakeError::Internal(what)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,18 +266,6 @@ mod tests {
         let client = certificate_verify_content(Side::Client, &hash);
         assert_eq!(&client[64..97], b"TLS 1.3, client CertificateVerify");
         assert_eq!(client.len(), 64 + 33 + 1 + 32);
-    }
-
-    #[test]
-    fn downgrade_sentinels_are_the_rfc_bytes() {
-        assert_eq!(
-            DOWNGRADE_TLS12,
-            [0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01]
-        );
-        assert_eq!(
-            DOWNGRADE_TLS11,
-            [0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00]
-        );
     }
 
     #[test]

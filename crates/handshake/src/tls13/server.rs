@@ -15,17 +15,18 @@ use super::{
     finished_message, key_change, key_log, label, misparsed, not_connected, peer_chain, refuse,
     unexpected, Side, Traffic,
 };
-use crate::extensions::{KeyShareEntry, ServerNameType};
+use crate::common::{client_auth, server_certificate};
+use crate::extensions::KeyShareEntry;
 use crate::key_schedule::tls13::{resumption_psk, EarlySecret, HandshakeSecret, MasterSecret};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret};
 use crate::machine::{
-    Action, Answer, ClientAuthPolicy, Event, Input, Negotiated, Request, ServerHandshakeConfig,
-    StateMachine,
+    Action, Answer, Event, Input, Negotiated, Request, ServerHandshakeConfig, StateMachine,
 };
 use crate::messages::{
     CertificateRequestTls13, ClientHello, EncryptedExtensions, HandshakeMessage, HelloRetryRequest,
     KeyUpdateRequest, NewSessionTicketTls13, RawMessage, ServerHello,
 };
+use crate::negotiate::{choose_suite, our_groups, ClientOffer};
 use crate::suites::SupportedSuite;
 use crate::{Extension, Extensions, HandshakeError, HandshakeType, NamedGroup, Secret, Transcript};
 
@@ -368,17 +369,17 @@ impl Tls13Server {
             ));
         }
         self.check_version(&ch)?;
-        let suite = self
-            .config
-            .suites
-            .iter()
-            .copied()
-            .filter(|s| s.version == TlsVersion::Tls13)
-            .find(|s| ch.cipher_suites.contains(&s.suite))
-            .ok_or(refuse(Alert::HandshakeFailure, "no cipher suite in common"))?;
-        let offer = ClientOffer::read(&ch)?;
+        let suite = choose_suite(
+            &self.config.suites,
+            TlsVersion::Tls13,
+            &ch.cipher_suites,
+            |_| true,
+        )
+        .ok_or(refuse(Alert::HandshakeFailure, "no cipher suite in common"))?;
+        let offer = ClientOffer::read(&ch);
+        check_tls13_offer(&offer)?;
         let sni = offer.sni()?;
-        let alpn = self.choose_alpn(&offer)?;
+        let alpn = offer.choose_alpn(&self.config.alpn_protocols)?;
 
         let (transcript, sent_ccs, group, share) = match retry {
             Some(retry) => {
@@ -413,18 +414,12 @@ impl Tls13Server {
                 let mut transcript = Transcript::new();
                 transcript.add(raw.encoded);
                 transcript.start_hash(suite.hash)?;
-                let ours = || {
-                    self.config
-                        .groups
-                        .iter()
-                        .copied()
-                        .filter(|g| KeyExchangeGroup::from_named_group(*g).is_some())
-                };
-                if let Some((group, share)) =
-                    ours().find_map(|g| offer.share_for(g).map(|share| (g, share.to_vec())))
-                {
+                let shared = our_groups(&self.config.groups)
+                    .find_map(|g| offer.share_for(g).map(|share| (g, share.to_vec())));
+                let common = our_groups(&self.config.groups).find(|g| offer.groups().contains(g));
+                if let Some((group, share)) = shared {
                     (transcript, false, group, share)
-                } else if let Some(group) = ours().find(|g| offer.groups.contains(g)) {
+                } else if let Some(group) = common {
                     return self.hello_retry(&ch, suite, group, transcript, out);
                 } else {
                     return Err(refuse(
@@ -443,7 +438,7 @@ impl Tls13Server {
 
         out.push(Action::Request(Request::ChooseServerCertificate {
             server_name: sni.clone(),
-            signature_schemes: offer.schemes.clone(),
+            signature_schemes: offer.schemes().to_vec(),
             version: TlsVersion::Tls13,
         }));
         Ok(ServerState::ChoosingCertificate(Box::new(Accepted {
@@ -453,7 +448,7 @@ impl Tls13Server {
             session_id: ch.legacy_session_id.to_vec(),
             sni,
             alpn,
-            client_schemes: offer.schemes,
+            client_schemes: offer.schemes().to_vec(),
             server_share,
             shared,
             transcript,
@@ -468,51 +463,17 @@ impl Tls13Server {
             Extension::SupportedVersions(v) => Some(v),
             _ => None,
         });
-        let Some(versions) = versions else {
-            return Err(refuse(
-                Alert::ProtocolVersion,
-                "TLS 1.2 is not yet implemented",
-            ));
-        };
-        if versions.contains(&ProtocolVersion::Tls13)
+        if versions.is_some_and(|v| v.contains(&ProtocolVersion::Tls13))
             && self.config.versions.contains(&TlsVersion::Tls13)
         {
             Ok(())
-        } else if versions.contains(&ProtocolVersion::Tls12) {
-            Err(refuse(
-                Alert::ProtocolVersion,
-                "TLS 1.2 is not yet implemented",
-            ))
         } else {
+            // `Server` takes TLS 1.2 clients elsewhere; this machine speaks TLS 1.3 only.
             Err(refuse(
                 Alert::ProtocolVersion,
-                "no protocol version in common",
+                "the client does not offer TLS 1.3, the only version of this server",
             ))
         }
-    }
-
-    /// ALPN (RFC 7301 §3.2): the server's first protocol that the client offers.
-    fn choose_alpn(&self, offer: &ClientOffer<'_, '_>) -> Result<Option<Vec<u8>>, HandshakeError> {
-        let Some(offered) = offer.alpn else {
-            return Ok(None);
-        };
-        if self.config.alpn_protocols.is_empty() {
-            return Ok(None);
-        }
-        self.config
-            .alpn_protocols
-            .iter()
-            .find(|ours| {
-                offered
-                    .iter()
-                    .any(|theirs| theirs.as_ref() == ours.as_slice())
-            })
-            .cloned()
-            .map(Some)
-            .ok_or(refuse(
-                Alert::NoApplicationProtocol,
-                "no application protocol in common",
-            ))
     }
 
     /// Sends a HelloRetryRequest for `group` (RFC 8446 §4.1.4) and waits for the second
@@ -592,19 +553,7 @@ impl Tls13Server {
         certified: Option<Arc<CertifiedKey>>,
         out: &mut Vec<Action>,
     ) -> Result<ServerState, HandshakeError> {
-        let certified = certified.ok_or(if accepted.sni.is_some() {
-            refuse(
-                Alert::UnrecognizedName,
-                "no certificate for the name the client asked for",
-            )
-        } else {
-            refuse(Alert::HandshakeFailure, "no certificate to present")
-        })?;
-        if certified.chain().is_empty() {
-            return Err(HandshakeError::Internal(
-                "the chosen certificate chain is empty",
-            ));
-        }
+        let certified = server_certificate(certified, accepted.sni.as_deref())?;
         let scheme = certified
             .key()
             .choose_scheme(&accepted.client_schemes, TlsVersion::Tls13)
@@ -668,11 +617,7 @@ impl Tls13Server {
         transcript.add(&ee);
         out.push(Action::Send(ee));
 
-        let client_auth = match &self.config.client_auth {
-            ClientAuthPolicy::Off => None,
-            ClientAuthPolicy::Optional { authorities } => Some((false, authorities)),
-            ClientAuthPolicy::Required { authorities } => Some((true, authorities)),
-        };
+        let client_auth = client_auth(&self.config.client_auth);
         if let Some((_, authorities)) = client_auth {
             let schemes = self.client_schemes();
             if schemes.is_empty() {
@@ -775,90 +720,35 @@ impl Tls13Server {
     }
 }
 
-/// The extensions of a TLS 1.3 ClientHello that the server acts on (RFC 8446 §9.2).
-struct ClientOffer<'m, 'a> {
-    groups: &'m [NamedGroup],
-    shares: &'m [KeyShareEntry<'a>],
-    schemes: Vec<SignatureScheme>,
-    alpn: Option<&'m [Cow<'a, [u8]>]>,
-    names: Option<&'m [crate::extensions::ServerName<'a>]>,
-    cookie: Option<&'m [u8]>,
-}
-
-impl<'m, 'a> ClientOffer<'m, 'a> {
-    /// Reads the extensions; supported_groups, key_share and signature_algorithms are
-    /// required (missing_extension), and each share must be of an offered group, once
-    /// (illegal_parameter, RFC 8446 §4.2.8).
-    fn read(ch: &'m ClientHello<'a>) -> Result<Self, HandshakeError> {
-        let mut groups = None;
-        let mut shares = None;
-        let mut schemes = None;
-        let mut alpn = None;
-        let mut names = None;
-        let mut cookie = None;
-        for ext in ch.extensions.iter() {
-            match ext {
-                Extension::SupportedGroups(list) => groups = Some(list.as_slice()),
-                Extension::KeyShares(list) => shares = Some(list.as_slice()),
-                Extension::SignatureAlgorithms(list) => schemes = Some(list.clone()),
-                Extension::Alpn(list) => alpn = Some(list.as_slice()),
-                Extension::ServerName(list) => names = Some(list.as_slice()),
-                Extension::Cookie(c) => cookie = Some(c.as_ref()),
-                _ => {}
-            }
-        }
-        let missing = |reason| refuse(Alert::MissingExtension, reason);
-        let groups = groups.ok_or(missing("ClientHello without supported_groups"))?;
-        let shares = shares.ok_or(missing("ClientHello without key_share"))?;
-        let schemes = schemes.ok_or(missing("ClientHello without signature_algorithms"))?;
-        for (i, share) in shares.iter().enumerate() {
-            if !groups.contains(&share.group) {
-                return Err(refuse(
-                    Alert::IllegalParameter,
-                    "a key share is for a group not in supported_groups",
-                ));
-            }
-            if shares.iter().take(i).any(|s| s.group == share.group) {
-                return Err(refuse(
-                    Alert::IllegalParameter,
-                    "two key shares for the same group",
-                ));
-            }
-        }
-        Ok(Self {
-            groups,
-            shares,
-            schemes,
-            alpn,
-            names,
-            cookie,
-        })
-    }
-
-    fn share_for(&self, group: NamedGroup) -> Option<&'m [u8]> {
-        self.shares
-            .iter()
-            .find(|s| s.group == group)
-            .map(|s| s.key_exchange.as_ref())
-    }
-
-    /// The host_name the client asked for (RFC 6066 §3), if any.
-    fn sni(&self) -> Result<Option<String>, HandshakeError> {
-        let Some(name) = self.names.and_then(|names| {
-            names
-                .iter()
-                .find(|n| n.name_type == ServerNameType::HostName)
-        }) else {
-            return Ok(None);
-        };
-        match std::str::from_utf8(&name.name) {
-            Ok(text) if text.is_ascii() => Ok(Some(text.to_string())),
-            _ => Err(refuse(
+/// The TLS 1.3 requirements on a ClientHello's extensions: supported_groups, key_share
+/// and signature_algorithms must be there (missing_extension), and each share must be of
+/// an offered group, once (illegal_parameter, RFC 8446 §4.2.8).
+fn check_tls13_offer(offer: &ClientOffer<'_, '_>) -> Result<(), HandshakeError> {
+    let missing = |reason| refuse(Alert::MissingExtension, reason);
+    let groups = offer
+        .groups
+        .ok_or(missing("ClientHello without supported_groups"))?;
+    let shares = offer
+        .shares
+        .ok_or(missing("ClientHello without key_share"))?;
+    offer
+        .schemes
+        .ok_or(missing("ClientHello without signature_algorithms"))?;
+    for (i, share) in shares.iter().enumerate() {
+        if !groups.contains(&share.group) {
+            return Err(refuse(
                 Alert::IllegalParameter,
-                "server_name is not an ASCII host name",
-            )),
+                "a key share is for a group not in supported_groups",
+            ));
+        }
+        if shares.iter().take(i).any(|s| s.group == share.group) {
+            return Err(refuse(
+                Alert::IllegalParameter,
+                "two key shares for the same group",
+            ));
         }
     }
+    Ok(())
 }
 
 impl StateMachine for Tls13Server {

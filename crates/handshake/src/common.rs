@@ -1,0 +1,215 @@
+//! What the TLS 1.2 and TLS 1.3 state machines share: the errors they raise, message
+//! plumbing, signature checks against the peer's end-entity certificate, and the choice of
+//! a certificate and scheme to sign with.
+
+use std::sync::Arc;
+
+use strata_alert::AlertDescription;
+use strata_codec::Encode;
+use strata_pki::pki_types::CertificateDer;
+use strata_pki::{CertifiedKey, KeyType, SignatureScheme, TlsVersion};
+
+use crate::key_schedule::transcript::TranscriptHash;
+use crate::machine::{Action, ClientAuthPolicy, KeyLogEntry};
+use crate::messages::{DigitallySigned, HandshakeMessage, RawMessage};
+use crate::{HandshakeError, HandshakeType, Secret, Transcript};
+
+/// Which end of the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    Client,
+    Server,
+}
+
+/// The last 8 bytes of a TLS 1.2 ServerHello.random from a TLS 1.3 server (RFC 8446 §4.1.3).
+pub(crate) const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
+/// The same for TLS 1.1 and below (RFC 8446 §4.1.3).
+pub(crate) const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
+
+/// Whether a ServerHello.random ends in either downgrade sentinel (RFC 8446 §4.1.3).
+pub(crate) fn has_downgrade_sentinel(random: &[u8; 32]) -> bool {
+    let tail = random.last_chunk::<8>();
+    tail == Some(&DOWNGRADE_TLS12) || tail == Some(&DOWNGRADE_TLS11)
+}
+
+/// A negotiation failure or protocol violation, with the alert the RFC names.
+pub(crate) fn refuse(alert: AlertDescription, reason: &'static str) -> HandshakeError {
+    HandshakeError::Refused { alert, reason }
+}
+
+/// A message the state `state` does not take (unexpected_message: RFC 8446 §6.2,
+/// RFC 5246 §7.2.2).
+pub(crate) fn unexpected(got: HandshakeType, state: &'static str) -> HandshakeError {
+    HandshakeError::UnexpectedMessage { got, state }
+}
+
+/// Fails with unexpected_message unless `raw` is of type `ty`, before its body is parsed.
+pub(crate) fn expect(
+    raw: &RawMessage<'_>,
+    ty: HandshakeType,
+    state: &'static str,
+) -> Result<(), HandshakeError> {
+    if raw.ty == ty {
+        Ok(())
+    } else {
+        Err(unexpected(raw.ty, state))
+    }
+}
+
+/// A message decoded as a type other than the one its header promised: impossible.
+pub(crate) fn misparsed() -> HandshakeError {
+    HandshakeError::Internal("a message parsed as another type than its header says")
+}
+
+/// The encoding of a message, header included.
+pub(crate) fn encode(message: &HandshakeMessage<'_>) -> Vec<u8> {
+    message.to_bytes().to_vec()
+}
+
+/// The transcript hash so far; the hash is always known once a suite is chosen.
+pub(crate) fn current_hash(transcript: &Transcript) -> Result<TranscriptHash, HandshakeError> {
+    transcript
+        .current_hash()
+        .ok_or(HandshakeError::Internal("transcript hash not started"))
+}
+
+/// A key-log line for `secret`.
+pub(crate) fn key_log(label: &'static str, client_random: [u8; 32], secret: &Secret) -> Action {
+    Action::KeyLog(KeyLogEntry {
+        label,
+        client_random,
+        secret: secret.clone(),
+    })
+}
+
+/// The error for an API call that needs a completed handshake.
+pub(crate) fn not_connected(what: &'static str) -> HandshakeError {
+    HandshakeError::Internal(what)
+}
+
+/// Checks a peer's signature over `message` with its end-entity certificate (TLS 1.3
+/// CertificateVerify, RFC 8446 §4.4.3; TLS 1.2 ServerKeyExchange and CertificateVerify,
+/// RFC 5246 §7.4.3, §7.4.8): the scheme must be one we offered (illegal_parameter), and
+/// the signature must verify (decrypt_error).
+pub(crate) fn check_signature(
+    version: TlsVersion,
+    offered: &[SignatureScheme],
+    chain: &[CertificateDer<'static>],
+    message: &[u8],
+    signed: &DigitallySigned<'_>,
+) -> Result<SignatureScheme, HandshakeError> {
+    if !offered.contains(&signed.scheme) {
+        return Err(refuse(
+            AlertDescription::IllegalParameter,
+            "the peer signed with a signature scheme that was not offered",
+        ));
+    }
+    let end_entity = chain.first().ok_or(HandshakeError::Internal(
+        "a signature to check without a chain",
+    ))?;
+    strata_pki::verify_tls_signature(
+        version,
+        end_entity,
+        signed.scheme,
+        message,
+        &signed.signature,
+    )
+    .map_err(HandshakeError::Certificate)?;
+    Ok(signed.scheme)
+}
+
+/// A CertificateVerify message (RFC 8446 §4.4.3, RFC 5246 §7.4.8).
+pub(crate) fn certificate_verify_message(scheme: SignatureScheme, signature: Vec<u8>) -> Vec<u8> {
+    encode(&HandshakeMessage::CertificateVerify(DigitallySigned {
+        scheme,
+        signature: std::borrow::Cow::Owned(signature),
+    }))
+}
+
+/// The server's certificate from the application's answer: none is unrecognized_name
+/// when the client asked for a name (RFC 6066 §3), else handshake_failure.
+pub(crate) fn server_certificate(
+    certified: Option<Arc<CertifiedKey>>,
+    sni: Option<&str>,
+) -> Result<Arc<CertifiedKey>, HandshakeError> {
+    let certified = certified.ok_or(if sni.is_some() {
+        refuse(
+            AlertDescription::UnrecognizedName,
+            "no certificate for the name the client asked for",
+        )
+    } else {
+        refuse(
+            AlertDescription::HandshakeFailure,
+            "no certificate to present",
+        )
+    })?;
+    if certified.chain().is_empty() {
+        return Err(HandshakeError::Internal(
+            "the chosen certificate chain is empty",
+        ));
+    }
+    Ok(certified)
+}
+
+/// The client's certificate and the scheme to sign with, from the application's answer to
+/// a CertificateRequest: the key must have a scheme the server accepts under `version`
+/// and be of a kind `fits` allows (TLS 1.2 certificate_types, RFC 5246 §7.4.4); otherwise
+/// the client answers with an empty Certificate.
+pub(crate) fn client_signing_key(
+    certified: Option<Arc<CertifiedKey>>,
+    accepted: &[SignatureScheme],
+    version: TlsVersion,
+    fits: impl Fn(KeyType) -> bool,
+) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
+    let certified = certified?;
+    if certified.chain().is_empty() || !fits(certified.key().key_type()) {
+        return None;
+    }
+    let scheme = certified.key().choose_scheme(accepted, version)?;
+    Some((certified, scheme))
+}
+
+/// Whether the server asks for a client certificate: `Some((required, authorities))`.
+pub(crate) fn client_auth(policy: &ClientAuthPolicy) -> Option<(bool, &[Vec<u8>])> {
+    match policy {
+        ClientAuthPolicy::Off => None,
+        ClientAuthPolicy::Optional { authorities } => Some((false, authorities)),
+        ClientAuthPolicy::Required { authorities } => Some((true, authorities)),
+    }
+}
+
+/// Compares a received Finished verify_data with the expected one in constant time
+/// (RFC 8446 §4.4.4, RFC 5246 §7.4.9: decrypt_error).
+pub(crate) fn check_verify_data(expected: &Secret, received: &[u8]) -> Result<(), HandshakeError> {
+    if expected.ct_eq(received) {
+        Ok(())
+    } else {
+        Err(refuse(
+            AlertDescription::DecryptError,
+            "the peer's Finished does not verify",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downgrade_sentinels_are_the_rfc_bytes() {
+        assert_eq!(
+            DOWNGRADE_TLS12,
+            [0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01]
+        );
+        assert_eq!(
+            DOWNGRADE_TLS11,
+            [0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00]
+        );
+        let mut random = [7; 32];
+        assert!(!has_downgrade_sentinel(&random));
+        random[24..].copy_from_slice(&DOWNGRADE_TLS12);
+        assert!(has_downgrade_sentinel(&random));
+        random[24..].copy_from_slice(&DOWNGRADE_TLS11);
+        assert!(has_downgrade_sentinel(&random));
+    }
+}

@@ -1,0 +1,370 @@
+//! Negotiation shared by the TLS 1.2 and TLS 1.3 machines: the client's offer and the
+//! ClientHello that carries it (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2), and on the server,
+//! reading that offer and choosing a suite, a group, ALPN and SNI from it.
+
+use std::borrow::Cow;
+
+use strata_alert::AlertDescription as Alert;
+use strata_pki::pki_types::ServerName;
+use strata_pki::{SignatureScheme, TlsVersion};
+use strata_record::ProtocolVersion;
+
+use crate::common::refuse;
+use crate::extensions::{KeyShareEntry, PskKeyExchangeMode, ServerNameType};
+use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
+use crate::machine::ClientHandshakeConfig;
+use crate::messages::ClientHello;
+use crate::suites::SupportedSuite;
+use crate::{CipherSuite, Extension, Extensions, HandshakeError, NamedGroup};
+
+/// ec_point_formats: uncompressed, the only format RFC 8422 §5.1.2 keeps.
+pub(crate) const UNCOMPRESSED: u8 = 0;
+
+/// The wire value of a protocol version.
+pub(crate) fn wire_version(version: TlsVersion) -> ProtocolVersion {
+    match version {
+        TlsVersion::Tls12 => ProtocolVersion::Tls12,
+        TlsVersion::Tls13 => ProtocolVersion::Tls13,
+    }
+}
+
+/// What the client offered, fixed for the connection.
+#[derive(Debug, Clone)]
+pub(crate) struct Offer {
+    pub(crate) random: [u8; 32],
+    pub(crate) session_id: Vec<u8>,
+    /// The versions offered, best first.
+    pub(crate) versions: Vec<TlsVersion>,
+    /// The suites offered, of every version offered.
+    pub(crate) suites: Vec<SupportedSuite>,
+    pub(crate) groups: Vec<NamedGroup>,
+    pub(crate) schemes: Vec<SignatureScheme>,
+    pub(crate) alpn: Vec<Vec<u8>>,
+    pub(crate) server_name: ServerName<'static>,
+    pub(crate) sni: Option<String>,
+    pub(crate) middlebox_compatibility: bool,
+    pub(crate) require_extended_master_secret: bool,
+}
+
+impl Offer {
+    /// The offer of `config` restricted to `versions` (those the caller implements); a
+    /// version without a configured suite is not offered. Fails when nothing usable is
+    /// configured.
+    pub(crate) fn new(
+        config: &ClientHandshakeConfig,
+        versions: &[TlsVersion],
+        random: [u8; 32],
+        session_id: [u8; 32],
+    ) -> Result<Self, HandshakeError> {
+        // The versions of the config that the caller implements and that have a suite
+        // configured, best first, once each.
+        let versions: Vec<TlsVersion> = config
+            .versions
+            .iter()
+            .copied()
+            .filter(|v| versions.contains(v) && config.suites.iter().any(|s| s.version == *v))
+            .fold(Vec::new(), |mut list, v| {
+                if !list.contains(&v) {
+                    list.push(v);
+                }
+                list
+            });
+        if versions.is_empty() {
+            return Err(HandshakeError::Internal(
+                "no cipher suite configured for a version strata implements",
+            ));
+        }
+        let suites: Vec<SupportedSuite> = config
+            .suites
+            .iter()
+            .copied()
+            .filter(|s| versions.contains(&s.version))
+            .collect();
+        let groups: Vec<NamedGroup> = config
+            .groups
+            .iter()
+            .copied()
+            .filter(|g| KeyExchangeGroup::from_named_group(*g).is_some())
+            .collect();
+        if groups.is_empty() {
+            return Err(HandshakeError::Internal(
+                "no supported key exchange group configured",
+            ));
+        }
+        if config.signature_schemes.is_empty() {
+            return Err(HandshakeError::Internal("no signature scheme configured"));
+        }
+        let sni = match &config.server_name {
+            ServerName::DnsName(name) => Some(name.as_ref().to_string()),
+            _ => None,
+        };
+        // RFC 8446 §D.4: the fake session ID is a TLS 1.3 device; a TLS 1.2-only client
+        // offers no session to resume.
+        let fake_session = config.middlebox_compatibility && versions.contains(&TlsVersion::Tls13);
+        Ok(Self {
+            random,
+            session_id: if fake_session {
+                session_id.to_vec()
+            } else {
+                Vec::new()
+            },
+            versions,
+            suites,
+            groups,
+            schemes: config.signature_schemes.clone(),
+            alpn: config.alpn_protocols.clone(),
+            server_name: config.server_name.clone(),
+            sni,
+            middlebox_compatibility: config.middlebox_compatibility,
+            require_extended_master_secret: config.require_extended_master_secret,
+        })
+    }
+
+    /// Whether `version` is offered.
+    pub(crate) fn offers(&self, version: TlsVersion) -> bool {
+        self.versions.contains(&version)
+    }
+
+    /// The group of the TLS 1.3 key share: the first configured.
+    pub(crate) fn first_group(&self) -> Result<KeyExchangeGroup, HandshakeError> {
+        self.groups
+            .first()
+            .and_then(|g| KeyExchangeGroup::from_named_group(*g))
+            .ok_or(HandshakeError::Internal(
+                "no supported key exchange group configured",
+            ))
+    }
+
+    /// The offered suite of `version` with code point `suite`, if any.
+    pub(crate) fn offered_suite(
+        &self,
+        suite: CipherSuite,
+        version: TlsVersion,
+    ) -> Option<SupportedSuite> {
+        self.suites
+            .iter()
+            .copied()
+            .find(|s| s.suite == suite && s.version == version)
+    }
+
+    /// The ClientHello offering every version of the offer (RFC 8446 §4.1.2, RFC 5246
+    /// §7.4.1.2). `key_share` is the TLS 1.3 share, when TLS 1.3 is offered.
+    ///
+    /// For TLS 1.2 it also carries ec_point_formats (RFC 8422 §5.1.2),
+    /// extended_master_secret (RFC 7627 §5.1) and an empty renegotiation_info
+    /// (RFC 5746 §3.4); for TLS 1.3 supported_versions, psk_key_exchange_modes and
+    /// key_share. legacy_version is 0x0303 either way.
+    pub(crate) fn client_hello(
+        &self,
+        key_share: Option<&EphemeralKeyPair>,
+    ) -> ClientHello<'static> {
+        let tls12 = self.offers(TlsVersion::Tls12);
+        let mut extensions = Vec::new();
+        if let Some(name) = &self.sni {
+            extensions.push(Extension::ServerName(vec![
+                crate::extensions::ServerName::host_name(name).into_owned(),
+            ]));
+        }
+        extensions.push(Extension::SupportedGroups(self.groups.clone()));
+        if tls12 {
+            extensions.push(Extension::EcPointFormats(Cow::Owned(vec![UNCOMPRESSED])));
+        }
+        extensions.push(Extension::SignatureAlgorithms(self.schemes.clone()));
+        if !self.alpn.is_empty() {
+            extensions.push(Extension::Alpn(
+                self.alpn.iter().map(|p| Cow::Owned(p.clone())).collect(),
+            ));
+        }
+        if tls12 {
+            extensions.push(Extension::ExtendedMasterSecret);
+            extensions.push(Extension::RenegotiationInfo(Cow::Borrowed(&[])));
+        }
+        if let Some(key_share) = key_share.filter(|_| self.offers(TlsVersion::Tls13)) {
+            extensions.push(Extension::SupportedVersions(
+                self.versions.iter().copied().map(wire_version).collect(),
+            ));
+            extensions.push(Extension::PskKeyExchangeModes(vec![
+                PskKeyExchangeMode::PskDheKe,
+            ]));
+            extensions.push(Extension::KeyShares(vec![share_entry(key_share)]));
+        }
+        ClientHello {
+            legacy_version: ProtocolVersion::Tls12,
+            random: self.random,
+            legacy_session_id: Cow::Owned(self.session_id.clone()),
+            cipher_suites: self.suites.iter().map(|s| s.suite).collect(),
+            legacy_compression_methods: Cow::Owned(vec![0]),
+            extensions: Extensions(extensions),
+        }
+    }
+
+    /// Checks the server's ALPN answer (RFC 7301 §3.1): exactly one protocol, one the
+    /// client offered (illegal_parameter); none offered at all is unsupported_extension.
+    pub(crate) fn check_alpn(
+        &self,
+        protocols: &[Cow<'_, [u8]>],
+    ) -> Result<Vec<u8>, HandshakeError> {
+        if self.alpn.is_empty() {
+            return Err(refuse(
+                Alert::UnsupportedExtension,
+                "the server answered ALPN, which was not offered",
+            ));
+        }
+        match protocols {
+            [chosen] if self.alpn.iter().any(|p| p == chosen.as_ref()) => Ok(chosen.to_vec()),
+            _ => Err(refuse(
+                Alert::IllegalParameter,
+                "the server's ALPN is not one protocol the client offered",
+            )),
+        }
+    }
+}
+
+/// The key_share entry for our ephemeral key.
+pub(crate) fn share_entry(key_share: &EphemeralKeyPair) -> KeyShareEntry<'static> {
+    KeyShareEntry {
+        group: key_share.group().named_group(),
+        key_exchange: Cow::Owned(key_share.public_key().to_vec()),
+    }
+}
+
+/// The extensions of a ClientHello that a server acts on, whatever the version
+/// (RFC 8446 §9.2, RFC 5246 §7.4.1.4). Absent extensions are `None`; each machine decides
+/// which it requires.
+pub(crate) struct ClientOffer<'m, 'a> {
+    pub(crate) versions: Option<&'m [ProtocolVersion]>,
+    pub(crate) groups: Option<&'m [NamedGroup]>,
+    pub(crate) shares: Option<&'m [KeyShareEntry<'a>]>,
+    pub(crate) schemes: Option<&'m [SignatureScheme]>,
+    pub(crate) alpn: Option<&'m [Cow<'a, [u8]>]>,
+    pub(crate) names: Option<&'m [crate::extensions::ServerName<'a>]>,
+    pub(crate) cookie: Option<&'m [u8]>,
+    pub(crate) point_formats: Option<&'m [u8]>,
+    pub(crate) renegotiation_info: Option<&'m [u8]>,
+    pub(crate) extended_master_secret: bool,
+}
+
+impl<'m, 'a> ClientOffer<'m, 'a> {
+    /// Reads the extensions of `ch`.
+    pub(crate) fn read(ch: &'m ClientHello<'a>) -> Self {
+        let mut offer = Self {
+            versions: None,
+            groups: None,
+            shares: None,
+            schemes: None,
+            alpn: None,
+            names: None,
+            cookie: None,
+            point_formats: None,
+            renegotiation_info: None,
+            extended_master_secret: false,
+        };
+        for ext in ch.extensions.iter() {
+            match ext {
+                Extension::SupportedVersions(list) => offer.versions = Some(list.as_slice()),
+                Extension::SupportedGroups(list) => offer.groups = Some(list.as_slice()),
+                Extension::KeyShares(list) => offer.shares = Some(list.as_slice()),
+                Extension::SignatureAlgorithms(list) => offer.schemes = Some(list.as_slice()),
+                Extension::Alpn(list) => offer.alpn = Some(list.as_slice()),
+                Extension::ServerName(list) => offer.names = Some(list.as_slice()),
+                Extension::Cookie(c) => offer.cookie = Some(c.as_ref()),
+                Extension::EcPointFormats(f) => offer.point_formats = Some(f.as_ref()),
+                Extension::RenegotiationInfo(r) => offer.renegotiation_info = Some(r.as_ref()),
+                Extension::ExtendedMasterSecret => offer.extended_master_secret = true,
+                _ => {}
+            }
+        }
+        offer
+    }
+
+    /// The client's signature_algorithms (empty when absent).
+    pub(crate) fn schemes(&self) -> &'m [SignatureScheme] {
+        self.schemes.unwrap_or_default()
+    }
+
+    /// The client's supported_groups (empty when absent).
+    pub(crate) fn groups(&self) -> &'m [NamedGroup] {
+        self.groups.unwrap_or_default()
+    }
+
+    /// The key share the client sent for `group`, if any.
+    pub(crate) fn share_for(&self, group: NamedGroup) -> Option<&'m [u8]> {
+        self.shares
+            .unwrap_or_default()
+            .iter()
+            .find(|s| s.group == group)
+            .map(|s| s.key_exchange.as_ref())
+    }
+
+    /// The host_name the client asked for (RFC 6066 §3), if any.
+    pub(crate) fn sni(&self) -> Result<Option<String>, HandshakeError> {
+        let Some(name) = self.names.and_then(|names| {
+            names
+                .iter()
+                .find(|n| n.name_type == ServerNameType::HostName)
+        }) else {
+            return Ok(None);
+        };
+        match std::str::from_utf8(&name.name) {
+            Ok(text) if text.is_ascii() => Ok(Some(text.to_string())),
+            _ => Err(refuse(
+                Alert::IllegalParameter,
+                "server_name is not an ASCII host name",
+            )),
+        }
+    }
+
+    /// ALPN (RFC 7301 §3.2): the server's first protocol that the client offers; none in
+    /// common is no_application_protocol.
+    pub(crate) fn choose_alpn(&self, ours: &[Vec<u8>]) -> Result<Option<Vec<u8>>, HandshakeError> {
+        let Some(offered) = self.alpn else {
+            return Ok(None);
+        };
+        if ours.is_empty() {
+            return Ok(None);
+        }
+        ours.iter()
+            .find(|ours| {
+                offered
+                    .iter()
+                    .any(|theirs| theirs.as_ref() == ours.as_slice())
+            })
+            .cloned()
+            .map(Some)
+            .ok_or(refuse(
+                Alert::NoApplicationProtocol,
+                "no application protocol in common",
+            ))
+    }
+}
+
+/// The server's choice of suite (RFC 8446 §4.1.1, RFC 5246 §7.4.1.3): its own first suite
+/// of `version` that the client offered and `usable` accepts.
+pub(crate) fn choose_suite(
+    ours: &[SupportedSuite],
+    version: TlsVersion,
+    offered: &[CipherSuite],
+    usable: impl Fn(&SupportedSuite) -> bool,
+) -> Option<SupportedSuite> {
+    ours.iter()
+        .copied()
+        .filter(|s| s.version == version)
+        .find(|s| offered.contains(&s.suite) && usable(s))
+}
+
+/// Whether a server configured with `versions` and `suites` speaks `version`: enabled,
+/// with a suite.
+pub(crate) fn speaks(
+    versions: &[TlsVersion],
+    suites: &[SupportedSuite],
+    version: TlsVersion,
+) -> bool {
+    versions.contains(&version) && suites.iter().any(|s| s.version == version)
+}
+
+/// The server's groups that strata implements, in its order of preference.
+pub(crate) fn our_groups(ours: &[NamedGroup]) -> impl Iterator<Item = NamedGroup> + '_ {
+    ours.iter()
+        .copied()
+        .filter(|g| KeyExchangeGroup::from_named_group(*g).is_some())
+}

@@ -1,0 +1,762 @@
+//! The TLS 1.2 server (RFC 5246 §7.3 full handshake, ECDHE per RFC 8422).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use ring::rand::SystemRandom;
+use strata_alert::AlertDescription as Alert;
+use strata_pki::pki_types::CertificateDer;
+use strata_pki::{CertifiedKey, KeyType, SignatureScheme, TlsVersion};
+use strata_record::ProtocolVersion;
+
+use super::{
+    auth_of, certificate_message, check_finished, decode, finished_message, handshake_messages,
+    key_block, master_secret, no_key_update, peer_chain, read_keys, renegotiation_info_not_empty,
+    unexpected_ccs, write_keys, Session, CLIENT_RANDOM,
+};
+use crate::common::{
+    check_signature, client_auth, encode, expect, key_log, misparsed, not_connected, refuse,
+    server_certificate, unexpected, DOWNGRADE_TLS12,
+};
+use crate::key_schedule::tls12::{KeyBlock, Sender};
+use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
+use crate::machine::{
+    Action, Answer, Event, Input, Negotiated, Request, ServerHandshakeConfig, StateMachine,
+};
+use crate::messages::{
+    CertificateRequestTls12, ClientCertificateType, ClientHello, DigitallySigned, EcdheParams,
+    HandshakeMessage, RawMessage, ServerHello, ServerKeyExchange,
+};
+use crate::negotiate::{choose_suite, our_groups, speaks, ClientOffer, UNCOMPRESSED};
+use crate::suites::SupportedSuite;
+use crate::{
+    CipherSuite, Extension, Extensions, HandshakeError, HandshakeType, NamedGroup, Secret,
+    Transcript,
+};
+
+type Chain = Vec<CertificateDer<'static>>;
+
+/// The groups assumed of a client that sent no supported_groups: P-256 alone, the curve
+/// every ECC client implements (RFC 8422 §5.1 asks clients to send the extension).
+const GROUPS_WITHOUT_EXTENSION: &[NamedGroup] = &[NamedGroup::Secp256r1];
+
+/// A ClientHello accepted: what the certificate choice and the server's flight need.
+struct Accepted {
+    client_random: [u8; 32],
+    client_suites: Vec<CipherSuite>,
+    /// The client's supported_groups, if it sent them (RFC 8422 §5.3 then binds the
+    /// certificate's curve).
+    client_groups: Option<Vec<NamedGroup>>,
+    client_schemes: Vec<SignatureScheme>,
+    group: NamedGroup,
+    sni: Option<String>,
+    alpn: Option<Vec<u8>>,
+    extended_master_secret: bool,
+    secure_renegotiation: bool,
+    point_formats: bool,
+    transcript: Transcript,
+}
+
+impl core::fmt::Debug for Accepted {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Accepted")
+            .field("group", &self.group)
+            .field("sni", &self.sni)
+            .finish_non_exhaustive()
+    }
+}
+
+/// ServerHello and Certificate are out; the ServerKeyExchange signature is awaited.
+struct Signing {
+    ske: ServerKeyExchange<'static>,
+    ours: EphemeralKeyPair,
+    /// `Some(required)` when a CertificateRequest follows.
+    client_auth: Option<bool>,
+    wait: AwaitClient,
+}
+
+impl core::fmt::Debug for Signing {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Signing")
+            .field("scheme", &self.ske.signed.scheme)
+            .field("wait", &self.wait)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The server's first flight is out: waiting for the client's.
+struct AwaitClient {
+    suite: SupportedSuite,
+    client_random: [u8; 32],
+    transcript: Transcript,
+    extended_master_secret: bool,
+    negotiated: Negotiated,
+}
+
+impl core::fmt::Debug for AwaitClient {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AwaitClient")
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
+    }
+}
+
+/// ClientKeyExchange received: the keys are known.
+struct Keyed {
+    suite: SupportedSuite,
+    client_random: [u8; 32],
+    transcript: Transcript,
+    master: Secret,
+    keys: KeyBlock,
+    extended_master_secret: bool,
+    negotiated: Negotiated,
+}
+
+impl core::fmt::Debug for Keyed {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Keyed")
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The server's states (RFC 5246 §7.3, Figure 1), each with what it needs.
+#[derive(Debug)]
+enum ServerState {
+    WaitClientHello,
+    /// Request::ChooseServerCertificate is outstanding.
+    ChoosingCertificate(Box<Accepted>),
+    /// Request::Sign is outstanding for ServerKeyExchange.
+    Signing(Box<Signing>),
+    WaitClientCertificate {
+        wait: Box<AwaitClient>,
+        ours: Box<EphemeralKeyPair>,
+        required: bool,
+    },
+    /// Request::VerifyClientChain is outstanding.
+    VerifyingClientChain {
+        wait: Box<AwaitClient>,
+        ours: Box<EphemeralKeyPair>,
+        chain: Chain,
+    },
+    WaitClientKeyExchange {
+        wait: Box<AwaitClient>,
+        ours: Box<EphemeralKeyPair>,
+        chain: Option<Chain>,
+    },
+    WaitCertificateVerify {
+        keyed: Box<Keyed>,
+        chain: Chain,
+    },
+    WaitChangeCipherSpec(Box<Keyed>),
+    WaitFinished(Box<Keyed>),
+    Connected(Box<Session>),
+    /// Taken while a step runs; left behind by an error.
+    Poisoned,
+}
+
+impl ServerState {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::WaitClientHello => "waiting for ClientHello",
+            Self::ChoosingCertificate(_) => "choosing the server certificate",
+            Self::Signing(_) => "signing ServerKeyExchange",
+            Self::WaitClientCertificate { .. } => "waiting for the client's Certificate",
+            Self::VerifyingClientChain { .. } => "verifying the client's certificate chain",
+            Self::WaitClientKeyExchange { .. } => "waiting for ClientKeyExchange",
+            Self::WaitCertificateVerify { .. } => "waiting for the client's CertificateVerify",
+            Self::WaitChangeCipherSpec(_) => "waiting for the client's ChangeCipherSpec",
+            Self::WaitFinished(_) => "waiting for the client's Finished",
+            Self::Connected(_) => "connected",
+            Self::Poisoned => "failed",
+        }
+    }
+
+    fn wants_answer(&self) -> bool {
+        matches!(
+            self,
+            Self::ChoosingCertificate(_) | Self::Signing(_) | Self::VerifyingClientChain { .. }
+        )
+    }
+}
+
+/// A TLS 1.2 server handshake (RFC 5246 §7.3).
+#[derive(Debug)]
+pub struct Tls12Server {
+    config: ServerHandshakeConfig,
+    random: [u8; 32],
+    state: ServerState,
+    completed: bool,
+}
+
+impl Tls12Server {
+    /// A TLS 1.2 server for `config`, waiting for a ClientHello; `random` becomes
+    /// ServerHello.random, its last 8 bytes replaced by the downgrade sentinel
+    /// "DOWNGRD\x01" when `config` enables TLS 1.3 too, with a suite (RFC 8446 §4.1.3).
+    /// [`Server`](crate::Server) picks the version from the ClientHello.
+    pub fn new(config: ServerHandshakeConfig, mut random: [u8; 32]) -> Self {
+        if speaks(&config.versions, &config.suites, TlsVersion::Tls13) {
+            if let Some(tail) = random.last_chunk_mut::<8>() {
+                *tail = DOWNGRADE_TLS12;
+            }
+        }
+        Self {
+            config,
+            random,
+            state: ServerState::WaitClientHello,
+            completed: false,
+        }
+    }
+
+    /// The schemes accepted in a client's CertificateVerify (RFC 5246 §7.4.4).
+    fn client_schemes(&self) -> Vec<SignatureScheme> {
+        self.config
+            .signature_schemes
+            .iter()
+            .copied()
+            .filter(|s| s.is_supported())
+            .collect()
+    }
+
+    fn step(
+        &mut self,
+        state: ServerState,
+        input: Input<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        use ServerState as S;
+        let raw = match input {
+            Input::ChangeCipherSpec => {
+                return match state {
+                    S::WaitChangeCipherSpec(keyed) => {
+                        out.push(read_keys(&keyed.keys.client_write));
+                        Ok(S::WaitFinished(keyed))
+                    }
+                    state => Err(unexpected_ccs(state.name())),
+                }
+            }
+            Input::Answer(answer) => return self.on_answer(state, answer, out),
+            Input::Message(raw) => raw,
+        };
+        let name = state.name();
+        match state {
+            S::WaitClientHello => {
+                expect(&raw, HandshakeType::ClientHello, name)?;
+                let HandshakeMessage::ClientHello(ch) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                self.on_client_hello(&ch, raw, out)
+            }
+            S::WaitClientCertificate {
+                mut wait,
+                ours,
+                required,
+            } => {
+                expect(&raw, HandshakeType::Certificate, name)?;
+                let HandshakeMessage::CertificateTls12(certificate) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                let chain = peer_chain(certificate);
+                wait.transcript.add(raw.encoded);
+                if !chain.is_empty() {
+                    out.push(Action::Request(Request::VerifyClientChain {
+                        chain: chain.clone(),
+                    }));
+                    Ok(S::VerifyingClientChain { wait, ours, chain })
+                } else if required {
+                    // RFC 5246 §7.4.6: TLS 1.2 has no certificate_required.
+                    Err(refuse(
+                        Alert::HandshakeFailure,
+                        "the client sent no certificate and one is required",
+                    ))
+                } else {
+                    Ok(S::WaitClientKeyExchange {
+                        wait,
+                        ours,
+                        chain: None,
+                    })
+                }
+            }
+            S::WaitClientKeyExchange { wait, ours, chain } => {
+                expect(&raw, HandshakeType::ClientKeyExchange, name)?;
+                let HandshakeMessage::ClientKeyExchange(cke) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                let keyed = self.on_client_key_exchange(*wait, *ours, &cke.public, raw, out)?;
+                Ok(match chain {
+                    Some(chain) => S::WaitCertificateVerify { keyed, chain },
+                    None => S::WaitChangeCipherSpec(keyed),
+                })
+            }
+            S::WaitCertificateVerify { mut keyed, chain } => {
+                expect(&raw, HandshakeType::CertificateVerify, name)?;
+                let HandshakeMessage::CertificateVerify(cv) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                let scheme = check_signature(
+                    TlsVersion::Tls12,
+                    &self.client_schemes(),
+                    &chain,
+                    &handshake_messages(&keyed.transcript)?,
+                    &cv,
+                )?;
+                keyed.transcript.add(raw.encoded);
+                keyed.negotiated.peer_certificates = chain;
+                keyed.negotiated.peer_signature_scheme = Some(scheme);
+                Ok(S::WaitChangeCipherSpec(keyed))
+            }
+            S::WaitFinished(keyed) => {
+                expect(&raw, HandshakeType::Finished, name)?;
+                let HandshakeMessage::Finished(finished) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                self.on_client_finished(*keyed, &finished, raw, out)
+            }
+            S::Connected(session) => {
+                expect(&raw, HandshakeType::ClientHello, name)?;
+                decode(raw)?;
+                // RFC 5246 §7.2.2: no_renegotiation is the server's answer to a ClientHello
+                // after the handshake, and always a warning; the client decides whether
+                // to go on (RFC 5746 §4.4: renegotiation is not permitted).
+                out.push(Action::SendWarning(Alert::NoRenegotiation));
+                Ok(S::Connected(session))
+            }
+            // A Finished before the client's ChangeCipherSpec (RFC 5246 §7.4.9), or any
+            // message while an answer is awaited.
+            state @ (S::WaitChangeCipherSpec(_)
+            | S::ChoosingCertificate(_)
+            | S::Signing(_)
+            | S::VerifyingClientChain { .. }
+            | S::Poisoned) => Err(unexpected(raw.ty, state.name())),
+        }
+    }
+
+    /// ClientHello (RFC 5246 §7.4.1.2): what the client offers, checked (RFC 5746 §3.6,
+    /// RFC 7627 §5.2, RFC 8422 §5.1, RFC 7507), a group chosen; then the application is
+    /// asked for a certificate, which decides the suite.
+    fn on_client_hello(
+        &mut self,
+        ch: &ClientHello<'_>,
+        raw: RawMessage<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        if !ch.legacy_compression_methods.contains(&0) {
+            return Err(refuse(
+                Alert::IllegalParameter,
+                "legacy_compression_methods lacks the null method",
+            ));
+        }
+        if speaks(
+            &self.config.versions,
+            &self.config.suites,
+            TlsVersion::Tls13,
+        ) && ch.cipher_suites.contains(&CipherSuite::TlsFallbackScsv)
+        {
+            // RFC 7507 §3: a fallback retry to a server that speaks a higher version.
+            return Err(refuse(
+                Alert::InappropriateFallback,
+                "TLS_FALLBACK_SCSV from a client that fell back below TLS 1.3",
+            ));
+        }
+        let offer = ClientOffer::read(ch);
+        if offer
+            .renegotiation_info
+            .is_some_and(|info| !info.is_empty())
+        {
+            return Err(renegotiation_info_not_empty());
+        }
+        // RFC 5746 §3.6: either signal means secure renegotiation; with neither the
+        // handshake may go on (§4.3), as strata never renegotiates.
+        let secure_renegotiation = offer.renegotiation_info.is_some()
+            || ch
+                .cipher_suites
+                .contains(&CipherSuite::TlsEmptyRenegotiationInfoScsv);
+        if !offer.extended_master_secret && self.config.require_extended_master_secret {
+            return Err(refuse(
+                Alert::HandshakeFailure,
+                "the client does not support the extended master secret (RFC 7627), which is required",
+            ));
+        }
+        if offer
+            .point_formats
+            .is_some_and(|formats| !formats.contains(&UNCOMPRESSED))
+        {
+            return Err(refuse(
+                Alert::IllegalParameter,
+                "ec_point_formats lacks the uncompressed format",
+            ));
+        }
+        if choose_suite(
+            &self.config.suites,
+            TlsVersion::Tls12,
+            &ch.cipher_suites,
+            |_| true,
+        )
+        .is_none()
+        {
+            return Err(refuse(Alert::HandshakeFailure, "no cipher suite in common"));
+        }
+        let client_groups = offer.groups.map(<[NamedGroup]>::to_vec);
+        let group = our_groups(&self.config.groups)
+            .find(|g| {
+                client_groups
+                    .as_deref()
+                    .unwrap_or(GROUPS_WITHOUT_EXTENSION)
+                    .contains(g)
+            })
+            .ok_or(refuse(
+                Alert::HandshakeFailure,
+                "no key exchange group in common",
+            ))?;
+        let sni = offer.sni()?;
+        let alpn = offer.choose_alpn(&self.config.alpn_protocols)?;
+
+        let mut transcript = Transcript::new();
+        if client_auth(&self.config.client_auth).is_some() {
+            // RFC 5246 §7.4.8: the client's CertificateVerify signs every message.
+            transcript.keep_messages();
+        }
+        transcript.add(raw.encoded);
+        out.push(Action::Request(Request::ChooseServerCertificate {
+            server_name: sni.clone(),
+            signature_schemes: offer.schemes().to_vec(),
+            version: TlsVersion::Tls12,
+        }));
+        Ok(ServerState::ChoosingCertificate(Box::new(Accepted {
+            client_random: ch.random,
+            client_suites: ch.cipher_suites.clone(),
+            client_groups,
+            client_schemes: offer.schemes().to_vec(),
+            group,
+            sni,
+            alpn,
+            extended_master_secret: offer.extended_master_secret,
+            secure_renegotiation,
+            point_formats: offer.point_formats.is_some(),
+            transcript,
+        })))
+    }
+
+    /// The suite for the certificate's key (RFC 8422 §5.3): the server's first offered
+    /// suite whose authentication the key serves, with an ECDSA key's curve among the
+    /// client's groups when it sent them; else handshake_failure.
+    fn suite_for(
+        &self,
+        accepted: &Accepted,
+        key: KeyType,
+    ) -> Result<SupportedSuite, HandshakeError> {
+        let auth = auth_of(key);
+        let curve = match key {
+            KeyType::EcdsaP256 => Some(NamedGroup::Secp256r1),
+            KeyType::EcdsaP384 => Some(NamedGroup::Secp384r1),
+            KeyType::Ed25519 | KeyType::Rsa(_) => None,
+        };
+        if let (Some(curve), Some(groups)) = (curve, &accepted.client_groups) {
+            if !groups.contains(&curve) {
+                return Err(refuse(
+                    Alert::HandshakeFailure,
+                    "the certificate's curve is not one the client supports (RFC 8422 §5.3)",
+                ));
+            }
+        }
+        choose_suite(
+            &self.config.suites,
+            TlsVersion::Tls12,
+            &accepted.client_suites,
+            |s| s.tls12_auth == Some(auth),
+        )
+        .ok_or(refuse(
+            Alert::HandshakeFailure,
+            "no cipher suite in common fits the certificate's key",
+        ))
+    }
+
+    /// ServerHello and Certificate; then the request to sign ServerKeyExchange
+    /// (RFC 5246 §7.4.1.3, §7.4.2, §7.4.3).
+    fn send_first_flight(
+        &mut self,
+        mut accepted: Accepted,
+        certified: Option<Arc<CertifiedKey>>,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        let certified = server_certificate(certified, accepted.sni.as_deref())?;
+        let suite = self.suite_for(&accepted, certified.key().key_type())?;
+        let scheme = certified
+            .key()
+            .choose_scheme(&accepted.client_schemes, TlsVersion::Tls12)
+            .ok_or(refuse(
+                Alert::HandshakeFailure,
+                "no signature scheme in common with the client",
+            ))?;
+        let transcript = &mut accepted.transcript;
+        transcript.start_hash(suite.hash)?;
+
+        let mut extensions = Vec::new();
+        if accepted.sni.is_some() {
+            extensions.push(Extension::ServerNameAck);
+        }
+        if accepted.secure_renegotiation {
+            extensions.push(Extension::RenegotiationInfo(Cow::Borrowed(&[])));
+        }
+        if accepted.extended_master_secret {
+            extensions.push(Extension::ExtendedMasterSecret);
+        }
+        if accepted.point_formats {
+            extensions.push(Extension::EcPointFormats(Cow::Borrowed(&[UNCOMPRESSED])));
+        }
+        if let Some(protocol) = &accepted.alpn {
+            extensions.push(Extension::Alpn(vec![Cow::Borrowed(protocol.as_slice())]));
+        }
+        // No session cache: an empty session_id (RFC 5246 §7.4.1.3).
+        let server_hello = encode(&HandshakeMessage::ServerHello(ServerHello {
+            legacy_version: ProtocolVersion::Tls12,
+            random: self.random,
+            legacy_session_id_echo: Cow::Borrowed(&[]),
+            cipher_suite: suite.suite,
+            legacy_compression_method: 0,
+            extensions: Extensions(extensions),
+        }));
+        transcript.add(&server_hello);
+        out.push(Action::Send(server_hello));
+
+        let certificate = certificate_message(certified.chain());
+        transcript.add(&certificate);
+        out.push(Action::Send(certificate));
+
+        let group = KeyExchangeGroup::from_named_group(accepted.group)
+            .ok_or(HandshakeError::Internal("selected an unsupported group"))?;
+        let ours = EphemeralKeyPair::generate(group, &SystemRandom::new())?;
+        let ske = ServerKeyExchange {
+            params: EcdheParams {
+                group: accepted.group,
+                public: Cow::Owned(ours.public_key().to_vec()),
+            },
+            signed: DigitallySigned {
+                scheme,
+                signature: Cow::Borrowed(&[]),
+            },
+        };
+        out.push(Action::Request(Request::Sign {
+            key: Arc::clone(certified.key()),
+            scheme,
+            message: ske.signed_message(&accepted.client_random, &self.random),
+        }));
+        Ok(ServerState::Signing(Box::new(Signing {
+            ske,
+            ours,
+            client_auth: client_auth(&self.config.client_auth).map(|(required, _)| required),
+            wait: AwaitClient {
+                suite,
+                client_random: accepted.client_random,
+                transcript: accepted.transcript,
+                extended_master_secret: accepted.extended_master_secret,
+                negotiated: Negotiated {
+                    version: TlsVersion::Tls12,
+                    suite,
+                    group: accepted.group,
+                    alpn: accepted.alpn,
+                    server_name: accepted.sni,
+                    peer_certificates: Vec::new(),
+                    peer_signature_scheme: None,
+                },
+            },
+        })))
+    }
+
+    /// ServerKeyExchange, CertificateRequest when client authentication is on, and
+    /// ServerHelloDone (RFC 5246 §7.4.3–§7.4.5).
+    fn finish_first_flight(
+        &mut self,
+        signing: Signing,
+        signature: Vec<u8>,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        let Signing {
+            mut ske,
+            ours,
+            client_auth: auth,
+            mut wait,
+        } = signing;
+        ske.signed.signature = Cow::Owned(signature);
+        let ske = encode(&HandshakeMessage::ServerKeyExchange(ske));
+        wait.transcript.add(&ske);
+        out.push(Action::Send(ske));
+        if let Some((_, authorities)) = client_auth(&self.config.client_auth) {
+            let schemes = self.client_schemes();
+            if schemes.is_empty() {
+                return Err(HandshakeError::Internal(
+                    "client authentication without a signature scheme configured",
+                ));
+            }
+            let request = encode(&HandshakeMessage::CertificateRequestTls12(
+                CertificateRequestTls12 {
+                    certificate_types: vec![
+                        ClientCertificateType::EcdsaSign,
+                        ClientCertificateType::RsaSign,
+                    ],
+                    signature_algorithms: schemes,
+                    certificate_authorities: authorities
+                        .iter()
+                        .map(|n| Cow::Borrowed(n.as_slice()))
+                        .collect(),
+                },
+            ));
+            wait.transcript.add(&request);
+            out.push(Action::Send(request));
+        }
+        let done = encode(&HandshakeMessage::ServerHelloDone);
+        wait.transcript.add(&done);
+        out.push(Action::Send(done));
+        let wait = Box::new(wait);
+        let ours = Box::new(ours);
+        Ok(match auth {
+            Some(required) => ServerState::WaitClientCertificate {
+                wait,
+                ours,
+                required,
+            },
+            None => ServerState::WaitClientKeyExchange {
+                wait,
+                ours,
+                chain: None,
+            },
+        })
+    }
+
+    /// ClientKeyExchange (RFC 8422 §5.7): the premaster secret, the (extended) master
+    /// secret over the transcript through this message (RFC 7627 §4), the key block.
+    fn on_client_key_exchange(
+        &mut self,
+        mut wait: AwaitClient,
+        ours: EphemeralKeyPair,
+        public: &[u8],
+        raw: RawMessage<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<Box<Keyed>, HandshakeError> {
+        let pre_master_secret = ours.agree(public)?;
+        wait.transcript.add(raw.encoded);
+        let master = master_secret(
+            &wait.suite,
+            pre_master_secret.as_bytes(),
+            wait.extended_master_secret,
+            &wait.transcript,
+            &wait.client_random,
+            &self.random,
+        )?;
+        out.push(key_log(CLIENT_RANDOM, wait.client_random, &master));
+        let keys = key_block(&wait.suite, &master, &wait.client_random, &self.random)?;
+        Ok(Box::new(Keyed {
+            suite: wait.suite,
+            client_random: wait.client_random,
+            transcript: wait.transcript,
+            master,
+            keys,
+            extended_master_secret: wait.extended_master_secret,
+            negotiated: wait.negotiated,
+        }))
+    }
+
+    /// The client's Finished verified; then ChangeCipherSpec, the server's write keys and
+    /// Finished (RFC 5246 §7.4.9).
+    fn on_client_finished(
+        &mut self,
+        mut keyed: Keyed,
+        finished: &crate::messages::Finished<'_>,
+        raw: RawMessage<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        check_finished(
+            &keyed.suite,
+            &keyed.master,
+            Sender::Client,
+            &keyed.transcript,
+            finished,
+        )?;
+        keyed.transcript.add(raw.encoded);
+        out.push(Action::SendChangeCipherSpec);
+        out.push(write_keys(&keyed.keys.server_write));
+        let ours = finished_message(
+            &keyed.suite,
+            &keyed.master,
+            Sender::Server,
+            &keyed.transcript,
+        )?;
+        out.push(Action::Send(ours));
+        out.push(Action::Event(Event::HandshakeComplete(keyed.negotiated)));
+        self.completed = true;
+        Ok(ServerState::Connected(Box::new(Session::new(
+            keyed.suite,
+            keyed.master,
+            keyed.client_random,
+            self.random,
+            keyed.extended_master_secret,
+        ))))
+    }
+
+    fn on_answer(
+        &mut self,
+        state: ServerState,
+        answer: Answer,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        use ServerState as S;
+        match (state, answer) {
+            (S::ChoosingCertificate(accepted), Answer::Certificate(certified)) => {
+                self.send_first_flight(*accepted, certified, out)
+            }
+            (S::Signing(signing), Answer::Signature(result)) => {
+                let signature = result.map_err(HandshakeError::Certificate)?;
+                self.finish_first_flight(*signing, signature, out)
+            }
+            (S::VerifyingClientChain { wait, ours, chain }, Answer::ChainVerified(result)) => {
+                result.map_err(HandshakeError::Certificate)?;
+                Ok(S::WaitClientKeyExchange {
+                    wait,
+                    ours,
+                    chain: Some(chain),
+                })
+            }
+            (state, _) => Err(HandshakeError::UnexpectedAnswer(state.name())),
+        }
+    }
+}
+
+impl StateMachine for Tls12Server {
+    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
+        let state = core::mem::replace(&mut self.state, ServerState::Poisoned);
+        if matches!(state, ServerState::Poisoned) {
+            return Err(HandshakeError::Internal(
+                "the handshake already failed; the connection is dead",
+            ));
+        }
+        let mut out = Vec::new();
+        self.state = self.step(state, input, &mut out)?;
+        Ok(out)
+    }
+
+    fn is_handshaking(&self) -> bool {
+        !self.completed
+    }
+
+    fn wants_answer(&self) -> bool {
+        self.state.wants_answer()
+    }
+
+    fn update_keys(&mut self, _request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+        Err(no_key_update())
+    }
+
+    fn export_keying_material(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), HandshakeError> {
+        match &self.state {
+            ServerState::Connected(session) => session.export(label, context, out),
+            _ => Err(not_connected(
+                "exporter used before the handshake completed",
+            )),
+        }
+    }
+}
