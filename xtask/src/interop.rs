@@ -2,7 +2,8 @@
 //!
 //! A PKI made by OpenSSL itself (so that strata checks certificates it did not make): a
 //! CA, an ECDSA P-256 and an RSA-2048 server certificate, and a client certificate. Then,
-//! for every TLS 1.3 suite x group x server key x client authentication mode:
+//! for every TLS 1.3 suite x server key and every TLS 1.2 suite (with the key it needs),
+//! x group x client authentication mode:
 //!
 //! - `strata client` against `openssl s_server -www`, and
 //! - `openssl s_client` against `strata server --http`,
@@ -17,10 +18,47 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const SUITES: [&str; 3] = [
-    "TLS_AES_128_GCM_SHA256",
-    "TLS_AES_256_GCM_SHA384",
-    "TLS_CHACHA20_POLY1305_SHA256",
+/// TLS 1.3 suites: (IANA name, OpenSSL name); any server key.
+const TLS13_SUITES: [(&str, &str); 3] = [
+    ("TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256"),
+    ("TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384"),
+    (
+        "TLS_CHACHA20_POLY1305_SHA256",
+        "TLS_CHACHA20_POLY1305_SHA256",
+    ),
+];
+/// TLS 1.2 suites: (IANA name, OpenSSL name, the server key they need).
+const TLS12_SUITES: [(&str, &str, &str); 6] = [
+    (
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ecdsa",
+    ),
+    (
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ecdsa",
+    ),
+    (
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "ecdsa",
+    ),
+    (
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "rsa",
+    ),
+    (
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "rsa",
+    ),
+    (
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        "rsa",
+    ),
 ];
 /// (strata name, OpenSSL name)
 const GROUPS: [(&str, &str); 3] = [
@@ -28,6 +66,7 @@ const GROUPS: [(&str, &str); 3] = [
     ("secp256r1", "P-256"),
     ("secp384r1", "P-384"),
 ];
+/// The server keys TLS 1.3 suites run with.
 const KEYS: [&str; 2] = ["ecdsa", "rsa"];
 const TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -86,28 +125,31 @@ pub fn run(args: &Args) -> Result<(), String> {
     make_pki(&dir)?;
     println!("{}", run_openssl(&["version"])?.trim());
 
-    let mut rows = Vec::new();
+    let mut cases = Vec::new();
     for key in KEYS {
-        for suite in SUITES {
-            for group in GROUPS {
-                for auth in Auth::ALL {
-                    let case = Case {
-                        key,
-                        suite,
-                        group,
-                        auth,
-                    };
-                    rows.push((
-                        case,
-                        "strata client -> openssl s_server",
-                        strata_client(&strata, &dir, &case),
-                    ));
-                    rows.push((
-                        case,
-                        "openssl s_client -> strata server",
-                        strata_server(&strata, &dir, &case),
-                    ));
-                }
+        for (suite, openssl_suite) in TLS13_SUITES {
+            cases.push((Version::Tls13, key, suite, openssl_suite));
+        }
+    }
+    for (suite, openssl_suite, key) in TLS12_SUITES {
+        cases.push((Version::Tls12, key, suite, openssl_suite));
+    }
+    let mut rows = Vec::new();
+    for (version, key, suite, openssl_suite) in cases {
+        for group in GROUPS {
+            for auth in Auth::ALL {
+                let case = Case {
+                    version,
+                    key,
+                    suite,
+                    openssl_suite,
+                    group,
+                    auth,
+                };
+                let outcome = with_port_retry(|| strata_client(&strata, &dir, &case));
+                rows.push((case, "strata client -> openssl s_server", outcome));
+                let outcome = with_port_retry(|| strata_server(&strata, &dir, &case));
+                rows.push((case, "openssl s_client -> strata server", outcome));
             }
         }
     }
@@ -124,7 +166,8 @@ pub fn run(args: &Args) -> Result<(), String> {
             }
         };
         println!(
-            "{verdict:<13} {direction:<34} {:<5} {:<28} {:<9} {:<18}{}",
+            "{verdict:<13} {direction:<34} {:<7} {:<5} {:<45} {:<9} {:<18}{}",
+            case.version.name(),
             case.key,
             case.suite,
             case.group.0,
@@ -144,10 +187,68 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Version {
+    Tls12,
+    Tls13,
+}
+
+impl Version {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Tls12 => "TLS1.2",
+            Self::Tls13 => "TLS1.3",
+        }
+    }
+
+    fn strata_flag(self) -> &'static str {
+        match self {
+            Self::Tls12 => "--tls12",
+            Self::Tls13 => "--tls13",
+        }
+    }
+
+    fn openssl_flag(self) -> &'static str {
+        match self {
+            Self::Tls12 => "-tls1_2",
+            Self::Tls13 => "-tls1_3",
+        }
+    }
+
+    /// The OpenSSL option that sets this version's suites.
+    fn openssl_suites_option(self) -> &'static str {
+        match self {
+            Self::Tls12 => "-cipher",
+            Self::Tls13 => "-ciphersuites",
+        }
+    }
+}
+
+impl Case {
+    /// The groups both sides are given: the case's group first, and in TLS 1.2 also P-256,
+    /// the curve of the ECDSA certificates, which RFC 8422 §5.1 requires to be among the
+    /// groups (OpenSSL checks a certificate's curve against its own list as well). Both
+    /// sides prefer the case's group, so it still decides the key exchange.
+    fn groups(&self, separator: &str) -> String {
+        let (strata, openssl) = self.group;
+        let mut groups = vec![if separator == "," { strata } else { openssl }];
+        if self.version == Version::Tls12 && strata != "secp256r1" {
+            groups.push(if separator == "," {
+                "secp256r1"
+            } else {
+                "P-256"
+            });
+        }
+        groups.join(separator)
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Case {
+    version: Version,
     key: &'static str,
     suite: &'static str,
+    openssl_suite: &'static str,
     group: (&'static str, &'static str),
     auth: Auth,
 }
@@ -259,6 +360,19 @@ fn make_pki(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Runs a row again (up to three times) when its server lost the race for the free port
+/// it was given to another process on the machine.
+fn with_port_retry(mut row: impl FnMut() -> Result<(), String>) -> Result<(), String> {
+    let mut result = row();
+    for _ in 0..2 {
+        match &result {
+            Err(e) if e.contains("Address already in use") => result = row(),
+            _ => break,
+        }
+    }
+    result
+}
+
 fn free_port() -> Result<u16, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     listener
@@ -301,7 +415,7 @@ fn strata_client(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
             "-naccept",
             "1",
             "-www",
-            "-tls1_3",
+            case.version.openssl_flag(),
         ])
         .args([
             "-cert",
@@ -309,7 +423,12 @@ fn strata_client(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
             "-key",
             &p(&format!("{}.key", case.key)),
         ])
-        .args(["-ciphersuites", case.suite, "-groups", case.group.1]);
+        .args([
+            case.version.openssl_suites_option(),
+            case.openssl_suite,
+            "-groups",
+            &case.groups(":"),
+        ]);
     match case.auth {
         Auth::None => {}
         Auth::OptionalWithout | Auth::OptionalWith => {
@@ -337,11 +456,11 @@ fn strata_client(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
             .args([
                 "--ca",
                 &p("ca.pem"),
-                "--tls13",
+                case.version.strata_flag(),
                 "--suites",
                 case.suite,
                 "--groups",
-                case.group.0,
+                &case.groups(","),
             ]);
         if case.auth.client_has_cert() {
             client.args(["--cert", &p("client.pem"), "--key", &p("client.key")]);
@@ -362,7 +481,7 @@ fn strata_client(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
             return Err(format!("strata client: {}", stderr.trim()));
         }
         // s_server -www describes the connection; its cipher line names the suite.
-        if !stdout.contains("200 ok") || !stdout.contains(case.suite) {
+        if !stdout.contains("200 ok") || !stdout.contains(case.openssl_suite) {
             return Err(format!("unexpected page: {stdout}"));
         }
         if !stderr.contains(&format!("suite: {}", case.suite))
@@ -373,8 +492,12 @@ fn strata_client(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
         Ok(())
     });
     let _ = server.kill();
+    let mut err = String::new();
+    if let Some(mut stderr) = server.stderr.take() {
+        let _ = stderr.read_to_string(&mut err);
+    }
     let _ = server.wait();
-    result
+    result.map_err(|e| format!("{e} [s_server: {}]", err.trim().replace('\n', " | ")))
 }
 
 fn strata_server(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
@@ -388,7 +511,7 @@ fn strata_server(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
             &format!("127.0.0.1:{port}"),
             "--once",
             "--http",
-            "--tls13",
+            case.version.strata_flag(),
         ])
         .args([
             "--cert",
@@ -396,7 +519,7 @@ fn strata_server(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
             "--key",
             &p(&format!("{}.key", case.key)),
         ])
-        .args(["--suites", case.suite, "--groups", case.group.0]);
+        .args(["--suites", case.suite, "--groups", &case.groups(",")]);
     match case.auth {
         Auth::None => {}
         Auth::OptionalWithout | Auth::OptionalWith => {
@@ -419,7 +542,7 @@ fn strata_server(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
                 "s_client",
                 "-connect",
                 &format!("127.0.0.1:{port}"),
-                "-tls1_3",
+                case.version.openssl_flag(),
                 "-quiet",
             ])
             .args([
@@ -429,7 +552,12 @@ fn strata_server(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
                 "-CAfile",
                 &p("ca.pem"),
             ])
-            .args(["-ciphersuites", case.suite, "-groups", case.group.1]);
+            .args([
+                case.version.openssl_suites_option(),
+                case.openssl_suite,
+                "-groups",
+                &case.groups(":"),
+            ]);
         if case.auth.client_has_cert() {
             client.args(["-cert", &p("client.pem"), "-key", &p("client.key")]);
         }

@@ -32,6 +32,9 @@ pub struct Limits {
     /// The most plaintext the application may buffer for sending before the handshake
     /// completes or before write_tls drains it.
     pub max_pending_plaintext: usize,
+    /// The most warning alerts (TLS 1.2 no_renegotiation, user_canceled) a peer may send
+    /// over a connection's life before it is cut off.
+    pub max_warning_alerts: usize,
 }
 
 impl Default for Limits {
@@ -40,6 +43,7 @@ impl Default for Limits {
             max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
             max_received_plaintext: 256 * 1024,
             max_pending_plaintext: 256 * 1024,
+            max_warning_alerts: 4,
         }
     }
 }

@@ -125,6 +125,10 @@ pub struct Connection {
     fragmenter: Fragmenter,
     /// The legacy_record_version of unprotected records we send (RFC 8446 §5.1).
     plaintext_version: ProtocolVersion,
+    /// The protocol version, known from the first key change.
+    protocol: Option<TlsVersion>,
+    /// Warning alerts received so far.
+    warnings_received: usize,
     /// The version whose message forms the observer's messages are parsed in.
     observed_version: TlsVersion,
     outgoing: BytesMut,
@@ -187,6 +191,8 @@ impl Connection {
             sealer: None,
             fragmenter: Fragmenter::default(),
             plaintext_version,
+            protocol: None,
+            warnings_received: 0,
             observed_version: TlsVersion::Tls13,
             outgoing: BytesMut::new(),
             received: BytesMut::new(),
@@ -346,14 +352,29 @@ impl Connection {
             reason: "malformed alert",
             alert: e.alert_tls13(),
         })?;
+        let tls12 = self.protocol == Some(TlsVersion::Tls12);
         match alert.description {
             AlertDescription::CloseNotify => {
                 self.close_notify_received = true;
                 Ok(())
             }
             // RFC 8446 §6.1: user_canceled is followed by close_notify; other alerts are
-            // fatal whatever their level.
-            AlertDescription::UserCanceled if alert.level == AlertLevel::Warning => Ok(()),
+            // fatal whatever their level. RFC 5246 §7.2: in TLS 1.2 a warning (say,
+            // no_renegotiation) leaves the connection up. Either way a peer may not send
+            // them without end.
+            description
+                if alert.level == AlertLevel::Warning
+                    && (tls12 || description == AlertDescription::UserCanceled) =>
+            {
+                self.warnings_received += 1;
+                if self.warnings_received > self.limits.max_warning_alerts {
+                    return Err(Error::PeerMisbehaved {
+                        reason: "too many warning alerts",
+                        alert: AlertDescription::UnexpectedMessage,
+                    });
+                }
+                Ok(())
+            }
             description => Err(Error::AlertReceived(description)),
         }
     }
@@ -381,9 +402,11 @@ impl Connection {
                         .map_err(record)?;
                 }
                 Action::SetWriteKeys(change) => {
+                    self.protocol = Some(change.version);
                     self.sealer = Some(sealer(&change).map_err(record)?)
                 }
                 Action::SetReadKeys(change) => {
+                    self.protocol = Some(change.version);
                     self.joiner.check_key_change().map_err(handshake)?;
                     self.opener = Some(opener(&change).map_err(record)?);
                     self.deframer
