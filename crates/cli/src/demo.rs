@@ -15,7 +15,7 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use strata::pki_types::ServerName;
-use strata::{ClientConfig, ClientConnection, ServerConfig, Stream, TrustAnchors};
+use strata::{ClientConfig, ClientConnection, ServerConfig, Stream, TlsVersion, TrustAnchors};
 use strata_pki::{CertifiedKey, WebPkiClientVerifier};
 
 use crate::args::DemoArgs;
@@ -94,9 +94,19 @@ fn server_config(pki: &Pki, trace: bool) -> Result<Arc<ServerConfig>, CliError> 
 }
 
 fn client_config(pki: &Pki, trace: bool) -> Result<Arc<ClientConfig>, CliError> {
+    client_config_for(pki, trace, strata::config::IMPLEMENTED_VERSIONS)
+}
+
+fn client_config_for(
+    pki: &Pki,
+    trace: bool,
+    versions: &[TlsVersion],
+) -> Result<Arc<ClientConfig>, CliError> {
     let cert = CertifiedKey::from_files(pki.path("client.pem"), pki.path("client.key"))?;
     let anchors = TrustAnchors::from_file(pki.path("ca.pem"))?;
-    let mut builder = ClientConfig::builder_with_roots(anchors)?.client_certificate(Arc::new(cert));
+    let mut builder = ClientConfig::builder_with_roots(anchors)?
+        .versions(versions)
+        .client_certificate(Arc::new(cert));
     if trace {
         builder = builder.observer(Arc::new(Tracer::new("client")));
     }
@@ -174,7 +184,15 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     let mut results = Vec::new();
 
     eprintln!("\ndemo: strata client <-> strata server, TLS 1.3, both sides authenticated");
-    results.push(("strata client <-> strata server", strata_pair(&pki)));
+    results.push((
+        "strata client <-> strata server, TLS 1.3",
+        strata_pair(&pki, &[TlsVersion::Tls13]),
+    ));
+    eprintln!("\ndemo: strata client <-> strata server, TLS 1.2, both sides authenticated");
+    results.push((
+        "strata client <-> strata server, TLS 1.2",
+        strata_pair(&pki, &[TlsVersion::Tls12]),
+    ));
 
     if args.no_openssl {
         eprintln!("\ndemo: OpenSSL part skipped (--no-openssl)");
@@ -206,9 +224,9 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     }
 }
 
-fn strata_pair(pki: &Pki) -> Result<(), CliError> {
+fn strata_pair(pki: &Pki, versions: &[TlsVersion]) -> Result<(), CliError> {
     let server = server_config(pki, true)?;
-    let client = client_config(pki, true)?;
+    let client = client_config_for(pki, true, versions)?;
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let port = listener.local_addr()?.port();
     let handle = std::thread::spawn(move || -> Result<(), CliError> {

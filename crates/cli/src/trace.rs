@@ -67,6 +67,16 @@ const TLS13_PARAMETERS: &str =
     "server parameters (TLS 1.3): encrypted extensions, certificate request";
 const TLS13_AUTH: &str = "authentication (TLS 1.3): certificates, certificate verify, finished";
 const POST_HANDSHAKE: &str = "after the handshake";
+const HELLO_ANY: &str =
+    "hello (TLS 1.3 key exchange, or TLS 1.2 phase 1: the server's answer decides)";
+
+/// Whether a ClientHello offers TLS 1.3 (RFC 8446 §4.2.1).
+fn offers_tls13(ch: &strata_handshake::messages::ClientHello<'_>) -> bool {
+    matches!(
+        ch.extensions.get(ExtensionType::SupportedVersions),
+        Some(strata_handshake::Extension::SupportedVersions(v)) if v.contains(&strata_record::ProtocolVersion::Tls13)
+    )
+}
 
 impl HandshakeObserver for Tracer {
     fn message(&self, direction: Direction, message: &HandshakeMessage<'_>) {
@@ -87,6 +97,9 @@ impl HandshakeObserver for Tracer {
             seen.tls12
         };
         let phase = match message {
+            // Before the ServerHello the version is what the ClientHello offers.
+            M::ClientHello(ch) if !offers_tls13(ch) => Some(TLS12_HELLO),
+            M::ClientHello(_) if !tls12 => Some(HELLO_ANY),
             M::ClientHello(_) | M::ServerHello(_) | M::HelloRetryRequest(_) if tls12 => {
                 Some(TLS12_HELLO)
             }
