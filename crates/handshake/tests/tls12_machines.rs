@@ -1113,23 +1113,17 @@ fn a_hello_request_during_the_handshake_is_ignored() {
 }
 
 #[test]
-fn a_client_hello_at_a_connected_server_gets_a_no_renegotiation_warning() {
-    // RFC 5246 §7.2.2: the server answers a renegotiating ClientHello with
-    // no_renegotiation, "always a warning"; the client then decides.
+fn a_client_hello_at_a_connected_server_is_a_fatal_handshake_failure() {
+    // strata refuses renegotiation outright: a second ClientHello ends the connection.
     let mut p = pair12();
     complete12(&mut p);
     let ch = bytes(HandshakeMessage::ClientHello(client_hello(
         client12_config(),
     )));
-    p.feed(Who::Server, &ch).unwrap();
-    p.run().unwrap();
-    assert_eq!(p.server.warnings_sent, [A::NoRenegotiation]);
-    assert_eq!(p.client.warnings_received, [A::NoRenegotiation]);
-    assert!(!p.server.machine.is_handshaking());
-    p.check_exporters();
-    // Anything else after the handshake is unexpected_message.
-    let err = p.feed(Who::Server, &finished12()).unwrap_err();
-    assert_eq!(err.alert(), A::UnexpectedMessage);
+    let err = p.feed(Who::Server, &ch).unwrap_err();
+    assert_eq!(err.alert(), A::HandshakeFailure);
+    assert!(err.error.to_string().contains("renegotiation"), "{err:?}");
+    assert!(p.server.warnings_sent.is_empty());
 }
 
 // ---------------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ pub(crate) struct Common {
     pub limits: Limits,
     pub answers: AnswerMode,
     pub observer: Option<Arc<dyn HandshakeObserver>>,
+    pub require_extended_master_secret: bool,
 }
 
 impl Default for Common {
@@ -87,6 +88,7 @@ impl Default for Common {
             limits: Limits::default(),
             answers: AnswerMode::Inline,
             observer: None,
+            require_extended_master_secret: true,
         }
     }
 }
@@ -183,6 +185,14 @@ macro_rules! common_builder_methods {
             self
         }
 
+        /// TLS 1.2: whether a peer without extended_master_secret (RFC 7627) is refused
+        /// (handshake_failure). On by default; turn it off only for old peers, since
+        /// without it a TLS 1.2 session is open to the triple-handshake attack.
+        pub fn require_extended_master_secret(mut self, required: bool) -> Self {
+            self.common.require_extended_master_secret = required;
+            self
+        }
+
         /// Sees every handshake message that crosses (for `--trace`).
         pub fn observer(mut self, observer: Arc<dyn HandshakeObserver>) -> Self {
             self.common.observer = Some(observer);
@@ -228,6 +238,7 @@ impl ClientConfig {
         config.signature_schemes = self.verifier.supported_schemes().to_vec();
         config.alpn_protocols = self.common.alpn_protocols.clone();
         config.middlebox_compatibility = self.middlebox_compatibility;
+        config.require_extended_master_secret = self.common.require_extended_master_secret;
         config.max_handshake_message_len = self.common.limits.max_handshake_message_len;
         config
     }
@@ -321,7 +332,7 @@ impl ServerConfig {
             signature_schemes,
             alpn_protocols: self.common.alpn_protocols.clone(),
             client_auth,
-            require_extended_master_secret: true,
+            require_extended_master_secret: self.common.require_extended_master_secret,
             max_handshake_message_len: self.common.limits.max_handshake_message_len,
             ..ServerHandshakeConfig::default()
         }

@@ -236,3 +236,104 @@ fn an_ecdsa_certificate_on_a_curve_the_client_did_not_offer_is_refused() {
         AlertDescription::HandshakeFailure
     );
 }
+
+#[test]
+fn application_data_in_place_of_the_clients_finished_is_unexpected_message() {
+    use strata_handshake::key_schedule::tls12::key_block;
+    use strata_handshake::{HashAlgorithm, Secret};
+    use strata_record::{AeadAlgorithm, ContentType, Sealer};
+
+    let pki = Pki::new();
+    let log = Arc::new(Lines::default());
+    let client = pki
+        .client()
+        .versions(&[TlsVersion::Tls12])
+        .suites(&[strata_handshake::suites::TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256])
+        .key_log(log.clone())
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(client, pki.server(KeyKind::EcdsaP256).build().unwrap());
+    let mut hello = Vec::new();
+    c.write_tls(&mut hello).unwrap();
+    s.read_tls(&mut &hello[..]).unwrap();
+    s.process_new_packets().unwrap();
+    let mut server_flight = Vec::new();
+    while s.wants_write() {
+        s.write_tls(&mut server_flight).unwrap();
+    }
+    c.read_tls(&mut &server_flight[..]).unwrap();
+    c.process_new_packets().unwrap();
+    let mut client_flight = Vec::new();
+    while c.wants_write() {
+        c.write_tls(&mut client_flight).unwrap();
+    }
+
+    // The client's write key, from the key-logged master secret and the two randoms
+    // (record header 5 + handshake header 4 + legacy_version 2 bytes before each random).
+    let client_random: [u8; 32] = hello[11..43].try_into().unwrap();
+    let server_random: [u8; 32] = server_flight[11..43].try_into().unwrap();
+    let line = log.0.lock().unwrap()[0].clone();
+    let master = hex::decode(line.split_whitespace().nth(2).unwrap()).unwrap();
+    let keys = key_block(
+        AeadAlgorithm::Aes128Gcm,
+        HashAlgorithm::Sha256,
+        &Secret::from_slice(&master).unwrap(),
+        &client_random,
+        &server_random,
+    )
+    .unwrap();
+    let mut sealer = Sealer::for_tls12(
+        AeadAlgorithm::Aes128Gcm,
+        keys.client_write.key(),
+        keys.client_write.iv(),
+    )
+    .unwrap();
+
+    // Cut the flight before its last record (the protected Finished) and put application
+    // data, properly protected under the same keys, in its place.
+    let mut at = 0;
+    let mut last = 0;
+    while at < client_flight.len() {
+        last = at;
+        at += 5 + usize::from(u16::from_be_bytes([
+            client_flight[at + 3],
+            client_flight[at + 4],
+        ]));
+    }
+    assert_eq!(
+        client_flight[last], 22,
+        "the flight ends with the Finished record"
+    );
+    client_flight.truncate(last);
+    let mut early = bytes::BytesMut::new();
+    sealer
+        .seal(ContentType::ApplicationData, b"too early", &mut early)
+        .unwrap();
+    client_flight.extend_from_slice(&early);
+
+    s.read_tls(&mut &client_flight[..]).unwrap();
+    let err = s.process_new_packets().unwrap_err();
+    assert_eq!(
+        err.alert_sent(),
+        Some(AlertDescription::UnexpectedMessage),
+        "{err}"
+    );
+}
+
+#[test]
+fn extended_master_secret_can_be_waived_for_old_peers_only_on_both_sides() {
+    let pki = Pki::new();
+    // Both sides still send it when not requiring it, so the session has it.
+    let client = pki
+        .client()
+        .versions(&[TlsVersion::Tls12])
+        .require_extended_master_secret(false);
+    let server = pki
+        .server(KeyKind::EcdsaP256)
+        .require_extended_master_secret(false);
+    let (mut c, mut s) = pair(client.build().unwrap(), server.build().unwrap());
+    handshake(&mut c, &mut s, usize::MAX).unwrap();
+    let mut out = [0u8; 16];
+    c.export_keying_material(b"EXPORTER-x", None, &mut out)
+        .unwrap();
+}

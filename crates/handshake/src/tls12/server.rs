@@ -315,11 +315,17 @@ impl Tls12Server {
             S::Connected(session) => {
                 expect(&raw, HandshakeType::ClientHello, name)?;
                 decode(raw)?;
-                // RFC 5246 §7.2.2: no_renegotiation is the server's answer to a ClientHello
-                // after the handshake, and always a warning; the client decides whether
-                // to go on (RFC 5746 §4.4: renegotiation is not permitted).
-                out.push(Action::SendWarning(Alert::NoRenegotiation));
-                Ok(S::Connected(session))
+                let _ = (session, out);
+                // strata never renegotiates. RFC 5246 §7.2.2 lets a server answer a
+                // renegotiating ClientHello with a no_renegotiation warning and leave the
+                // client to decide; strata ends the connection instead, with a fatal
+                // handshake_failure (the alert RFC 5746 §4.5 gives for refusing
+                // renegotiation where no warning is possible), so that a client probing for
+                // renegotiation learns at once that it will not happen.
+                Err(refuse(
+                    Alert::HandshakeFailure,
+                    "renegotiation is refused: a ClientHello after the handshake",
+                ))
             }
             // A Finished before the client's ChangeCipherSpec (RFC 5246 §7.4.9), or any
             // message while an answer is awaited.
