@@ -60,7 +60,8 @@ impl Client {
         let offer = Offer::new(&config, IMPLEMENTED, random, session_id)?;
         let (inner, encoded) = if offer.offers(TlsVersion::Tls13) {
             let key_share = EphemeralKeyPair::generate(offer.first_group()?, &SystemRandom::new())?;
-            let client_hello = offer.client_hello(Some(&key_share));
+            let mut client_hello = offer.client_hello(Some(&key_share));
+            crate::tls13::offer_psk(&offer, &mut client_hello, &crate::Transcript::new())?;
             let encoded = encode(&HandshakeMessage::ClientHello(client_hello.clone()));
             let tls12 = offer.offers(TlsVersion::Tls12);
             let tls13 = Box::new(Tls13Client::with_hello(

@@ -10,9 +10,9 @@ use strata_pki::{SignatureScheme, TlsVersion};
 use strata_record::ProtocolVersion;
 
 use crate::common::refuse;
-use crate::extensions::{KeyShareEntry, PskKeyExchangeMode, ServerNameType};
+use crate::extensions::{KeyShareEntry, OfferedPsks, PskKeyExchangeMode, ServerNameType};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
-use crate::machine::ClientHandshakeConfig;
+use crate::machine::{ClientHandshakeConfig, Resumption, StoredTicket, Tls12Session};
 use crate::messages::ClientHello;
 use crate::suites::SupportedSuite;
 use crate::{CipherSuite, Extension, Extensions, HandshakeError, NamedGroup};
@@ -44,6 +44,11 @@ pub(crate) struct Offer {
     pub(crate) sni: Option<String>,
     pub(crate) middlebox_compatibility: bool,
     pub(crate) require_extended_master_secret: bool,
+    /// The session offered for resumption, if any (already checked to be usable).
+    pub(crate) resumption: Option<Box<Resumption>>,
+    pub(crate) psk_modes: Vec<PskKeyExchangeMode>,
+    pub(crate) tls12_session_tickets: bool,
+    pub(crate) now: u64,
 }
 
 impl Offer {
@@ -101,13 +106,24 @@ impl Offer {
         // RFC 8446 §D.4: the fake session ID is a TLS 1.3 device; a TLS 1.2-only client
         // offers no session to resume.
         let fake_session = config.middlebox_compatibility && versions.contains(&TlsVersion::Tls13);
+        let resumption = config
+            .resumption
+            .clone()
+            .filter(|r| usable_resumption(r, &versions, &suites, sni.as_deref(), config.now))
+            .map(Box::new);
+        let session_id = match resumption.as_deref() {
+            // RFC 5246 §7.4.1.2: the ID of the session to resume; with a ticket alone, a
+            // random ID that an accepting server echoes (RFC 5077 §3.4).
+            Some(Resumption::Tls12(session)) if !session.session_id.is_empty() => {
+                session.session_id.clone()
+            }
+            Some(Resumption::Tls12(_)) => session_id.to_vec(),
+            _ if fake_session => session_id.to_vec(),
+            _ => Vec::new(),
+        };
         Ok(Self {
             random,
-            session_id: if fake_session {
-                session_id.to_vec()
-            } else {
-                Vec::new()
-            },
+            session_id,
             versions,
             suites,
             groups,
@@ -117,7 +133,27 @@ impl Offer {
             sni,
             middlebox_compatibility: config.middlebox_compatibility,
             require_extended_master_secret: config.require_extended_master_secret,
+            resumption,
+            psk_modes: config.psk_modes.clone(),
+            tls12_session_tickets: config.tls12_session_tickets,
+            now: config.now,
         })
+    }
+
+    /// The TLS 1.3 ticket offered, if any.
+    pub(crate) fn tls13_ticket(&self) -> Option<&StoredTicket> {
+        match self.resumption.as_deref() {
+            Some(Resumption::Tls13(ticket)) => Some(ticket),
+            _ => None,
+        }
+    }
+
+    /// The TLS 1.2 session offered, if any.
+    pub(crate) fn tls12_session(&self) -> Option<&Tls12Session> {
+        match self.resumption.as_deref() {
+            Some(Resumption::Tls12(session)) => Some(session),
+            _ => None,
+        }
     }
 
     /// Whether `version` is offered.
@@ -178,14 +214,19 @@ impl Offer {
         if tls12 {
             extensions.push(Extension::ExtendedMasterSecret);
             extensions.push(Extension::RenegotiationInfo(Cow::Borrowed(&[])));
+            // RFC 5077 §3.2: the ticket to resume, or empty to ask for one.
+            let ticket = self.tls12_session().and_then(|s| s.ticket.clone());
+            if self.tls12_session_tickets || ticket.is_some() {
+                extensions.push(Extension::SessionTicket(Cow::Owned(
+                    ticket.unwrap_or_default(),
+                )));
+            }
         }
         if let Some(key_share) = key_share.filter(|_| self.offers(TlsVersion::Tls13)) {
             extensions.push(Extension::SupportedVersions(
                 self.versions.iter().copied().map(wire_version).collect(),
             ));
-            extensions.push(Extension::PskKeyExchangeModes(vec![
-                PskKeyExchangeMode::PskDheKe,
-            ]));
+            extensions.push(Extension::PskKeyExchangeModes(self.psk_modes.clone()));
             extensions.push(Extension::KeyShares(vec![share_entry(key_share)]));
         }
         ClientHello {
@@ -220,6 +261,38 @@ impl Offer {
     }
 }
 
+/// Whether a stored session may be offered: of an offered version, its suite offered
+/// (TLS 1.3: one of its hash), for the same server name, and (TLS 1.3) not expired
+/// (RFC 8446 §4.6.1).
+fn usable_resumption(
+    resumption: &Resumption,
+    versions: &[TlsVersion],
+    suites: &[SupportedSuite],
+    sni: Option<&str>,
+    now: u64,
+) -> bool {
+    match resumption {
+        Resumption::Tls13(stored) => {
+            let ticket = &stored.ticket;
+            versions.contains(&TlsVersion::Tls13)
+                && suites
+                    .iter()
+                    .any(|s| s.version == TlsVersion::Tls13 && s.hash == ticket.suite.hash)
+                && ticket.server_name.as_deref() == sni
+                && now >= stored.received
+                && now - stored.received <= u64::from(ticket.lifetime)
+                && !ticket.ticket.is_empty()
+        }
+        Resumption::Tls12(session) => {
+            versions.contains(&TlsVersion::Tls12)
+                && suites.contains(&session.suite)
+                && session.server_name.as_deref() == sni
+                && (!session.session_id.is_empty() || session.ticket.is_some())
+                && session.session_id.len() <= 32
+        }
+    }
+}
+
 /// The key_share entry for our ephemeral key.
 pub(crate) fn share_entry(key_share: &EphemeralKeyPair) -> KeyShareEntry<'static> {
     KeyShareEntry {
@@ -242,6 +315,9 @@ pub(crate) struct ClientOffer<'m, 'a> {
     pub(crate) point_formats: Option<&'m [u8]>,
     pub(crate) renegotiation_info: Option<&'m [u8]>,
     pub(crate) extended_master_secret: bool,
+    pub(crate) psks: Option<&'m OfferedPsks<'a>>,
+    pub(crate) psk_modes: Option<&'m [PskKeyExchangeMode]>,
+    pub(crate) session_ticket: Option<&'m [u8]>,
 }
 
 impl<'m, 'a> ClientOffer<'m, 'a> {
@@ -258,6 +334,9 @@ impl<'m, 'a> ClientOffer<'m, 'a> {
             point_formats: None,
             renegotiation_info: None,
             extended_master_secret: false,
+            psks: None,
+            psk_modes: None,
+            session_ticket: None,
         };
         for ext in ch.extensions.iter() {
             match ext {
@@ -271,6 +350,9 @@ impl<'m, 'a> ClientOffer<'m, 'a> {
                 Extension::EcPointFormats(f) => offer.point_formats = Some(f.as_ref()),
                 Extension::RenegotiationInfo(r) => offer.renegotiation_info = Some(r.as_ref()),
                 Extension::ExtendedMasterSecret => offer.extended_master_secret = true,
+                Extension::PreSharedKey(psks) => offer.psks = Some(psks),
+                Extension::PskKeyExchangeModes(modes) => offer.psk_modes = Some(modes.as_slice()),
+                Extension::SessionTicket(t) => offer.session_ticket = Some(t.as_ref()),
                 _ => {}
             }
         }

@@ -4,10 +4,38 @@
 use strata_pki::pki_types::ServerName;
 use strata_pki::{SignatureScheme, TlsVersion, SUPPORTED_SCHEMES};
 
+use crate::extensions::PskKeyExchangeMode;
 use crate::kx::SUPPORTED_GROUPS;
 use crate::limits::DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN;
 use crate::suites::{SupportedSuite, ALL_SUITES};
+use crate::ticket::{SessionCache, TicketKeys};
 use crate::NamedGroup;
+use std::sync::Arc;
+
+use super::{Ticket, Tls12Session};
+
+/// The default lifetime of a ticket: two hours.
+pub const DEFAULT_TICKET_LIFETIME: u32 = 7200;
+/// The longest ticket lifetime: seven days (RFC 8446 §4.6.1).
+pub const MAX_TICKET_LIFETIME: u32 = 604_800;
+
+/// A TLS 1.3 ticket as the client stored it (RFC 8446 §4.6.1).
+#[derive(Clone, Debug)]
+pub struct StoredTicket {
+    /// The ticket, from [`Event::TicketReceived`](super::Event::TicketReceived).
+    pub ticket: Ticket,
+    /// When it was received, in unix seconds.
+    pub received: u64,
+}
+
+/// A session the client offers to resume.
+#[derive(Clone, Debug)]
+pub enum Resumption {
+    /// A TLS 1.3 ticket: pre_shared_key with a binder (RFC 8446 §4.2.11).
+    Tls13(StoredTicket),
+    /// A TLS 1.2 session: its session ID and/or ticket (RFC 5246 §7.3, RFC 5077).
+    Tls12(Tls12Session),
+}
 
 /// The client's handshake settings.
 #[derive(Clone, Debug)]
@@ -31,6 +59,15 @@ pub struct ClientHandshakeConfig {
     pub require_extended_master_secret: bool,
     /// The largest handshake message accepted.
     pub max_handshake_message_len: usize,
+    /// A session to offer for resumption, if any.
+    pub resumption: Option<Resumption>,
+    /// The TLS 1.3 PSK modes offered (RFC 8446 §4.2.9); psk_dhe_ke alone by default.
+    pub psk_modes: Vec<PskKeyExchangeMode>,
+    /// TLS 1.2: offer RFC 5077 session tickets (an empty session_ticket extension without
+    /// a ticket to resume).
+    pub tls12_session_tickets: bool,
+    /// Now, in unix seconds: for ticket ages and lifetimes.
+    pub now: u64,
 }
 
 impl ClientHandshakeConfig {
@@ -46,6 +83,10 @@ impl ClientHandshakeConfig {
             middlebox_compatibility: true,
             require_extended_master_secret: true,
             max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
+            resumption: None,
+            psk_modes: vec![PskKeyExchangeMode::PskDheKe],
+            tls12_session_tickets: true,
+            now: 0,
         }
     }
 }
@@ -90,6 +131,20 @@ pub struct ServerHandshakeConfig {
     pub require_extended_master_secret: bool,
     /// The largest handshake message accepted.
     pub max_handshake_message_len: usize,
+    /// The keys that seal tickets (TLS 1.3 NewSessionTicket, RFC 5077 in TLS 1.2); `None`
+    /// issues and accepts no tickets.
+    pub ticket_keys: Option<Arc<TicketKeys>>,
+    /// TLS 1.3: how many tickets to send after the handshake.
+    pub tickets_per_handshake: usize,
+    /// A ticket's lifetime in seconds (at most [`MAX_TICKET_LIFETIME`]).
+    pub ticket_lifetime: u32,
+    /// TLS 1.2: the session-ID cache; `None` resumes no session by ID.
+    pub session_cache: Option<Arc<SessionCache>>,
+    /// TLS 1.3: accept psk_ke (resumption without (EC)DHE, RFC 8446 §4.2.9) from a client
+    /// that offers only it. Off: such a client gets a full handshake.
+    pub allow_psk_ke: bool,
+    /// Now, in unix seconds: for ticket ages and lifetimes.
+    pub now: u64,
 }
 
 impl Default for ServerHandshakeConfig {
@@ -104,6 +159,12 @@ impl Default for ServerHandshakeConfig {
             hello_retry_cookie: false,
             require_extended_master_secret: true,
             max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
+            ticket_keys: None,
+            tickets_per_handshake: 2,
+            ticket_lifetime: DEFAULT_TICKET_LIFETIME,
+            session_cache: None,
+            allow_psk_ke: false,
+            now: 0,
         }
     }
 }

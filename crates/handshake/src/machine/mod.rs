@@ -25,7 +25,10 @@ use crate::{HandshakeError, NamedGroup};
 
 mod config;
 
-pub use config::{ClientAuthPolicy, ClientHandshakeConfig, ServerHandshakeConfig};
+pub use config::{
+    ClientAuthPolicy, ClientHandshakeConfig, Resumption, ServerHandshakeConfig, StoredTicket,
+    DEFAULT_TICKET_LIFETIME, MAX_TICKET_LIFETIME,
+};
 
 /// One thing the facade gives a state machine.
 #[derive(Debug)]
@@ -153,6 +156,9 @@ pub enum Event {
     TicketReceived(Ticket),
     /// The peer updated its sending keys (RFC 8446 §4.6.3).
     PeerKeyUpdated,
+    /// Client, TLS 1.2: a session to keep for an abbreviated handshake later (RFC 5246
+    /// §7.3, RFC 5077), after a full handshake or one that brought a new ticket.
+    Tls12SessionEstablished(Tls12Session),
 }
 
 /// What a completed handshake agreed on.
@@ -170,8 +176,12 @@ pub struct Negotiated {
     pub server_name: Option<String>,
     /// The peer's certificate chain, end entity first (empty for a client that sent none).
     pub peer_certificates: Vec<CertificateDer<'static>>,
-    /// The signature scheme of the peer's CertificateVerify / ServerKeyExchange, if any.
+    /// The signature scheme of the peer's CertificateVerify / ServerKeyExchange, if any
+    /// (`None` in a resumed session, which has no signature).
     pub peer_signature_scheme: Option<SignatureScheme>,
+    /// Whether the session was resumed (TLS 1.3 PSK, RFC 8446 §2.2; TLS 1.2 abbreviated
+    /// handshake, RFC 5246 §7.3); `peer_certificates` then come from the original session.
+    pub resumed: bool,
 }
 
 /// A TLS 1.3 session ticket and what it takes to use it (RFC 8446 §4.6.1).
@@ -189,6 +199,48 @@ pub struct Ticket {
     pub suite: SupportedSuite,
     /// max_early_data_size, if the server allows early data.
     pub max_early_data: Option<u32>,
+    /// The server's chain as verified in the original handshake, kept for the resumed
+    /// session's [`Negotiated::peer_certificates`].
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// The SNI of the original handshake (a ticket is only offered to the same name).
+    pub server_name: Option<String>,
+    /// The ALPN protocol of the original handshake.
+    pub alpn: Option<Vec<u8>>,
+}
+
+/// A TLS 1.2 session a client can resume (RFC 5246 §7.3, RFC 5077 §3.4). `Debug` shows no
+/// secret.
+#[derive(Clone)]
+pub struct Tls12Session {
+    /// The session ID the server gave (may be empty with a ticket).
+    pub session_id: Vec<u8>,
+    /// The RFC 5077 ticket, if the server issued one.
+    pub ticket: Option<Vec<u8>>,
+    /// The ticket's lifetime hint in seconds (0: unspecified).
+    pub ticket_lifetime: u32,
+    /// The master secret.
+    pub master_secret: Secret,
+    /// The suite (it must be offered again and chosen again).
+    pub suite: SupportedSuite,
+    /// Whether the session used the extended master secret (RFC 7627 §5.3).
+    pub extended_master_secret: bool,
+    /// The server's chain, end entity first.
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// The SNI of the session.
+    pub server_name: Option<String>,
+    /// The ALPN protocol of the session.
+    pub alpn: Option<Vec<u8>>,
+}
+
+impl core::fmt::Debug for Tls12Session {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Tls12Session")
+            .field("session_id_len", &self.session_id.len())
+            .field("has_ticket", &self.ticket.is_some())
+            .field("suite", &self.suite.suite)
+            .field("extended_master_secret", &self.extended_master_secret)
+            .finish_non_exhaustive()
+    }
 }
 
 impl core::fmt::Debug for Ticket {

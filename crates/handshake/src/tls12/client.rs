@@ -562,6 +562,7 @@ impl Tls12Client {
                 server_name: self.offer.sni.clone(),
                 peer_certificates: chain,
                 peer_signature_scheme: Some(kx.scheme),
+                resumed: false,
             },
         });
         match signer {

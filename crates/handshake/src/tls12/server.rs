@@ -564,6 +564,7 @@ impl Tls12Server {
                     server_name: accepted.sni,
                     peer_certificates: Vec::new(),
                     peer_signature_scheme: None,
+                    resumed: false,
                 },
             },
         })))

@@ -16,7 +16,10 @@ use super::{
     unexpected, Side, Traffic,
 };
 use crate::common::{client_signing_key, has_downgrade_sentinel};
-use crate::key_schedule::tls13::{resumption_psk, EarlySecret, HandshakeSecret, MasterSecret};
+use crate::extensions::{OfferedPsks, PskIdentity};
+use crate::key_schedule::tls13::{
+    resumption_psk, verify_data, BinderKind, EarlySecret, HandshakeSecret, MasterSecret,
+};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
 use crate::machine::{
     Action, Answer, ClientHandshakeConfig, Event, Input, Negotiated, Request, StateMachine, Ticket,
@@ -60,6 +63,8 @@ struct Core {
     client_hs: Secret,
     server_hs: Secret,
     sent_ccs: bool,
+    /// In a resumed handshake: the server's chain from the ticket.
+    resumed: Option<Chain>,
 }
 
 impl core::fmt::Debug for Core {
@@ -123,12 +128,13 @@ enum ClientState {
         request: Option<CertRequest>,
         chain: Chain,
     },
+    /// `scheme` is `None` in a resumed handshake (no CertificateVerify).
     WaitFinished {
         core: Box<Core>,
         alpn: Option<Vec<u8>>,
         request: Option<CertRequest>,
         chain: Chain,
-        scheme: SignatureScheme,
+        scheme: Option<SignatureScheme>,
     },
     /// Request::ChooseClientCertificate is outstanding.
     ChoosingClientCertificate {
@@ -140,7 +146,7 @@ enum ClientState {
         finishing: Box<Finishing>,
         scheme: SignatureScheme,
     },
-    Connected(Box<Traffic>),
+    Connected(Box<Traffic>, Box<Negotiated>),
     /// Taken while a step runs; left behind by an error.
     Poisoned,
 }
@@ -159,7 +165,7 @@ impl ClientState {
             Self::WaitFinished { .. } => "waiting for Finished",
             Self::ChoosingClientCertificate { .. } => "choosing a client certificate",
             Self::SigningClientVerify { .. } => "signing the client CertificateVerify",
-            Self::Connected(_) => "connected",
+            Self::Connected(..) => "connected",
             Self::Poisoned => "failed",
         }
     }
@@ -214,7 +220,8 @@ impl Tls13Client {
         }
         let offer = Offer::new(&config, &[TlsVersion::Tls13], random, session_id)?;
         let key_share = EphemeralKeyPair::generate(offer.first_group()?, &SystemRandom::new())?;
-        let client_hello = offer.client_hello(Some(&key_share));
+        let mut client_hello = offer.client_hello(Some(&key_share));
+        offer_psk(&offer, &mut client_hello, &Transcript::new())?;
         let encoded = encode(&HandshakeMessage::ClientHello(client_hello.clone()));
         let client = Self::with_hello(offer, key_share, client_hello, &encoded);
         Ok((client, vec![Action::Send(encoded)]))
@@ -243,6 +250,66 @@ impl Tls13Client {
             completed: false,
         }
     }
+}
+
+/// Appends pre_shared_key for the offer's TLS 1.3 ticket, if any, to `client_hello`
+/// (RFC 8446 §4.2.11): the obfuscated age (age in ms + ticket_age_add, mod 2^32) and the
+/// binder, an HMAC under the "res binder" key over the transcript so far (`prior`: empty,
+/// or message_hash and HelloRetryRequest) and the ClientHello up to the binders
+/// (§4.2.11.2). Any earlier pre_shared_key is replaced.
+pub(crate) fn offer_psk(
+    offer: &Offer,
+    client_hello: &mut ClientHello<'static>,
+    prior: &Transcript,
+) -> Result<(), HandshakeError> {
+    client_hello
+        .extensions
+        .0
+        .retain(|e| !matches!(e, Extension::PreSharedKey(_)));
+    let Some(stored) = offer.tls13_ticket() else {
+        return Ok(());
+    };
+    let ticket = &stored.ticket;
+    let hash = ticket.suite.hash;
+    let age_ms = offer
+        .now
+        .saturating_sub(stored.received)
+        .saturating_mul(1000);
+    // RFC 8446 §4.2.11.1: mod 2^32.
+    let age = u32::try_from(age_ms % (1 << 32)).unwrap_or_default();
+    let mut psks = OfferedPsks {
+        identities: vec![PskIdentity {
+            identity: Cow::Owned(ticket.ticket.clone()),
+            obfuscated_ticket_age: age.wrapping_add(ticket.age_add),
+        }],
+        binders: vec![Cow::Owned(vec![0; hash.output_len()])],
+    };
+    let binders_len = psks.binders_encoded_len();
+    client_hello
+        .extensions
+        .0
+        .push(Extension::PreSharedKey(psks.clone()));
+    let encoded = encode(&HandshakeMessage::ClientHello(client_hello.clone()));
+    let truncated = encoded
+        .len()
+        .checked_sub(binders_len)
+        .and_then(|len| encoded.get(..len))
+        .ok_or(HandshakeError::Internal(
+            "a ClientHello shorter than its binders",
+        ))?;
+    let transcript_hash = prior
+        .hash_with(hash, truncated)
+        .ok_or(HandshakeError::Internal(
+            "the ticket's hash is not the transcript's",
+        ))?;
+    let binder_key =
+        EarlySecret::new(hash, Some(ticket.psk.as_bytes())).binder_key(BinderKind::Resumption);
+    let binder = verify_data(hash, &binder_key, &transcript_hash);
+    psks.binders = vec![Cow::Owned(binder.as_bytes().to_vec())];
+    if let Some(last) = client_hello.extensions.0.last_mut() {
+        *last = Extension::PreSharedKey(psks);
+    }
+    Ok(())
 }
 
 /// The checks ServerHello and HelloRetryRequest share (RFC 8446 §4.1.3, §4.1.4).
@@ -388,7 +455,7 @@ impl Tls13Client {
                     alpn,
                     request,
                     chain,
-                    scheme,
+                    scheme: Some(scheme),
                 })
             }
             S::WaitFinished {
@@ -404,7 +471,7 @@ impl Tls13Client {
                 };
                 self.on_server_finished(*core, alpn, request, chain, scheme, &finished, raw, out)
             }
-            S::Connected(mut traffic) => {
+            S::Connected(mut traffic, negotiated) => {
                 match raw.ty {
                     HandshakeType::KeyUpdate => {
                         let HandshakeMessage::KeyUpdate(request) = decode(raw)? else {
@@ -439,11 +506,14 @@ impl Tls13Client {
                             psk,
                             suite,
                             max_early_data,
+                            peer_certificates: negotiated.peer_certificates.clone(),
+                            server_name: negotiated.server_name.clone(),
+                            alpn: negotiated.alpn.clone(),
                         })));
                     }
                     other => return Err(unexpected(other, name)),
                 }
-                Ok(S::Connected(traffic))
+                Ok(S::Connected(traffic, negotiated))
             }
             state @ (S::VerifyingServerChain { .. }
             | S::ChoosingClientCertificate { .. }
@@ -529,7 +599,7 @@ impl Tls13Client {
             .extensions
             .0
             .drain(..)
-            .filter(|e| !matches!(e, Extension::Cookie(_)))
+            .filter(|e| !matches!(e, Extension::Cookie(_) | Extension::PreSharedKey(_)))
             .map(|e| match e {
                 Extension::KeyShares(_) => Extension::KeyShares(vec![share.clone()]),
                 other => other,
@@ -539,6 +609,14 @@ impl Tls13Client {
             extensions.push(Extension::Cookie(Cow::Owned(cookie)));
         }
         hello.client_hello.extensions = Extensions(extensions);
+        // RFC 8446 §4.1.4: the PSK again, with a new binder, if its hash is the suite's.
+        if self
+            .offer
+            .tls13_ticket()
+            .is_some_and(|t| t.ticket.suite.hash == suite.hash)
+        {
+            offer_psk(&self.offer, &mut hello.client_hello, &hello.transcript)?;
+        }
         let encoded = encode(&HandshakeMessage::ClientHello(hello.client_hello.clone()));
         hello.transcript.add(&encoded);
 
@@ -560,10 +638,12 @@ impl Tls13Client {
     ) -> Result<ClientState, HandshakeError> {
         let mut selected = None;
         let mut share = None;
+        let mut psk_index = None;
         for ext in sh.extensions.iter() {
             match ext {
                 Extension::SelectedVersion(v) => selected = Some(*v),
                 Extension::KeyShare(entry) => share = Some(entry),
+                Extension::PreSharedKeySelected(i) => psk_index = Some(*i),
                 _ => {}
             }
         }
@@ -595,11 +675,17 @@ impl Tls13Client {
                 "ServerHello changes the cipher suite of the HelloRetryRequest",
             ));
         }
-        if sh
+        let psk_offered = hello
+            .client_hello
             .extensions
             .iter()
-            .any(|e| !matches!(e, Extension::SelectedVersion(_) | Extension::KeyShare(_)))
-        {
+            .any(|e| matches!(e, Extension::PreSharedKey(_)));
+        let allowed = |e: &Extension<'_>| match e {
+            Extension::SelectedVersion(_) | Extension::KeyShare(_) => true,
+            Extension::PreSharedKeySelected(_) => psk_offered,
+            _ => false,
+        };
+        if !sh.extensions.iter().all(allowed) {
             return Err(refuse(
                 Alert::UnsupportedExtension,
                 "ServerHello carries an extension that was not offered",
@@ -617,11 +703,31 @@ impl Tls13Client {
             ));
         }
         let shared = hello.key_share.agree(&share.key_exchange)?;
+        // RFC 8446 §4.2.11: the one identity offered, for a suite of the ticket's hash.
+        let ticket = match psk_index {
+            None => None,
+            Some(0) => match self.offer.tls13_ticket() {
+                Some(stored) if stored.ticket.suite.hash == suite.hash => Some(&stored.ticket),
+                _ => {
+                    return Err(refuse(
+                        Alert::IllegalParameter,
+                        "the server selected a PSK whose hash is not the suite's",
+                    ))
+                }
+            },
+            Some(_) => {
+                return Err(refuse(
+                    Alert::IllegalParameter,
+                    "the server selected a PSK identity that was not offered",
+                ))
+            }
+        };
 
         hello.transcript.start_hash(suite.hash)?;
         hello.transcript.add(encoded);
         let hello_hash = current_hash(&hello.transcript)?;
-        let schedule = EarlySecret::new(suite.hash, None).into_handshake(shared.as_bytes());
+        let schedule = EarlySecret::new(suite.hash, ticket.map(|t| t.psk.as_bytes()))
+            .into_handshake(shared.as_bytes());
         let client_hs = schedule.client_handshake_traffic_secret(&hello_hash);
         let server_hs = schedule.server_handshake_traffic_secret(&hello_hash);
         let random = self.offer.random;
@@ -637,6 +743,7 @@ impl Tls13Client {
                 client_hs,
                 server_hs,
                 sent_ccs: hello.sent_ccs,
+                resumed: ticket.map(|t| t.peer_certificates.clone()),
             }),
         })
     }
@@ -667,6 +774,16 @@ impl Tls13Client {
             }
         }
         core.transcript.add(raw.encoded);
+        if let Some(chain) = core.resumed.take() {
+            // RFC 8446 §2.2: authenticated by the PSK, the server sends Finished next.
+            return Ok(ClientState::WaitFinished {
+                core,
+                alpn,
+                request: None,
+                chain,
+                scheme: None,
+            });
+        }
         Ok(ClientState::WaitCertificateOrRequest { core, alpn })
     }
 
@@ -710,7 +827,7 @@ impl Tls13Client {
         alpn: Option<Vec<u8>>,
         request: Option<CertRequest>,
         chain: Chain,
-        scheme: SignatureScheme,
+        scheme: Option<SignatureScheme>,
         finished: &crate::messages::Finished<'_>,
         raw: RawMessage<'_>,
         out: &mut Vec<Action>,
@@ -742,7 +859,9 @@ impl Tls13Client {
                 alpn,
                 server_name: self.offer.sni.clone(),
                 peer_certificates: chain,
-                peer_signature_scheme: Some(scheme),
+                peer_signature_scheme: scheme,
+                // Only a resumed handshake has no CertificateVerify.
+                resumed: scheme.is_none(),
             },
             sent_ccs: core.sent_ccs,
         });
@@ -797,14 +916,17 @@ impl Tls13Client {
             finishing.negotiated.clone(),
         )));
         self.completed = true;
-        Ok(ClientState::Connected(Box::new(Traffic::new(
-            Side::Client,
-            finishing.suite,
-            finishing.client_app,
-            finishing.server_app,
-            finishing.exporter,
-            resumption,
-        ))))
+        Ok(ClientState::Connected(
+            Box::new(Traffic::new(
+                Side::Client,
+                finishing.suite,
+                finishing.client_app,
+                finishing.server_app,
+                finishing.exporter,
+                resumption,
+            )),
+            Box::new(finishing.negotiated),
+        ))
     }
 
     fn on_answer(
@@ -914,7 +1036,7 @@ impl StateMachine for Tls13Client {
     }
 
     fn update_keys(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
-        let ClientState::Connected(traffic) = &mut self.state else {
+        let ClientState::Connected(traffic, _) = &mut self.state else {
             return Err(not_connected("KeyUpdate before the handshake completed"));
         };
         let mut out = Vec::new();
@@ -934,7 +1056,7 @@ impl StateMachine for Tls13Client {
         out: &mut [u8],
     ) -> Result<(), HandshakeError> {
         match &self.state {
-            ClientState::Connected(traffic) => traffic.export(label, context, out),
+            ClientState::Connected(traffic, _) => traffic.export(label, context, out),
             _ => Err(not_connected(
                 "exporter used before the handshake completed",
             )),

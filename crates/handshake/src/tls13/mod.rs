@@ -33,6 +33,7 @@ pub(crate) use crate::common::{
     key_log, misparsed, not_connected, refuse, unexpected, Side,
 };
 
+pub(crate) use client::offer_psk;
 pub use client::Tls13Client;
 pub use server::Tls13Server;
 

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use ring::rand::SystemRandom;
+use ring::rand::{SecureRandom, SystemRandom};
 use strata_alert::AlertDescription as Alert;
 use strata_pki::pki_types::CertificateDer;
 use strata_pki::{CertifiedKey, SignatureScheme, TlsVersion};
@@ -17,8 +17,12 @@ use super::{
 };
 use crate::common::{client_auth, server_certificate};
 use crate::extensions::KeyShareEntry;
-use crate::key_schedule::tls13::{resumption_psk, EarlySecret, HandshakeSecret, MasterSecret};
+use crate::extensions::PskKeyExchangeMode;
+use crate::key_schedule::tls13::{
+    resumption_psk, verify_data, BinderKind, EarlySecret, HandshakeSecret, MasterSecret,
+};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret};
+use crate::machine::MAX_TICKET_LIFETIME;
 use crate::machine::{
     Action, Answer, Event, Input, Negotiated, Request, ServerHandshakeConfig, StateMachine,
 };
@@ -28,6 +32,7 @@ use crate::messages::{
 };
 use crate::negotiate::{choose_suite, our_groups, ClientOffer};
 use crate::suites::SupportedSuite;
+use crate::ticket::SessionState;
 use crate::{Extension, Extensions, HandshakeError, HandshakeType, NamedGroup, Secret, Transcript};
 
 /// After a HelloRetryRequest: what the second ClientHello must match (RFC 8446 §4.1.4).
@@ -41,8 +46,18 @@ struct Retry {
     sent_ccs: bool,
 }
 
+/// How far a ticket's age may differ from what the server computes (RFC 8446 §8.3).
+const AGE_TOLERANCE_MS: i64 = 10_000;
+
+/// A PSK accepted from a ticket (RFC 8446 §4.2.11): the identity's index and the session.
+struct Resumed {
+    index: u16,
+    state: SessionState,
+}
+
 /// A ClientHello accepted: everything the ServerHello and the server's flight need.
 struct Accepted {
+    resumed: Option<Resumed>,
     suite: SupportedSuite,
     group: NamedGroup,
     client_random: [u8; 32],
@@ -75,11 +90,14 @@ struct Signing {
     schedule: HandshakeSecret,
     client_hs: Secret,
     server_hs: Secret,
-    scheme: SignatureScheme,
+    /// `None` in a resumed handshake.
+    scheme: Option<SignatureScheme>,
     sni: Option<String>,
     alpn: Option<Vec<u8>>,
     /// `Some(required)` when a CertificateRequest was sent.
     client_auth: Option<bool>,
+    /// In a resumed session: the client's chain from the ticket.
+    resumed: Option<Chain>,
 }
 
 impl core::fmt::Debug for Signing {
@@ -322,9 +340,7 @@ impl Tls13Server {
                     &wait.suite,
                     &wait.client_app,
                 )));
-                out.push(Action::Event(Event::HandshakeComplete(wait.negotiated)));
-                self.completed = true;
-                Ok(S::Connected(Box::new(Connected {
+                let mut connected = Box::new(Connected {
                     traffic: Traffic::new(
                         Side::Server,
                         wait.suite,
@@ -334,7 +350,13 @@ impl Tls13Server {
                         resumption,
                     ),
                     tickets: 0,
-                })))
+                });
+                let negotiated = wait.negotiated;
+                out.push(Action::Event(Event::HandshakeComplete(negotiated.clone())));
+                self.completed = true;
+                // RFC 8446 §4.6.1: tickets once the client's Finished verified.
+                self.send_tickets(&mut connected, &negotiated, out)?;
+                Ok(S::Connected(connected))
             }
             S::Connected(mut connected) => {
                 expect(&raw, HandshakeType::KeyUpdate, name)?;
@@ -380,6 +402,11 @@ impl Tls13Server {
         check_tls13_offer(&offer)?;
         let sni = offer.sni()?;
         let alpn = offer.choose_alpn(&self.config.alpn_protocols)?;
+        let resumed = {
+            let empty = Transcript::new();
+            let prior = retry.as_ref().map_or(&empty, |r| &r.transcript);
+            self.accept_psk(&offer, suite, sni.as_deref(), prior, raw.encoded)?
+        };
 
         let (transcript, sent_ccs, group, share) = match retry {
             Some(retry) => {
@@ -436,12 +463,8 @@ impl Tls13Server {
         let server_share = ours.public_key().to_vec();
         let shared = ours.agree(&share)?;
 
-        out.push(Action::Request(Request::ChooseServerCertificate {
-            server_name: sni.clone(),
-            signature_schemes: offer.schemes().to_vec(),
-            version: TlsVersion::Tls13,
-        }));
-        Ok(ServerState::ChoosingCertificate(Box::new(Accepted {
+        let accepted = Accepted {
+            resumed,
             suite,
             group,
             client_random: ch.random,
@@ -453,7 +476,17 @@ impl Tls13Server {
             shared,
             transcript,
             sent_ccs,
-        })))
+        };
+        if accepted.resumed.is_some() {
+            // RFC 8446 §2.2: a resumed handshake has no Certificate or CertificateVerify.
+            return self.send_resumed_flight(accepted, out);
+        }
+        out.push(Action::Request(Request::ChooseServerCertificate {
+            server_name: accepted.sni.clone(),
+            signature_schemes: accepted.client_schemes.clone(),
+            version: TlsVersion::Tls13,
+        }));
+        Ok(ServerState::ChoosingCertificate(Box::new(accepted)))
     }
 
     /// RFC 8446 §4.2.1: only supported_versions counts; without it, the client speaks
@@ -545,38 +578,32 @@ impl Tls13Server {
         }
     }
 
-    /// ServerHello, the handshake keys, EncryptedExtensions, CertificateRequest and
-    /// Certificate; then the request to sign CertificateVerify (RFC 8446 §4.1.3–§4.4.2).
-    fn send_first_flight(
+    /// ServerHello (with pre_shared_key when a ticket was accepted, RFC 8446 §4.2.11),
+    /// the handshake keys and EncryptedExtensions (RFC 8446 §4.1.3, §4.3.1, §7.1).
+    fn send_hello(
         &mut self,
-        mut accepted: Accepted,
-        certified: Option<Arc<CertifiedKey>>,
+        accepted: &mut Accepted,
         out: &mut Vec<Action>,
-    ) -> Result<ServerState, HandshakeError> {
-        let certified = server_certificate(certified, accepted.sni.as_deref())?;
-        let scheme = certified
-            .key()
-            .choose_scheme(&accepted.client_schemes, TlsVersion::Tls13)
-            .ok_or(refuse(
-                Alert::HandshakeFailure,
-                "no signature scheme in common with the client",
-            ))?;
+    ) -> Result<(HandshakeSecret, Secret, Secret), HandshakeError> {
         let suite = accepted.suite;
         let transcript = &mut accepted.transcript;
-
+        let mut extensions = vec![
+            Extension::SelectedVersion(ProtocolVersion::Tls13),
+            Extension::KeyShare(KeyShareEntry {
+                group: accepted.group,
+                key_exchange: Cow::Borrowed(&accepted.server_share),
+            }),
+        ];
+        if let Some(resumed) = &accepted.resumed {
+            extensions.push(Extension::PreSharedKeySelected(resumed.index));
+        }
         let server_hello = encode(&HandshakeMessage::ServerHello(ServerHello {
             legacy_version: ProtocolVersion::Tls12,
             random: self.random,
             legacy_session_id_echo: Cow::Borrowed(&accepted.session_id),
             cipher_suite: suite.suite,
             legacy_compression_method: 0,
-            extensions: Extensions(vec![
-                Extension::SelectedVersion(ProtocolVersion::Tls13),
-                Extension::KeyShare(KeyShareEntry {
-                    group: accepted.group,
-                    key_exchange: Cow::Borrowed(&accepted.server_share),
-                }),
-            ]),
+            extensions: Extensions(extensions),
         }));
         transcript.add(&server_hello);
         out.push(Action::Send(server_hello));
@@ -585,8 +612,8 @@ impl Tls13Server {
         }
 
         let hello_hash = current_hash(transcript)?;
-        let schedule =
-            EarlySecret::new(suite.hash, None).into_handshake(accepted.shared.as_bytes());
+        let psk = accepted.resumed.as_ref().map(|r| r.state.secret.as_bytes());
+        let schedule = EarlySecret::new(suite.hash, psk).into_handshake(accepted.shared.as_bytes());
         let client_hs = schedule.client_handshake_traffic_secret(&hello_hash);
         let server_hs = schedule.server_handshake_traffic_secret(&hello_hash);
         out.push(key_log(
@@ -616,7 +643,199 @@ impl Tls13Server {
         ));
         transcript.add(&ee);
         out.push(Action::Send(ee));
+        Ok((schedule, client_hs, server_hs))
+    }
 
+    /// A resumed handshake (RFC 8446 §2.2): ServerHello, EncryptedExtensions and
+    /// Finished, with no Certificate, CertificateVerify or CertificateRequest.
+    fn send_resumed_flight(
+        &mut self,
+        mut accepted: Accepted,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        let (schedule, client_hs, server_hs) = self.send_hello(&mut accepted, out)?;
+        let chain = accepted
+            .resumed
+            .map(|r| r.state.peer_certificates)
+            .unwrap_or_default();
+        self.send_finished(
+            Signing {
+                suite: accepted.suite,
+                group: accepted.group,
+                client_random: accepted.client_random,
+                transcript: accepted.transcript,
+                schedule,
+                client_hs,
+                server_hs,
+                scheme: None,
+                sni: accepted.sni,
+                alpn: accepted.alpn,
+                client_auth: None,
+                resumed: Some(chain),
+            },
+            out,
+        )
+    }
+
+    /// The PSK of the first offered ticket that opens and fits (RFC 8446 §4.2.11): of
+    /// TLS 1.3, the suite's hash, not expired, its age within [`AGE_TOLERANCE_MS`] of
+    /// what the client says, the same SNI; any other is ignored (a full handshake
+    /// follows). The chosen identity's binder must verify (§4.2.11.2: else
+    /// decrypt_error). `prior` holds the messages before this ClientHello (after a
+    /// HelloRetryRequest).
+    fn accept_psk(
+        &self,
+        offer: &ClientOffer<'_, '_>,
+        suite: SupportedSuite,
+        sni: Option<&str>,
+        prior: &Transcript,
+        client_hello: &[u8],
+    ) -> Result<Option<Resumed>, HandshakeError> {
+        let Some(psks) = offer.psks else {
+            return Ok(None);
+        };
+        let modes = offer.psk_modes.ok_or(refuse(
+            Alert::MissingExtension,
+            "pre_shared_key without psk_key_exchange_modes",
+        ))?;
+        if psks.identities.len() != psks.binders.len() {
+            return Err(refuse(
+                Alert::IllegalParameter,
+                "pre_shared_key has as many binders as identities",
+            ));
+        }
+        // psk_ke (no (EC)DHE) is not spoken: a client offering only it gets a full
+        // handshake (RFC 8446 §4.2.9).
+        if !modes.contains(&PskKeyExchangeMode::PskDheKe) {
+            return Ok(None);
+        }
+        let Some(keys) = &self.config.ticket_keys else {
+            return Ok(None);
+        };
+        let now = self.config.now;
+        for (index, identity) in psks.identities.iter().enumerate() {
+            let Some(plain) = keys.open(&identity.identity) else {
+                continue;
+            };
+            let Some(state) = SessionState::decode(&plain) else {
+                continue;
+            };
+            let age_ms = now.saturating_sub(state.created).saturating_mul(1000);
+            let claimed = identity.obfuscated_ticket_age.wrapping_sub(state.age_add);
+            let fits = state.version == TlsVersion::Tls13
+                && state.suite.hash == suite.hash
+                && now >= state.created
+                && now - state.created <= u64::from(state.lifetime)
+                && (i64::try_from(age_ms).unwrap_or(i64::MAX) - i64::from(claimed)).abs()
+                    <= AGE_TOLERANCE_MS
+                && state.sni.as_deref() == sni;
+            if !fits {
+                continue;
+            }
+            let binder = psks
+                .binders
+                .get(index)
+                .ok_or(HandshakeError::Internal("binder count checked"))?;
+            let truncated = client_hello
+                .len()
+                .checked_sub(psks.binders_encoded_len())
+                .and_then(|len| client_hello.get(..len))
+                .ok_or(refuse(
+                    Alert::DecodeError,
+                    "pre_shared_key binders misplaced",
+                ))?;
+            let hash = prior
+                .hash_with(suite.hash, truncated)
+                .ok_or(HandshakeError::Internal(
+                    "the retry transcript hash differs",
+                ))?;
+            let binder_key = EarlySecret::new(suite.hash, Some(state.secret.as_bytes()))
+                .binder_key(BinderKind::Resumption);
+            let expected = verify_data(suite.hash, &binder_key, &hash);
+            if !expected.ct_eq(binder) {
+                return Err(refuse(
+                    Alert::DecryptError,
+                    "the PSK binder does not verify",
+                ));
+            }
+            let index = u16::try_from(index)
+                .map_err(|_| refuse(Alert::IllegalParameter, "too many PSK identities"))?;
+            return Ok(Some(Resumed { index, state }));
+        }
+        Ok(None)
+    }
+
+    /// After the handshake: the configured number of tickets, each sealing the
+    /// resumption PSK and the session's identity (RFC 8446 §4.6.1).
+    fn send_tickets(
+        &self,
+        connected: &mut Connected,
+        negotiated: &Negotiated,
+        out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError> {
+        let Some(keys) = &self.config.ticket_keys else {
+            return Ok(());
+        };
+        let lifetime = self.config.ticket_lifetime.min(MAX_TICKET_LIFETIME);
+        let rng = SystemRandom::new();
+        for _ in 0..self.config.tickets_per_handshake {
+            let mut age_add = [0u8; 4];
+            rng.fill(&mut age_add)
+                .map_err(|_| HandshakeError::Internal("no randomness for ticket_age_add"))?;
+            let age_add = u32::from_be_bytes(age_add);
+            let nonce = connected.tickets.to_be_bytes();
+            connected.tickets += 1;
+            let suite = *connected.traffic.suite();
+            let psk = resumption_psk(
+                suite.hash,
+                connected.traffic.resumption_master_secret(),
+                &nonce,
+            )?;
+            let state = SessionState {
+                version: TlsVersion::Tls13,
+                suite,
+                secret: psk,
+                created: self.config.now,
+                lifetime,
+                age_add,
+                extended_master_secret: true,
+                alpn: negotiated.alpn.clone(),
+                sni: negotiated.server_name.clone(),
+                peer_certificates: negotiated.peer_certificates.clone(),
+            };
+            let ticket = keys.seal(&state.encode())?;
+            out.push(Action::Send(encode(&HandshakeMessage::NewSessionTicket(
+                NewSessionTicketTls13 {
+                    lifetime,
+                    age_add,
+                    nonce: Cow::Borrowed(&nonce),
+                    ticket: Cow::Owned(ticket),
+                    extensions: Extensions::default(),
+                },
+            ))));
+        }
+        Ok(())
+    }
+
+    /// ServerHello, the handshake keys, EncryptedExtensions, CertificateRequest and
+    /// Certificate; then the request to sign CertificateVerify (RFC 8446 §4.1.3–§4.4.2).
+    fn send_first_flight(
+        &mut self,
+        mut accepted: Accepted,
+        certified: Option<Arc<CertifiedKey>>,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        let certified = server_certificate(certified, accepted.sni.as_deref())?;
+        let scheme = certified
+            .key()
+            .choose_scheme(&accepted.client_schemes, TlsVersion::Tls13)
+            .ok_or(refuse(
+                Alert::HandshakeFailure,
+                "no signature scheme in common with the client",
+            ))?;
+        let suite = accepted.suite;
+        let (schedule, client_hs, server_hs) = self.send_hello(&mut accepted, out)?;
+        let transcript = &mut accepted.transcript;
         let client_auth = client_auth(&self.config.client_auth);
         if let Some((_, authorities)) = client_auth {
             let schemes = self.client_schemes();
@@ -661,10 +880,11 @@ impl Tls13Server {
             schedule,
             client_hs,
             server_hs,
-            scheme,
+            scheme: Some(scheme),
             sni: accepted.sni,
             alpn: accepted.alpn,
             client_auth: client_auth.map(|(required, _)| required),
+            resumed: None,
         })))
     }
 
@@ -676,10 +896,22 @@ impl Tls13Server {
         signature: Vec<u8>,
         out: &mut Vec<Action>,
     ) -> Result<ServerState, HandshakeError> {
-        let suite = signing.suite;
-        let verify = certificate_verify_message(signing.scheme, signature);
+        let scheme = signing.scheme.ok_or(HandshakeError::Internal(
+            "a signature in a resumed handshake",
+        ))?;
+        let verify = certificate_verify_message(scheme, signature);
         signing.transcript.add(&verify);
         out.push(Action::Send(verify));
+        self.send_finished(signing, out)
+    }
+
+    /// The server's Finished and the application write keys (RFC 8446 §4.4.4, §7.1).
+    fn send_finished(
+        &mut self,
+        mut signing: Signing,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        let suite = signing.suite;
         let finished = finished_message(&suite, &signing.server_hs, &signing.transcript)?;
         signing.transcript.add(&finished);
         out.push(Action::Send(finished));
@@ -709,7 +941,8 @@ impl Tls13Server {
                 group: signing.group,
                 alpn: signing.alpn,
                 server_name: signing.sni,
-                peer_certificates: Vec::new(),
+                resumed: signing.resumed.is_some(),
+                peer_certificates: signing.resumed.unwrap_or_default(),
                 peer_signature_scheme: None,
             },
         });
