@@ -156,6 +156,8 @@ impl TicketKeys {
 pub(crate) struct SessionState {
     pub(crate) version: TlsVersion,
     pub(crate) suite: SupportedSuite,
+    /// The key exchange group of the original handshake.
+    pub(crate) group: crate::NamedGroup,
     pub(crate) secret: Secret,
     /// Unix seconds at issue.
     pub(crate) created: u64,
@@ -228,6 +230,7 @@ impl SessionState {
             TlsVersion::Tls13 => 13,
         });
         out.extend_from_slice(&self.suite.suite.to_wire().to_be_bytes());
+        out.extend_from_slice(&self.group.to_wire().to_be_bytes());
         put_bytes(&mut out, self.secret.as_bytes());
         out.extend_from_slice(&self.created.to_be_bytes());
         out.extend_from_slice(&self.lifetime.to_be_bytes());
@@ -269,6 +272,7 @@ impl SessionState {
             .iter()
             .copied()
             .find(|s| s.suite == code && s.version == version)?;
+        let group = crate::NamedGroup::from(u16::from_be_bytes(r.array()?));
         let secret = Secret::from_slice(r.bytes()?)?;
         let created = u64::from_be_bytes(r.array()?);
         let lifetime = r.u32()?;
@@ -294,6 +298,7 @@ impl SessionState {
         Some(Self {
             version,
             suite,
+            group,
             secret,
             created,
             lifetime,
@@ -306,7 +311,6 @@ impl SessionState {
     }
 }
 
-#[allow(dead_code)] // until TLS 1.2 resumption uses the cache
 struct CacheInner {
     entries: HashMap<Vec<u8>, SessionState>,
     /// Session ids, oldest first.
@@ -357,7 +361,6 @@ impl SessionCache {
         self.len() == 0
     }
 
-    #[allow(dead_code)] // until TLS 1.2 resumption uses the cache
     pub(crate) fn insert(&self, id: Vec<u8>, state: SessionState) {
         if self.capacity == 0 {
             return;
@@ -377,16 +380,7 @@ impl SessionCache {
         }
     }
 
-    #[allow(dead_code)] // until TLS 1.2 resumption uses the cache
     pub(crate) fn get(&self, id: &[u8]) -> Option<SessionState> {
         self.inner.lock().ok()?.entries.get(id).cloned()
-    }
-
-    #[allow(dead_code)] // until TLS 1.2 resumption uses the cache
-    pub(crate) fn remove(&self, id: &[u8]) {
-        if let Ok(mut inner) = self.inner.lock() {
-            inner.entries.remove(id);
-            inner.order.retain(|k| k != id);
-        }
     }
 }

@@ -9,13 +9,20 @@ use std::sync::Arc;
 
 use common::{Pair, Pki, Who, NOW};
 use strata_alert::AlertDescription as A;
+use strata_codec::Encode;
 use strata_handshake::extensions::PskKeyExchangeMode;
 use strata_handshake::machine::{
     ClientAuthPolicy, ClientHandshakeConfig, Event, Negotiated, Resumption, ServerHandshakeConfig,
-    StoredTicket, Ticket,
+    StoredTicket, Ticket, Tls12Session,
 };
-use strata_handshake::suites::{TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384};
-use strata_handshake::{Client, HandshakeType, NamedGroup, Server, TicketKeys, TlsVersion};
+use strata_handshake::messages::HandshakeMessage;
+use strata_handshake::suites::{
+    TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256, TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384,
+    TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384,
+};
+use strata_handshake::{
+    Client, Extension, HandshakeType, NamedGroup, Server, SessionCache, TicketKeys, TlsVersion,
+};
 use strata_testdata::pki::KeyKind;
 
 // ---------------------------------------------------------------------------------------
@@ -77,6 +84,17 @@ fn tickets(pair: &Pair) -> Vec<Ticket> {
         .collect()
 }
 
+fn tls12_sessions(pair: &Pair) -> Vec<Tls12Session> {
+    pair.client
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Tls12SessionEstablished(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Both sides completed and agree; returns the client's view.
 fn agreed(pair: &Pair) -> Negotiated {
     let c = pair.client.negotiated().expect("client completed").clone();
@@ -117,6 +135,7 @@ fn resume13(ticket: Ticket, received: u64, now: u64) -> ClientHandshakeConfig {
 }
 
 const TLS13: &[TlsVersion] = &[TlsVersion::Tls13];
+const TLS12: &[TlsVersion] = &[TlsVersion::Tls12];
 const BOTH: &[TlsVersion] = &[TlsVersion::Tls13, TlsVersion::Tls12];
 
 /// A full TLS 1.3 handshake with `keys`, returning its first ticket.
@@ -512,4 +531,221 @@ fn ticket_keys_seal_open_and_rotate() {
     assert!(k.open(&[]).is_none());
     assert!(TicketKeys::generate().unwrap().open(&newer).is_none());
     assert!(!format!("{k:?}").contains("01"));
+}
+
+// ---------------------------------------------------------------------------------------
+// TLS 1.2
+// ---------------------------------------------------------------------------------------
+
+fn server12(
+    keys: Option<&Arc<TicketKeys>>,
+    cache: Option<&Arc<SessionCache>>,
+) -> ServerHandshakeConfig {
+    let mut config = server_config(TLS12, keys);
+    config.session_cache = cache.cloned();
+    config
+}
+
+fn cache(capacity: usize) -> Arc<SessionCache> {
+    Arc::new(SessionCache::new(capacity))
+}
+
+fn resume12(session: Tls12Session) -> ClientHandshakeConfig {
+    let mut config = client_config(BOTH);
+    config.resumption = Some(Resumption::Tls12(session));
+    config
+}
+
+fn full12(server: ServerHandshakeConfig) -> (Pair, Tls12Session) {
+    let pair = run(client_config(BOTH), server, false);
+    let n = agreed(&pair);
+    assert_eq!((n.version, n.resumed), (TlsVersion::Tls12, false));
+    let session = tls12_sessions(&pair).pop().expect("a session to keep");
+    (pair, session)
+}
+
+fn assert_abbreviated(pair: &Pair) -> Negotiated {
+    let n = agreed(pair);
+    assert_eq!((n.version, n.resumed), (TlsVersion::Tls12, true));
+    let types = sent_types(&pair.server);
+    for t in [HandshakeType::Certificate, HandshakeType::ServerKeyExchange] {
+        assert!(!types.contains(&t.to_wire()), "{t:?} on the wire");
+    }
+    assert!(pair.client.requests.is_empty() && pair.server.requests.is_empty());
+    assert_eq!((pair.client.ccs_sent, pair.server.ccs_sent), (1, 1));
+    n
+}
+
+fn assert_full12(pair: &Pair) {
+    let n = agreed(pair);
+    assert_eq!((n.version, n.resumed), (TlsVersion::Tls12, false));
+    assert!(sent_types(&pair.server).contains(&HandshakeType::Certificate.to_wire()));
+}
+
+#[test]
+fn tls12_session_id_resumption() {
+    let c = cache(8);
+    let (full, session) = full12(server12(None, Some(&c)));
+    assert_eq!(session.session_id.len(), 32);
+    assert!(session.ticket.is_none());
+    assert_eq!(c.len(), 1);
+    let pair = run(resume12(session), server12(None, Some(&c)), false);
+    let n = assert_abbreviated(&pair);
+    assert_eq!(
+        n.peer_certificates,
+        full.client.negotiated().unwrap().peer_certificates
+    );
+    // The session stays as it was: nothing new to keep.
+    assert!(tls12_sessions(&pair).is_empty());
+}
+
+#[test]
+fn tls12_ticket_resumption_renews_the_ticket() {
+    let k = keys(1);
+    let (_, session) = full12(server12(Some(&k), None));
+    assert!(session.session_id.is_empty());
+    let ticket = session.ticket.clone().expect("a ticket");
+    let pair = run(resume12(session), server12(Some(&k), None), false);
+    assert_abbreviated(&pair);
+    let renewed = tls12_sessions(&pair).pop().expect("a renewed ticket");
+    assert_ne!(renewed.ticket.clone().unwrap(), ticket);
+    // The renewed ticket resumes as well.
+    let again = run(resume12(renewed), server12(Some(&k), None), false);
+    assert_abbreviated(&again);
+}
+
+#[test]
+fn tls12_mutual_tls_identity_survives_resumption() {
+    let c = cache(8);
+    let server = || with_client_auth(server12(None, Some(&c)));
+    let full = run(client_config(BOTH), server(), true);
+    let chain = full.server.negotiated().unwrap().peer_certificates.clone();
+    assert_eq!(chain.len(), 2);
+    let session = tls12_sessions(&full).pop().unwrap();
+    let pair = run(resume12(session), server(), true);
+    assert_abbreviated(&pair);
+    assert_eq!(pair.server.negotiated().unwrap().peer_certificates, chain);
+}
+
+#[test]
+fn tls12_unknown_session_id_is_a_full_handshake() {
+    let c = cache(8);
+    let (_, mut session) = full12(server12(None, Some(&c)));
+    session.session_id = vec![7; 32];
+    let pair = run(resume12(session), server12(None, Some(&c)), false);
+    assert_full12(&pair);
+    assert_eq!(c.len(), 2);
+}
+
+#[test]
+fn tls12_tampered_or_foreign_ticket_is_a_full_handshake() {
+    let k = keys(1);
+    let (_, session) = full12(server12(Some(&k), None));
+    let mut tampered = session.clone();
+    tampered.ticket.as_mut().unwrap()[10] ^= 1;
+    assert_full12(&run(resume12(tampered), server12(Some(&k), None), false));
+    assert_full12(&run(
+        resume12(session),
+        server12(Some(&keys(2)), None),
+        false,
+    ));
+}
+
+#[test]
+fn tls12_expired_session_is_a_full_handshake() {
+    let c = cache(8);
+    let (_, session) = full12(server12(None, Some(&c)));
+    let mut server = server12(None, Some(&c));
+    server.now = NOW + 7201;
+    assert_full12(&run(resume12(session), server, false));
+}
+
+#[test]
+fn tls12_session_cache_stays_bounded() {
+    let c = cache(3);
+    for _ in 0..30 {
+        full12(server12(None, Some(&c)));
+        assert!(c.len() <= 3);
+    }
+    assert_eq!((c.len(), c.capacity()), (3, 3));
+}
+
+#[test]
+fn tls12_suite_mismatch_is_a_full_handshake() {
+    let c = cache(8);
+    let mut server = server12(None, Some(&c));
+    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256];
+    let (_, session) = full12(server);
+    assert_eq!(session.suite, TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256);
+    let mut server = server12(None, Some(&c));
+    server.suites = vec![TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384];
+    let pair = run(resume12(session), server, false);
+    assert_full12(&pair);
+    assert_eq!(
+        pair.client.negotiated().unwrap().suite,
+        TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384
+    );
+}
+
+/// RFC 7627 §5.3: a session with the extended master secret, offered by a ClientHello
+/// without it, is handshake_failure.
+#[test]
+fn tls12_ems_session_resumed_without_ems_is_handshake_failure() {
+    let c = cache(8);
+    let (_, session) = full12(server12(None, Some(&c)));
+    assert!(session.extended_master_secret);
+    let mut server = server12(None, Some(&c));
+    server.require_extended_master_secret = false;
+    let pki = Pki::new();
+    let (client, actions) = Client::new(resume12(session), random(1), [0x55; 32]).unwrap();
+    let mut pair = Pair::new(
+        Box::new(client),
+        actions,
+        Box::new(Server::new(server, random(2))),
+        pki.answers(KeyKind::EcdsaP256, None),
+    );
+    pair.tamper = Some(Box::new(|who, message: &mut Vec<u8>| {
+        if who != Who::Client || message[0] != HandshakeType::ClientHello.to_wire() {
+            return;
+        }
+        let HandshakeMessage::ClientHello(mut ch) =
+            HandshakeMessage::decode(message, TlsVersion::Tls12)
+                .unwrap()
+                .into_owned()
+        else {
+            panic!("a ClientHello")
+        };
+        ch.extensions
+            .0
+            .retain(|e| !matches!(e, Extension::ExtendedMasterSecret));
+        *message = HandshakeMessage::ClientHello(ch).to_bytes().to_vec();
+    }));
+    pair.fails(Who::Server, A::HandshakeFailure);
+}
+
+/// RFC 7627 §5.3 on the client: a session resumed with a different extended master secret
+/// use is handshake_failure.
+#[test]
+fn tls12_client_refuses_resumption_with_different_ems() {
+    let c = cache(8);
+    let (_, mut session) = full12(server12(None, Some(&c)));
+    session.extended_master_secret = false;
+    let mut client = resume12(session);
+    client.require_extended_master_secret = false;
+    let pki = Pki::new();
+    let (cl, actions) = Client::new(client, random(1), [0x55; 32]).unwrap();
+    let mut pair = Pair::new(
+        Box::new(cl),
+        actions,
+        Box::new(Server::new(server12(None, Some(&c)), random(2))),
+        pki.answers(KeyKind::EcdsaP256, None),
+    );
+    pair.fails(Who::Client, A::HandshakeFailure);
+}
+
+#[test]
+fn tls12_without_cache_or_keys_gives_no_session() {
+    let pair = run(client_config(BOTH), server12(None, None), false);
+    assert_full12(&pair);
+    assert!(tls12_sessions(&pair).is_empty());
 }

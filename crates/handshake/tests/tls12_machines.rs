@@ -1219,11 +1219,14 @@ fn server_hellos_the_client_must_refuse() {
             A::IllegalParameter,
         ),
         (
+            // The client now offers session_ticket (RFC 5077), so an empty one is an
+            // answer; encrypt_then_mac is never offered.
             "an unsolicited extension",
             Box::new(|sh| {
-                sh.extensions
-                    .0
-                    .push(Extension::SessionTicket(Cow::Borrowed(&[])))
+                sh.extensions.0.push(Extension::Unknown {
+                    ty: strata_handshake::ExtensionType::EncryptThenMac,
+                    data: Cow::Borrowed(&[]),
+                })
             }),
             A::UnsupportedExtension,
         ),

@@ -222,6 +222,8 @@ pub struct Tls12Session {
     pub master_secret: Secret,
     /// The suite (it must be offered again and chosen again).
     pub suite: SupportedSuite,
+    /// The key exchange group of the original handshake.
+    pub group: NamedGroup,
     /// Whether the session used the extended master secret (RFC 7627 §5.3).
     pub extended_master_secret: bool,
     /// The server's chain, end entity first.

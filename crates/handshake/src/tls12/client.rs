@@ -19,6 +19,7 @@ use crate::common::{
 };
 use crate::key_schedule::tls12::{KeyBlock, Sender};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
+use crate::machine::Tls12Session;
 use crate::machine::{
     Action, Answer, ClientHandshakeConfig, Event, Input, Negotiated, Request, StateMachine,
 };
@@ -46,6 +47,11 @@ struct Core {
     transcript: Transcript,
     extended_master_secret: bool,
     alpn: Option<Vec<u8>>,
+    /// ServerHello's session ID.
+    session_id: Vec<u8>,
+    /// The server acknowledged session_ticket: a NewSessionTicket comes before its
+    /// ChangeCipherSpec (RFC 5077 §3.2).
+    expect_ticket: bool,
 }
 
 impl core::fmt::Debug for Core {
@@ -91,6 +97,13 @@ struct Finishing {
     server_random: [u8; 32],
     extended_master_secret: bool,
     negotiated: Negotiated,
+    session_id: Vec<u8>,
+    expect_ticket: bool,
+    /// A NewSessionTicket received: lifetime hint and ticket.
+    new_ticket: Option<(u32, Vec<u8>)>,
+    /// An abbreviated handshake (RFC 5246 §7.3): the client's CCS and Finished follow the
+    /// server's.
+    abbreviated: bool,
 }
 
 impl core::fmt::Debug for Finishing {
@@ -244,7 +257,9 @@ impl Tls12Client {
             S::WaitServerHello(hello) => {
                 expect(&raw, HandshakeType::ServerHello, name)?;
                 match decode(raw)? {
-                    HandshakeMessage::ServerHello(sh) => self.on_server_hello(*hello, &sh, raw),
+                    HandshakeMessage::ServerHello(sh) => {
+                        self.on_server_hello(*hello, &sh, raw, out)
+                    }
                     HandshakeMessage::HelloRetryRequest(_) => Err(refuse(
                         Alert::UnexpectedMessage,
                         "a HelloRetryRequest answers a ClientHello that offered only TLS 1.2",
@@ -326,10 +341,45 @@ impl Tls12Client {
                     &finished,
                 )?;
                 finishing.transcript.add(raw.encoded);
+                if finishing.abbreviated {
+                    // RFC 5246 §7.3: the client's ChangeCipherSpec and Finished last.
+                    out.push(Action::SendChangeCipherSpec);
+                    out.push(write_keys(&finishing.keys.client_write));
+                    let finished = finished_message(
+                        &finishing.suite,
+                        &finishing.master,
+                        Sender::Client,
+                        &finishing.transcript,
+                    )?;
+                    finishing.transcript.add(&finished);
+                    out.push(Action::Send(finished));
+                }
                 let finishing = *finishing;
                 out.push(Action::Event(Event::HandshakeComplete(
-                    finishing.negotiated,
+                    finishing.negotiated.clone(),
                 )));
+                let new_session = finishing.new_ticket.is_some()
+                    || (!finishing.abbreviated && !finishing.session_id.is_empty());
+                if new_session {
+                    let (ticket_lifetime, ticket) = match finishing.new_ticket {
+                        Some((lifetime, ticket)) => (lifetime, Some(ticket)),
+                        None => (0, None),
+                    };
+                    out.push(Action::Event(Event::Tls12SessionEstablished(
+                        Tls12Session {
+                            session_id: finishing.session_id,
+                            ticket,
+                            ticket_lifetime,
+                            master_secret: finishing.master.clone(),
+                            suite: finishing.suite,
+                            group: finishing.negotiated.group,
+                            extended_master_secret: finishing.extended_master_secret,
+                            peer_certificates: finishing.negotiated.peer_certificates,
+                            server_name: finishing.negotiated.server_name,
+                            alpn: finishing.negotiated.alpn,
+                        },
+                    )));
+                }
                 self.completed = true;
                 Ok(S::Connected(Box::new(Session::new(
                     finishing.suite,
@@ -338,6 +388,18 @@ impl Tls12Client {
                     finishing.server_random,
                     finishing.extended_master_secret,
                 ))))
+            }
+            S::WaitChangeCipherSpec(mut finishing)
+                if raw.ty == HandshakeType::NewSessionTicket
+                    && finishing.expect_ticket
+                    && finishing.new_ticket.is_none() =>
+            {
+                let HandshakeMessage::NewSessionTicketTls12(nst) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                finishing.transcript.add(raw.encoded);
+                finishing.new_ticket = Some((nst.lifetime_hint, nst.ticket.to_vec()));
+                Ok(S::WaitChangeCipherSpec(finishing))
             }
             S::Connected(session) => {
                 expect(&raw, HandshakeType::HelloRequest, name)?;
@@ -365,6 +427,7 @@ impl Tls12Client {
         mut hello: Hello,
         sh: &ServerHello<'_>,
         raw: RawMessage<'_>,
+        out: &mut Vec<Action>,
     ) -> Result<ClientState, HandshakeError> {
         let version = sh.legacy_version.to_wire();
         if version < ProtocolVersion::Tls12.to_wire() {
@@ -398,14 +461,24 @@ impl Tls12Client {
                 Alert::IllegalParameter,
                 "the server chose a cipher suite that was not offered",
             ))?;
-        if !self.offer.session_id.is_empty()
-            && sh.legacy_session_id_echo.as_ref() == self.offer.session_id.as_slice()
-        {
-            return Err(refuse(
-                Alert::IllegalParameter,
-                "the server resumes a session that was not offered",
-            ));
-        }
+        let echoed = !self.offer.session_id.is_empty()
+            && sh.legacy_session_id_echo.as_ref() == self.offer.session_id.as_slice();
+        let resuming = match self.offer.tls12_session() {
+            Some(session) if echoed => Some(session.clone()),
+            _ if echoed => {
+                return Err(refuse(
+                    Alert::IllegalParameter,
+                    "the server resumes a session that was not offered",
+                ))
+            }
+            _ => None,
+        };
+        let ticket_offered = self.offer.tls12_session_tickets
+            || self
+                .offer
+                .tls12_session()
+                .is_some_and(|s| s.ticket.is_some());
+        let mut expect_ticket = false;
         let mut extended_master_secret = false;
         let mut alpn = None;
         for ext in sh.extensions.iter() {
@@ -426,6 +499,9 @@ impl Tls12Client {
                 Extension::EcPointFormats(_) => {}
                 Extension::Alpn(protocols) => alpn = Some(self.offer.check_alpn(protocols)?),
                 Extension::ServerNameAck if self.offer.sni.is_some() => {}
+                Extension::SessionTicket(t) if ticket_offered && t.is_empty() => {
+                    expect_ticket = true;
+                }
                 _ => {
                     return Err(refuse(
                         Alert::UnsupportedExtension,
@@ -442,12 +518,71 @@ impl Tls12Client {
         }
         hello.transcript.start_hash(suite.hash)?;
         hello.transcript.add(raw.encoded);
-        Ok(ClientState::WaitCertificate(Box::new(Core {
+        let core = Core {
             suite,
             server_random: sh.random,
             transcript: hello.transcript,
             extended_master_secret,
             alpn,
+            session_id: sh.legacy_session_id_echo.to_vec(),
+            expect_ticket,
+        };
+        match resuming {
+            Some(session) => self.resume(core, session, out),
+            None => Ok(ClientState::WaitCertificate(Box::new(core))),
+        }
+    }
+
+    /// The server resumed the offered session (RFC 5246 §7.3): the same suite, and the
+    /// extended master secret exactly when the session had it (RFC 7627 §5.3); the keys
+    /// come from the session's master secret and the new randoms.
+    fn resume(
+        &mut self,
+        core: Core,
+        session: Tls12Session,
+        out: &mut Vec<Action>,
+    ) -> Result<ClientState, HandshakeError> {
+        if core.suite != session.suite {
+            return Err(refuse(
+                Alert::IllegalParameter,
+                "the server resumes the session with another cipher suite",
+            ));
+        }
+        if core.extended_master_secret != session.extended_master_secret {
+            return Err(refuse(
+                Alert::HandshakeFailure,
+                "the server resumes the session with a different extended master secret use (RFC 7627 §5.3)",
+            ));
+        }
+        let master = session.master_secret;
+        out.push(key_log(CLIENT_RANDOM, self.offer.random, &master));
+        let keys = key_block(
+            &core.suite,
+            &master,
+            &self.offer.random,
+            &core.server_random,
+        )?;
+        Ok(ClientState::WaitChangeCipherSpec(Box::new(Finishing {
+            suite: core.suite,
+            transcript: core.transcript,
+            master,
+            keys,
+            server_random: core.server_random,
+            extended_master_secret: core.extended_master_secret,
+            negotiated: Negotiated {
+                version: TlsVersion::Tls12,
+                suite: core.suite,
+                group: session.group,
+                alpn: core.alpn,
+                server_name: self.offer.sni.clone(),
+                peer_certificates: session.peer_certificates,
+                peer_signature_scheme: None,
+                resumed: true,
+            },
+            session_id: core.session_id,
+            expect_ticket: core.expect_ticket,
+            new_ticket: None,
+            abbreviated: true,
         })))
     }
 
@@ -564,6 +699,10 @@ impl Tls12Client {
                 peer_signature_scheme: Some(kx.scheme),
                 resumed: false,
             },
+            session_id: core.session_id,
+            expect_ticket: core.expect_ticket,
+            new_ticket: None,
+            abbreviated: false,
         });
         match signer {
             Some((certified, scheme)) => {

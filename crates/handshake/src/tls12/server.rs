@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use ring::rand::SystemRandom;
+use ring::rand::{SecureRandom, SystemRandom};
 use strata_alert::AlertDescription as Alert;
 use strata_pki::pki_types::CertificateDer;
 use strata_pki::{CertifiedKey, KeyType, SignatureScheme, TlsVersion};
@@ -20,15 +20,17 @@ use crate::common::{
 };
 use crate::key_schedule::tls12::{KeyBlock, Sender};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
+use crate::machine::MAX_TICKET_LIFETIME;
 use crate::machine::{
     Action, Answer, Event, Input, Negotiated, Request, ServerHandshakeConfig, StateMachine,
 };
 use crate::messages::{
     CertificateRequestTls12, ClientCertificateType, ClientHello, DigitallySigned, EcdheParams,
-    HandshakeMessage, RawMessage, ServerHello, ServerKeyExchange,
+    HandshakeMessage, NewSessionTicketTls12, RawMessage, ServerHello, ServerKeyExchange,
 };
 use crate::negotiate::{choose_suite, our_groups, speaks, ClientOffer, UNCOMPRESSED};
 use crate::suites::SupportedSuite;
+use crate::ticket::SessionState;
 use crate::{
     CipherSuite, Extension, Extensions, HandshakeError, HandshakeType, NamedGroup, Secret,
     Transcript,
@@ -54,6 +56,8 @@ struct Accepted {
     extended_master_secret: bool,
     secure_renegotiation: bool,
     point_formats: bool,
+    /// RFC 5077 §3.2: the client offered session_ticket and the server has ticket keys.
+    issue_ticket: bool,
     transcript: Transcript,
 }
 
@@ -91,6 +95,9 @@ struct AwaitClient {
     transcript: Transcript,
     extended_master_secret: bool,
     negotiated: Negotiated,
+    /// The session ID of ServerHello (empty without a session cache).
+    session_id: Vec<u8>,
+    issue_ticket: bool,
 }
 
 impl core::fmt::Debug for AwaitClient {
@@ -110,6 +117,10 @@ struct Keyed {
     keys: KeyBlock,
     extended_master_secret: bool,
     negotiated: Negotiated,
+    session_id: Vec<u8>,
+    issue_ticket: bool,
+    /// An abbreviated handshake (RFC 5246 §7.3): the server's Finished is already out.
+    abbreviated: bool,
 }
 
 impl core::fmt::Debug for Keyed {
@@ -416,6 +427,19 @@ impl Tls12Server {
             ))?;
         let sni = offer.sni()?;
         let alpn = offer.choose_alpn(&self.config.alpn_protocols)?;
+        let issue_ticket = offer.session_ticket.is_some() && self.config.ticket_keys.is_some();
+        if let Some((state, by_ticket)) = self.find_session(ch, &offer, sni.as_deref())? {
+            return self.resume(
+                ch,
+                raw,
+                state,
+                by_ticket && issue_ticket,
+                [secure_renegotiation, offer.point_formats.is_some()],
+                alpn,
+                sni,
+                out,
+            );
+        }
 
         let mut transcript = Transcript::new();
         if client_auth(&self.config.client_auth).is_some() {
@@ -439,8 +463,165 @@ impl Tls12Server {
             extended_master_secret: offer.extended_master_secret,
             secure_renegotiation,
             point_formats: offer.point_formats.is_some(),
+            issue_ticket,
             transcript,
         })))
+    }
+
+    /// The session a ClientHello offers, by RFC 5077 ticket or else by session ID, if the
+    /// server knows it and it fits (RFC 5246 §7.4.1.2): TLS 1.2, a suite the client offers
+    /// again and the server still speaks, within its lifetime, the same SNI. RFC 7627
+    /// §5.3: a session with the extended master secret offered without it is
+    /// handshake_failure; one without it offered with it gets a full handshake. The bool
+    /// is true for a ticket.
+    fn find_session(
+        &self,
+        ch: &ClientHello<'_>,
+        offer: &ClientOffer<'_, '_>,
+        sni: Option<&str>,
+    ) -> Result<Option<(SessionState, bool)>, HandshakeError> {
+        let by_ticket = match (offer.session_ticket, &self.config.ticket_keys) {
+            (Some(ticket), Some(keys)) if !ticket.is_empty() => keys
+                .open(ticket)
+                .and_then(|plain| SessionState::decode(&plain))
+                .map(|s| (s, true)),
+            _ => None,
+        };
+        let by_id = || match &self.config.session_cache {
+            Some(cache) if !ch.legacy_session_id.is_empty() => {
+                cache.get(&ch.legacy_session_id).map(|s| (s, false))
+            }
+            _ => None,
+        };
+        let Some((state, ticket)) = by_ticket.or_else(by_id) else {
+            return Ok(None);
+        };
+        let now = self.config.now;
+        let lifetime = u64::from(self.config.ticket_lifetime.min(MAX_TICKET_LIFETIME));
+        let fits = state.version == TlsVersion::Tls12
+            && ch.cipher_suites.contains(&state.suite.suite)
+            && self.config.suites.contains(&state.suite)
+            && now >= state.created
+            && now - state.created <= lifetime
+            && state.sni.as_deref() == sni;
+        if !fits {
+            return Ok(None);
+        }
+        match (state.extended_master_secret, offer.extended_master_secret) {
+            (true, false) => Err(refuse(
+                Alert::HandshakeFailure,
+                "a session with the extended master secret resumed without it (RFC 7627 §5.3)",
+            )),
+            (false, true) => Ok(None),
+            _ => Ok(Some((state, ticket))),
+        }
+    }
+
+    /// The abbreviated handshake (RFC 5246 §7.3, RFC 5077 §3.1): ServerHello echoing the
+    /// session ID, a new ticket when resuming by ticket, ChangeCipherSpec and Finished;
+    /// then the client's ChangeCipherSpec and Finished.
+    #[allow(clippy::too_many_arguments)]
+    fn resume(
+        &mut self,
+        ch: &ClientHello<'_>,
+        raw: RawMessage<'_>,
+        state: SessionState,
+        renew_ticket: bool,
+        [secure_renegotiation, point_formats]: [bool; 2],
+        alpn: Option<Vec<u8>>,
+        sni: Option<String>,
+        out: &mut Vec<Action>,
+    ) -> Result<ServerState, HandshakeError> {
+        let suite = state.suite;
+        let mut transcript = Transcript::new();
+        transcript.add(raw.encoded);
+        transcript.start_hash(suite.hash)?;
+        let mut extensions = Vec::new();
+        if secure_renegotiation {
+            extensions.push(Extension::RenegotiationInfo(Cow::Borrowed(&[])));
+        }
+        if state.extended_master_secret {
+            extensions.push(Extension::ExtendedMasterSecret);
+        }
+        if point_formats {
+            extensions.push(Extension::EcPointFormats(Cow::Borrowed(&[UNCOMPRESSED])));
+        }
+        if let Some(protocol) = &alpn {
+            extensions.push(Extension::Alpn(vec![Cow::Borrowed(protocol.as_slice())]));
+        }
+        if renew_ticket {
+            extensions.push(Extension::SessionTicket(Cow::Borrowed(&[])));
+        }
+        let server_hello = encode(&HandshakeMessage::ServerHello(ServerHello {
+            legacy_version: ProtocolVersion::Tls12,
+            random: self.random,
+            legacy_session_id_echo: Cow::Borrowed(&ch.legacy_session_id),
+            cipher_suite: suite.suite,
+            legacy_compression_method: 0,
+            extensions: Extensions(extensions),
+        }));
+        transcript.add(&server_hello);
+        out.push(Action::Send(server_hello));
+        let negotiated = Negotiated {
+            version: TlsVersion::Tls12,
+            suite,
+            group: state.group,
+            alpn,
+            server_name: sni,
+            peer_certificates: state.peer_certificates.clone(),
+            peer_signature_scheme: None,
+            resumed: true,
+        };
+        if renew_ticket {
+            let renewed = SessionState {
+                created: self.config.now,
+                alpn: negotiated.alpn.clone(),
+                ..state.clone()
+            };
+            self.send_ticket(&renewed, &mut transcript, out)?;
+        }
+        let master = state.secret;
+        out.push(key_log(CLIENT_RANDOM, ch.random, &master));
+        let keys = key_block(&suite, &master, &ch.random, &self.random)?;
+        out.push(Action::SendChangeCipherSpec);
+        out.push(write_keys(&keys.server_write));
+        let finished = finished_message(&suite, &master, Sender::Server, &transcript)?;
+        transcript.add(&finished);
+        out.push(Action::Send(finished));
+        Ok(ServerState::WaitChangeCipherSpec(Box::new(Keyed {
+            suite,
+            client_random: ch.random,
+            transcript,
+            master,
+            keys,
+            extended_master_secret: state.extended_master_secret,
+            negotiated,
+            session_id: Vec::new(),
+            issue_ticket: false,
+            abbreviated: true,
+        })))
+    }
+
+    /// A NewSessionTicket sealing `state` (RFC 5077 §3.3), into the transcript.
+    fn send_ticket(
+        &self,
+        state: &SessionState,
+        transcript: &mut Transcript,
+        out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError> {
+        let Some(keys) = &self.config.ticket_keys else {
+            return Ok(());
+        };
+        let ticket = keys.seal(&state.encode())?;
+        let message = encode(&HandshakeMessage::NewSessionTicketTls12(
+            NewSessionTicketTls12 {
+                lifetime_hint: self.config.ticket_lifetime.min(MAX_TICKET_LIFETIME),
+                ticket: Cow::Owned(ticket),
+            },
+        ));
+        transcript.add(&message);
+        out.push(Action::Send(message));
+        Ok(())
     }
 
     /// The suite for the certificate's key (RFC 8422 §5.3): the server's first offered
@@ -513,11 +694,23 @@ impl Tls12Server {
         if let Some(protocol) = &accepted.alpn {
             extensions.push(Extension::Alpn(vec![Cow::Borrowed(protocol.as_slice())]));
         }
-        // No session cache: an empty session_id (RFC 5246 §7.4.1.3).
+        if accepted.issue_ticket {
+            // RFC 5077 §3.2: a NewSessionTicket will come before ChangeCipherSpec.
+            extensions.push(Extension::SessionTicket(Cow::Borrowed(&[])));
+        }
+        // A new session ID with a session cache; empty without (RFC 5246 §7.4.1.3).
+        let mut session_id = Vec::new();
+        if self.config.session_cache.is_some() {
+            let mut id = [0u8; 32];
+            SystemRandom::new()
+                .fill(&mut id)
+                .map_err(|_| HandshakeError::Internal("no randomness for a session ID"))?;
+            session_id = id.to_vec();
+        }
         let server_hello = encode(&HandshakeMessage::ServerHello(ServerHello {
             legacy_version: ProtocolVersion::Tls12,
             random: self.random,
-            legacy_session_id_echo: Cow::Borrowed(&[]),
+            legacy_session_id_echo: Cow::Borrowed(&session_id),
             cipher_suite: suite.suite,
             legacy_compression_method: 0,
             extensions: Extensions(extensions),
@@ -566,6 +759,8 @@ impl Tls12Server {
                     peer_signature_scheme: None,
                     resumed: false,
                 },
+                session_id,
+                issue_ticket: accepted.issue_ticket,
             },
         })))
     }
@@ -660,6 +855,9 @@ impl Tls12Server {
             keys,
             extended_master_secret: wait.extended_master_secret,
             negotiated: wait.negotiated,
+            session_id: wait.session_id,
+            issue_ticket: wait.issue_ticket,
+            abbreviated: false,
         }))
     }
 
@@ -680,15 +878,37 @@ impl Tls12Server {
             finished,
         )?;
         keyed.transcript.add(raw.encoded);
-        out.push(Action::SendChangeCipherSpec);
-        out.push(write_keys(&keyed.keys.server_write));
-        let ours = finished_message(
-            &keyed.suite,
-            &keyed.master,
-            Sender::Server,
-            &keyed.transcript,
-        )?;
-        out.push(Action::Send(ours));
+        if !keyed.abbreviated {
+            let state = SessionState {
+                version: TlsVersion::Tls12,
+                suite: keyed.suite,
+                group: keyed.negotiated.group,
+                secret: keyed.master.clone(),
+                created: self.config.now,
+                lifetime: self.config.ticket_lifetime.min(MAX_TICKET_LIFETIME),
+                age_add: 0,
+                extended_master_secret: keyed.extended_master_secret,
+                alpn: keyed.negotiated.alpn.clone(),
+                sni: keyed.negotiated.server_name.clone(),
+                peer_certificates: keyed.negotiated.peer_certificates.clone(),
+            };
+            if keyed.issue_ticket {
+                self.send_ticket(&state, &mut keyed.transcript, out)?;
+            }
+            if let (Some(cache), false) = (&self.config.session_cache, keyed.session_id.is_empty())
+            {
+                cache.insert(keyed.session_id.clone(), state);
+            }
+            out.push(Action::SendChangeCipherSpec);
+            out.push(write_keys(&keyed.keys.server_write));
+            let ours = finished_message(
+                &keyed.suite,
+                &keyed.master,
+                Sender::Server,
+                &keyed.transcript,
+            )?;
+            out.push(Action::Send(ours));
+        }
         out.push(Action::Event(Event::HandshakeComplete(keyed.negotiated)));
         self.completed = true;
         Ok(ServerState::Connected(Box::new(Session::new(

@@ -794,6 +794,7 @@ impl Tls13Server {
             let state = SessionState {
                 version: TlsVersion::Tls13,
                 suite,
+                group: negotiated.group,
                 secret: psk,
                 created: self.config.now,
                 lifetime,
