@@ -435,6 +435,8 @@ impl Connection {
                     self.tickets.push_back(ticket);
                 }
                 Action::Event(Event::PeerKeyUpdated) => {}
+                // TLS 1.2 session store: not yet kept by the facade (issue 7).
+                Action::Event(Event::Tls12SessionEstablished(_)) => {}
                 Action::SendWarning(description) => {
                     let body = Alert::warning(description).to_bytes();
                     self.send_records(ContentType::Alert, &body)?;
