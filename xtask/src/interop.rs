@@ -153,6 +153,31 @@ pub fn run(args: &Args) -> Result<(), String> {
             }
         }
     }
+    let mut resumption = Vec::new();
+    for version in [Version::Tls13, Version::Tls12] {
+        let row = "strata client --reconnect -> openssl s_server";
+        resumption.push((
+            version,
+            row,
+            with_port_retry(|| strata_client_reconnects(&strata, &dir, version)),
+        ));
+        let row = "openssl s_client -sess_out/-sess_in -> strata server";
+        resumption.push((
+            version,
+            row,
+            with_port_retry(|| s_client_resumes(&strata, &dir, version, false)),
+        ));
+        // OpenSSL 3.0's s_client -reconnect reconnects before it reads a TLS 1.3 ticket (it
+        // does not resume against openssl s_server either), so it is a TLS 1.2 row only.
+        if version == Version::Tls12 {
+            let row = "openssl s_client -reconnect -> strata server";
+            resumption.push((
+                version,
+                row,
+                with_port_retry(|| s_client_resumes(&strata, &dir, version, true)),
+            ));
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 
     let mut failures = 0;
@@ -179,7 +204,17 @@ pub fn run(args: &Args) -> Result<(), String> {
             }
         );
     }
-    println!("interop: {} rows, {} failed", rows.len(), failures);
+    for (version, row, outcome) in &resumption {
+        match outcome {
+            Ok(()) => println!("ok            {row:<52} {} resumed", version.name()),
+            Err(e) => {
+                failures += 1;
+                println!("FAILED        {row:<52} {}  {e}", version.name());
+            }
+        }
+    }
+    let total = rows.len() + resumption.len();
+    println!("interop: {total} rows, {failures} failed");
     if failures == 0 {
         Ok(())
     } else {
@@ -498,6 +533,136 @@ fn strata_client(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
     }
     let _ = server.wait();
     result.map_err(|e| format!("{e} [s_server: {}]", err.trim().replace('\n', " | ")))
+}
+
+/// `strata client --reconnect` against `openssl s_server`: the second connection must
+/// resume the first session.
+fn strata_client_reconnects(strata: &Path, dir: &Path, version: Version) -> Result<(), String> {
+    let p = |name: &str| dir.join(name).display().to_string();
+    let port = free_port()?;
+    let mut server = Command::new("openssl")
+        .args([
+            "s_server",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+            "-naccept",
+            "2",
+            "-www",
+        ])
+        .args([
+            version.openssl_flag(),
+            "-cert",
+            &p("ecdsa.pem"),
+            "-key",
+            &p("ecdsa.key"),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let result = wait_until_listening(port, &mut server).and_then(|()| {
+        let mut child = Command::new(strata)
+            .args([
+                "client",
+                &format!("127.0.0.1:{port}"),
+                "--servername",
+                "localhost",
+            ])
+            .args(["--ca", &p("ca.pem"), version.strata_flag(), "--reconnect"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(REQUEST).map_err(|e| e.to_string())?;
+        }
+        let out = wait_with_deadline(child)?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() && stderr.lines().any(|l| l == "resumed: yes") {
+            Ok(())
+        } else {
+            Err(format!(
+                "no resumption: {}",
+                stderr.trim().replace('\n', " | ")
+            ))
+        }
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
+
+/// `openssl s_client` resuming a session with the strata server: with `-reconnect`, or
+/// by saving the session (`-sess_out`) and offering it again (`-sess_in`).
+fn s_client_resumes(
+    strata: &Path,
+    dir: &Path,
+    version: Version,
+    reconnect: bool,
+) -> Result<(), String> {
+    let p = |name: &str| dir.join(name).display().to_string();
+    let port = free_port()?;
+    let mut server = Command::new(strata)
+        .args([
+            "server",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--http",
+            version.strata_flag(),
+        ])
+        .args(["--cert", &p("ecdsa.pem"), "--key", &p("ecdsa.key")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let session = dir.join(format!("session-{}", version.name()));
+    let s_client = |extra: &[&str]| -> Result<String, String> {
+        let mut child = Command::new("openssl")
+            .args([
+                "s_client",
+                "-connect",
+                &format!("127.0.0.1:{port}"),
+                version.openssl_flag(),
+            ])
+            .args([
+                "-servername",
+                "localhost",
+                "-CAfile",
+                &p("ca.pem"),
+                "-verify_return_error",
+            ])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(REQUEST).map_err(|e| e.to_string())?;
+        }
+        let out = wait_with_deadline(child)?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let session_path = session.display().to_string();
+    let result = wait_until_listening(port, &mut server).and_then(|()| {
+        let out = if reconnect {
+            s_client(&["-reconnect"])?
+        } else {
+            s_client(&["-sess_out", &session_path])?;
+            s_client(&["-sess_in", &session_path])?
+        };
+        if out.lines().any(|l| l.starts_with("Reused,")) {
+            Ok(())
+        } else {
+            Err("s_client reports no reused session".into())
+        }
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    result
 }
 
 fn strata_server(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {

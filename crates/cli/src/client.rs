@@ -45,9 +45,9 @@ pub fn run(args: &ClientArgs) -> Result<(), CliError> {
     let timeout = Duration::from_secs(args.timeout.max(1));
     connect_once(&args.addr, &config, &server_name, &input, timeout)?;
     if args.reconnect {
-        connect_once(&args.addr, &config, &server_name, &input, timeout)?;
-        // Session resumption is issue 7; until then every connection is a full handshake.
-        eprintln!("resumed: no");
+        // The config's session store holds what the first connection established.
+        let resumed = connect_once(&args.addr, &config, &server_name, &input, timeout)?;
+        eprintln!("resumed: {}", if resumed { "yes" } else { "no" });
     }
     Ok(())
 }
@@ -58,7 +58,7 @@ fn connect_once(
     server_name: &ServerName<'static>,
     input: &[u8],
     timeout: Duration,
-) -> Result<(), CliError> {
+) -> Result<bool, CliError> {
     let target = addr
         .to_socket_addrs()
         .map_err(|e| CliError::Usage(format!("{addr}: {e}")))?
@@ -99,7 +99,7 @@ fn connect_once(
     }
     stdout.flush()?;
     let _ = tls.close();
-    Ok(())
+    Ok(tls.conn.is_resumed())
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub fn describe(conn: &Connection) -> Vec<String> {
         ),
         format!("suite: {}", n.suite.suite),
         format!("group: {}", n.group),
+        format!("resumed: {}", if n.resumed { "yes" } else { "no" }),
     ];
     if let Some(alpn) = &n.alpn {
         lines.push(format!("alpn: {}", String::from_utf8_lossy(alpn)));

@@ -33,6 +33,7 @@ impl ClientConnection {
             .random
             .fill(&mut session_id)
             .map_err(|_| Error::Random)?;
+        let session_name = crate::config::session_key(&server_name);
         let handshake = config.handshake_config(server_name);
         let (machine, actions) = Client::new(handshake, random, session_id)
             .map_err(|source| Error::Config(source.to_string()))?;
@@ -48,6 +49,9 @@ impl ClientConnection {
             &config.common,
             ProtocolVersion::Tls10,
         );
+        if let Some(store) = config.session_store() {
+            inner.set_session_store(store.clone(), session_name);
+        }
         inner.start(actions)?;
         Ok(Self { inner })
     }

@@ -4,8 +4,12 @@
 use std::sync::Arc;
 
 use strata_handshake::limits::DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN;
-use strata_handshake::machine::{ClientAuthPolicy, ClientHandshakeConfig, ServerHandshakeConfig};
-use strata_handshake::{NamedGroup, SupportedSuite, ALL_SUITES, SUPPORTED_GROUPS};
+use strata_handshake::machine::{
+    ClientAuthPolicy, ClientHandshakeConfig, Resumption, ServerHandshakeConfig,
+};
+use strata_handshake::{
+    NamedGroup, SessionCache, SupportedSuite, TicketKeys, ALL_SUITES, SUPPORTED_GROUPS,
+};
 use strata_pki::pki_types::ServerName;
 use strata_pki::{
     CertifiedKey, ClientCertVerifier, ServerCertVerifier, TlsVersion, TrustAnchors,
@@ -15,6 +19,7 @@ use strata_pki::{
 use crate::keylog::{KeyLog, NoKeyLog};
 use crate::providers::{OsRandom, RandomSource, SystemClock, TimeProvider};
 use crate::resolve::{FixedCertificates, ResolvesServerCert};
+use crate::session::{ClientSessionStore, MemorySessionStore};
 use crate::trace::HandshakeObserver;
 use crate::Error;
 
@@ -208,6 +213,7 @@ pub struct ClientConfig {
     pub(crate) verifier: Arc<dyn ServerCertVerifier>,
     pub(crate) certificate: Option<Arc<CertifiedKey>>,
     pub(crate) middlebox_compatibility: bool,
+    pub(crate) session_store: Option<Arc<dyn ClientSessionStore>>,
 }
 
 impl ClientConfig {
@@ -218,6 +224,7 @@ impl ClientConfig {
             verifier,
             certificate: None,
             middlebox_compatibility: true,
+            session_store: Some(Arc::new(MemorySessionStore::default())),
         }
     }
 
@@ -239,9 +246,39 @@ impl ClientConfig {
         config.alpn_protocols = self.common.alpn_protocols.clone();
         config.middlebox_compatibility = self.middlebox_compatibility;
         config.require_extended_master_secret = self.common.require_extended_master_secret;
+        config.now = self.common.time.now().as_secs();
+        config.resumption = self.resumption_for(&config);
         config.max_handshake_message_len = self.common.limits.max_handshake_message_len;
         config
     }
+}
+
+impl ClientConfig {
+    /// A stored session to offer the server `config` is for: a TLS 1.3 ticket (taken: it
+    /// is used once) when TLS 1.3 is on, else the TLS 1.2 session.
+    fn resumption_for(&self, config: &ClientHandshakeConfig) -> Option<Resumption> {
+        let store = self.session_store.as_ref()?;
+        let name = session_key(&config.server_name);
+        if config.versions.contains(&TlsVersion::Tls13) {
+            if let Some(ticket) = store.take_ticket(&name) {
+                return Some(Resumption::Tls13(ticket));
+            }
+        }
+        if config.versions.contains(&TlsVersion::Tls12) {
+            return store.get_tls12(&name).map(Resumption::Tls12);
+        }
+        None
+    }
+
+    /// The session store, if resumption is on.
+    pub(crate) fn session_store(&self) -> Option<&Arc<dyn ClientSessionStore>> {
+        self.session_store.as_ref()
+    }
+}
+
+/// The key a session is stored under: the server name as the client asked for it.
+pub(crate) fn session_key(name: &ServerName<'_>) -> String {
+    name.to_str().into_owned()
 }
 
 /// Builds a [`ClientConfig`].
@@ -251,6 +288,7 @@ pub struct ClientConfigBuilder {
     verifier: Arc<dyn ServerCertVerifier>,
     certificate: Option<Arc<CertifiedKey>>,
     middlebox_compatibility: bool,
+    session_store: Option<Arc<dyn ClientSessionStore>>,
 }
 
 impl ClientConfigBuilder {
@@ -269,6 +307,18 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Where sessions are kept for resumption (in memory, 256 server names, by default).
+    pub fn session_store(mut self, store: Arc<dyn ClientSessionStore>) -> Self {
+        self.session_store = Some(store);
+        self
+    }
+
+    /// Never resume: every connection is a full handshake.
+    pub fn no_resumption(mut self) -> Self {
+        self.session_store = None;
+        self
+    }
+
     /// Checks the settings and builds the shared config.
     pub fn build(self) -> Result<Arc<ClientConfig>, Error> {
         self.common.check()?;
@@ -277,6 +327,7 @@ impl ClientConfigBuilder {
             verifier: self.verifier,
             certificate: self.certificate,
             middlebox_compatibility: self.middlebox_compatibility,
+            session_store: self.session_store,
         }))
     }
 }
@@ -287,6 +338,20 @@ pub struct ServerConfig {
     pub(crate) common: Common,
     pub(crate) resolver: Arc<dyn ResolvesServerCert>,
     pub(crate) client_verifier: Option<Arc<dyn ClientCertVerifier>>,
+    pub(crate) resumption: ServerResumption,
+}
+
+/// How a server lets clients resume.
+#[derive(Clone, Debug)]
+pub(crate) struct ServerResumption {
+    /// TLS 1.3 tickets sent after each full handshake (0: none).
+    pub tickets_per_handshake: usize,
+    /// Ticket lifetime in seconds.
+    pub ticket_lifetime: u32,
+    /// The keys tickets are sealed under (TLS 1.3 tickets and RFC 5077 tickets).
+    pub ticket_keys: Option<Arc<TicketKeys>>,
+    /// The TLS 1.2 session-ID cache.
+    pub session_cache: Option<Arc<SessionCache>>,
 }
 
 impl ServerConfig {
@@ -296,6 +361,10 @@ impl ServerConfig {
             common: Common::default(),
             resolver,
             client_verifier: None,
+            tickets_per_handshake: 2,
+            ticket_lifetime: 7200,
+            ticket_keys: None,
+            session_cache_capacity: 1024,
         }
     }
 
@@ -334,8 +403,22 @@ impl ServerConfig {
             client_auth,
             require_extended_master_secret: self.common.require_extended_master_secret,
             max_handshake_message_len: self.common.limits.max_handshake_message_len,
+            ticket_keys: self.resumption.ticket_keys.clone(),
+            tickets_per_handshake: self.resumption.tickets_per_handshake,
+            ticket_lifetime: self.resumption.ticket_lifetime,
+            session_cache: self.resumption.session_cache.clone(),
+            now: self.common.time.now().as_secs(),
             ..ServerHandshakeConfig::default()
         }
+    }
+}
+
+impl ServerConfig {
+    /// The keys this server seals tickets under: rotate them on a schedule
+    /// ([`TicketKeys::rotate`]); a ticket sealed under the key before the current one still
+    /// opens, an older one does not.
+    pub fn ticket_keys(&self) -> Option<&Arc<TicketKeys>> {
+        self.resumption.ticket_keys.as_ref()
     }
 }
 
@@ -345,6 +428,10 @@ pub struct ServerConfigBuilder {
     common: Common,
     resolver: Arc<dyn ResolvesServerCert>,
     client_verifier: Option<Arc<dyn ClientCertVerifier>>,
+    tickets_per_handshake: usize,
+    ticket_lifetime: u32,
+    ticket_keys: Option<Arc<TicketKeys>>,
+    session_cache_capacity: usize,
 }
 
 impl ServerConfigBuilder {
@@ -357,13 +444,49 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// How many TLS 1.3 tickets to send after each full handshake (2 by default; 0 turns
+    /// tickets off, TLS 1.2 ones too) and how long they live (at most 7 days,
+    /// RFC 8446 §4.6.1).
+    pub fn tickets(mut self, per_handshake: usize, lifetime_secs: u32) -> Self {
+        self.tickets_per_handshake = per_handshake;
+        self.ticket_lifetime = lifetime_secs.min(604_800);
+        self
+    }
+
+    /// Seal tickets under these keys (to share them between servers, or to rotate them);
+    /// fresh random keys by default.
+    pub fn ticket_keys(mut self, keys: Arc<TicketKeys>) -> Self {
+        self.ticket_keys = Some(keys);
+        self
+    }
+
+    /// How many TLS 1.2 sessions the session-ID cache holds (1024 by default; 0 turns it
+    /// off).
+    pub fn session_cache(mut self, capacity: usize) -> Self {
+        self.session_cache_capacity = capacity;
+        self
+    }
+
     /// Checks the settings and builds the shared config.
     pub fn build(self) -> Result<Arc<ServerConfig>, Error> {
         self.common.check()?;
+        let ticket_keys = match (self.tickets_per_handshake, self.ticket_keys) {
+            (0, _) => None,
+            (_, Some(keys)) => Some(keys),
+            (_, None) => Some(Arc::new(TicketKeys::generate().map_err(|_| Error::Random)?)),
+        };
+        let session_cache = (self.session_cache_capacity > 0)
+            .then(|| Arc::new(SessionCache::new(self.session_cache_capacity)));
         Ok(Arc::new(ServerConfig {
             common: self.common,
             resolver: self.resolver,
             client_verifier: self.client_verifier,
+            resumption: ServerResumption {
+                tickets_per_handshake: self.tickets_per_handshake,
+                ticket_lifetime: self.ticket_lifetime,
+                ticket_keys,
+                session_cache,
+            },
         }))
     }
 }

@@ -10,7 +10,8 @@ use bytes::{Buf, BytesMut};
 use strata_alert::{Alert, AlertDescription, AlertLevel, ChangeCipherSpec};
 use strata_codec::Encode;
 use strata_handshake::machine::{
-    Action, Answer, Event, Input, KeyChange, Negotiated, Request, StateMachine, Ticket,
+    Action, Answer, Event, Input, KeyChange, Negotiated, Request, StateMachine, StoredTicket,
+    Ticket,
 };
 use strata_handshake::{
     ExtensionType, HandshakeError, HandshakeJoiner, HandshakeMessage, TlsVersion,
@@ -26,6 +27,7 @@ use crate::config::{AnswerMode, Common, Limits};
 use crate::keylog::KeyLog;
 use crate::providers::TimeProvider;
 use crate::resolve::{ClientHelloInfo, ResolvesServerCert};
+use crate::session::ClientSessionStore;
 use crate::trace::{Direction, HandshakeObserver};
 use crate::Error;
 
@@ -137,6 +139,8 @@ pub struct Connection {
     request: Option<Request>,
     negotiated: Option<Negotiated>,
     tickets: VecDeque<Ticket>,
+    /// Client: where new sessions go, under which server name.
+    sessions: Option<(Arc<dyn ClientSessionStore>, String)>,
     close_notify_received: bool,
     close_notify_sent: bool,
     transport_eof: bool,
@@ -200,11 +204,17 @@ impl Connection {
             request: None,
             negotiated: None,
             tickets: VecDeque::new(),
+            sessions: None,
             close_notify_received: false,
             close_notify_sent: false,
             transport_eof: false,
             failed: None,
         }
+    }
+
+    /// Client: keep the sessions this connection establishes in `store` under `name`.
+    pub(crate) fn set_session_store(&mut self, store: Arc<dyn ClientSessionStore>, name: String) {
+        self.sessions = Some((store, name));
     }
 
     /// Carries out the machine's first actions (the client's ClientHello).
@@ -429,14 +439,27 @@ impl Connection {
                     self.send_records(ContentType::ApplicationData, &pending)?;
                 }
                 Action::Event(Event::TicketReceived(ticket)) => {
+                    if let Some((store, name)) = &self.sessions {
+                        let received = self.time.now().as_secs();
+                        store.put_ticket(
+                            name,
+                            StoredTicket {
+                                ticket: ticket.clone(),
+                                received,
+                            },
+                        );
+                    }
                     if self.tickets.len() == MAX_TICKETS {
                         self.tickets.pop_front();
                     }
                     self.tickets.push_back(ticket);
                 }
                 Action::Event(Event::PeerKeyUpdated) => {}
-                // TLS 1.2 session store: not yet kept by the facade (issue 7).
-                Action::Event(Event::Tls12SessionEstablished(_)) => {}
+                Action::Event(Event::Tls12SessionEstablished(session)) => {
+                    if let Some((store, name)) = &self.sessions {
+                        store.put_tls12(name, session);
+                    }
+                }
                 Action::SendWarning(description) => {
                     let body = Alert::warning(description).to_bytes();
                     self.send_records(ContentType::Alert, &body)?;
@@ -637,6 +660,11 @@ impl Connection {
     /// What the handshake agreed on, once it completed.
     pub fn negotiated(&self) -> Option<&Negotiated> {
         self.negotiated.as_ref()
+    }
+
+    /// Whether the handshake resumed an earlier session (no certificates were exchanged).
+    pub fn is_resumed(&self) -> bool {
+        self.negotiated.as_ref().is_some_and(|n| n.resumed)
     }
 
     /// The protocol version, once negotiated.

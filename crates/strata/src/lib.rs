@@ -68,6 +68,7 @@ pub mod keylog;
 pub mod providers;
 pub mod resolve;
 mod server;
+pub mod session;
 pub mod stream;
 pub mod trace;
 
@@ -83,7 +84,9 @@ pub use providers::{
 };
 pub use resolve::{CertificatesBySni, ClientHelloInfo, FixedCertificates, ResolvesServerCert};
 pub use server::ServerConnection;
+pub use session::{ClientSessionStore, MemorySessionStore};
 pub use strata_handshake::machine::{Answer, Negotiated, Request};
+pub use strata_handshake::{SessionCache, TicketKeys};
 pub use strata_pki::pki_types;
 pub use strata_pki::{CertifiedKey, TlsVersion, TrustAnchors};
 pub use stream::Stream;

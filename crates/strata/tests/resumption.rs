@@ -1,0 +1,144 @@
+//! Resumption through the facade: the client's session store and the server's tickets and
+//! session cache, both versions.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use strata::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, TlsVersion};
+use strata_testdata::pki::KeyKind;
+
+/// One full connection: handshake, a round trip (which carries the server's tickets),
+/// close. Returns whether it resumed, and the client certificate the server saw.
+fn connect(client: &Arc<ClientConfig>, server: &Arc<ServerConfig>) -> (bool, usize) {
+    let mut c = ClientConnection::new(client.clone(), name("server.example")).unwrap();
+    let mut s = ServerConnection::new(server.clone()).unwrap();
+    handshake(&mut c, &mut s, usize::MAX).unwrap();
+    exchange(&mut c, &mut s);
+    transfer(&mut s, &mut c, usize::MAX).unwrap();
+    assert_eq!(c.is_resumed(), s.is_resumed());
+    let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
+    c.export_keying_material(b"EXPORTER-r", None, &mut a)
+        .unwrap();
+    s.export_keying_material(b"EXPORTER-r", None, &mut b)
+        .unwrap();
+    assert_eq!(a, b);
+    (c.is_resumed(), s.peer_certificates().map_or(0, <[_]>::len))
+}
+
+#[test]
+fn a_tls13_client_resumes_with_a_ticket_and_each_ticket_is_used_once() {
+    let pki = Pki::new();
+    let client = pki.client().build().unwrap();
+    let server = pki
+        .server(KeyKind::EcdsaP256)
+        .tickets(1, 3600)
+        .build()
+        .unwrap();
+    assert!(
+        !connect(&client, &server).0,
+        "the first connection is a full handshake"
+    );
+    assert!(connect(&client, &server).0, "the second resumes");
+    // One ticket per handshake, each used once: every resumed connection brings a new one.
+    assert!(connect(&client, &server).0);
+}
+
+#[test]
+fn a_tls12_client_resumes_by_ticket_and_by_session_id() {
+    let pki = Pki::new();
+    let client = pki.client().versions(&[TlsVersion::Tls12]).build().unwrap();
+    let with_tickets = pki.server(KeyKind::EcdsaP256).build().unwrap();
+    assert!(!connect(&client, &with_tickets).0);
+    assert!(connect(&client, &with_tickets).0);
+    // Without tickets, the session-ID cache.
+    let client = pki.client().versions(&[TlsVersion::Tls12]).build().unwrap();
+    let ids_only = pki.server(KeyKind::Rsa2048).tickets(0, 0).build().unwrap();
+    assert!(!connect(&client, &ids_only).0);
+    assert!(connect(&client, &ids_only).0);
+    // Neither: always full.
+    let client = pki.client().versions(&[TlsVersion::Tls12]).build().unwrap();
+    let none = pki
+        .server(KeyKind::EcdsaP256)
+        .tickets(0, 0)
+        .session_cache(0)
+        .build()
+        .unwrap();
+    assert!(!connect(&client, &none).0);
+    assert!(!connect(&client, &none).0);
+}
+
+#[test]
+fn the_client_certificate_survives_resumption_in_both_versions() {
+    let pki = Pki::new();
+    for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
+        let client = pki
+            .client()
+            .versions(&[version])
+            .client_certificate(pki.client_cert());
+        let client = client.build().unwrap();
+        let server = pki
+            .server(KeyKind::EcdsaP256)
+            .client_auth(pki.client_verifier(true));
+        let server = server.build().unwrap();
+        assert_eq!(connect(&client, &server), (false, 1), "{version:?}");
+        assert_eq!(connect(&client, &server), (true, 1), "{version:?}");
+    }
+}
+
+#[test]
+fn tickets_under_a_key_rotated_out_twice_fall_back_to_a_full_handshake() {
+    let pki = Pki::new();
+    let client = pki.client().build().unwrap();
+    let server = pki
+        .server(KeyKind::EcdsaP256)
+        .tickets(4, 3600)
+        .build()
+        .unwrap();
+    assert!(!connect(&client, &server).0);
+    // One rotation: the previous key still opens.
+    server.ticket_keys().unwrap().rotate([7; 32]).unwrap();
+    assert!(connect(&client, &server).0);
+    // Two more: tickets from before the first rotation no longer open. The client holds
+    // tickets from both handshakes; drain it with connections that must all be resumed or
+    // full, never fail, and the first one after the rotations is full.
+    server.ticket_keys().unwrap().rotate([8; 32]).unwrap();
+    server.ticket_keys().unwrap().rotate([9; 32]).unwrap();
+    assert!(!connect(&client, &server).0);
+}
+
+#[test]
+fn no_resumption_means_full_handshakes() {
+    let pki = Pki::new();
+    let client = pki.client().no_resumption().build().unwrap();
+    let server = pki.server(KeyKind::EcdsaP256).build().unwrap();
+    assert!(!connect(&client, &server).0);
+    assert!(!connect(&client, &server).0);
+}
+
+#[test]
+fn the_memory_store_is_bounded_by_server_names() {
+    use strata::{ClientSessionStore, MemorySessionStore};
+    let pki = Pki::new();
+    let store = Arc::new(MemorySessionStore::new(3));
+    let client = pki.client().session_store(store.clone()).build().unwrap();
+    let server = pki.server(KeyKind::EcdsaP256).build().unwrap();
+    for i in 0..10 {
+        let host = format!("s{i}.example");
+        let cert = pki.server_cert(KeyKind::EcdsaP256, &[&host]);
+        let server = ServerConfig::builder_with_certificates(vec![cert])
+            .time(clock())
+            .build()
+            .unwrap();
+        let mut c = ClientConnection::new(client.clone(), name(&host)).unwrap();
+        let mut s = ServerConnection::new(server).unwrap();
+        handshake(&mut c, &mut s, usize::MAX).unwrap();
+        transfer(&mut s, &mut c, usize::MAX).unwrap();
+    }
+    assert_eq!(store.len(), 3);
+    assert!(store.take_ticket("s9.example").is_some());
+    assert!(store.take_ticket("s0.example").is_none());
+    drop(server);
+}
