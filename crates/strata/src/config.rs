@@ -26,7 +26,9 @@ use crate::Error;
 /// The versions strata speaks, best first.
 pub const IMPLEMENTED_VERSIONS: &[TlsVersion] = &[TlsVersion::Tls13, TlsVersion::Tls12];
 
-/// Memory limits of one connection; every one is what a peer could otherwise grow.
+/// The limits of one connection, in one place: what a peer could otherwise grow (memory)
+/// or repeat without end (work). A peer past one gets a fatal alert and the connection a
+/// typed error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// The largest handshake message accepted (certificate chains are the big ones).
@@ -40,6 +42,13 @@ pub struct Limits {
     /// The most warning alerts (TLS 1.2 no_renegotiation, user_canceled) a peer may send
     /// over a connection's life before it is cut off.
     pub max_warning_alerts: usize,
+    /// The most empty application data records in a row.
+    pub max_empty_records: usize,
+    /// The most KeyUpdates a peer may send without application data in between.
+    pub max_key_updates_without_data: usize,
+    /// The most ChangeCipherSpec records over a connection's life (TLS 1.3 needs at most
+    /// one, TLS 1.2 one per handshake).
+    pub max_change_cipher_specs: usize,
 }
 
 impl Default for Limits {
@@ -49,6 +58,9 @@ impl Default for Limits {
             max_received_plaintext: 256 * 1024,
             max_pending_plaintext: 256 * 1024,
             max_warning_alerts: 4,
+            max_empty_records: 32,
+            max_key_updates_without_data: 32,
+            max_change_cipher_specs: 2,
         }
     }
 }

@@ -14,7 +14,7 @@ use strata_handshake::machine::{
     Ticket,
 };
 use strata_handshake::{
-    ExtensionType, HandshakeError, HandshakeJoiner, HandshakeMessage, TlsVersion,
+    ExtensionType, HandshakeError, HandshakeJoiner, HandshakeMessage, HandshakeType, TlsVersion,
 };
 use strata_pki::pki_types::CertificateDer;
 use strata_pki::{CertifiedKey, ClientCertVerifier, PkiError, ServerCertVerifier};
@@ -109,6 +109,17 @@ impl Responder {
     }
 }
 
+/// What a peer could otherwise repeat without end, counted against [`Limits`].
+#[derive(Debug, Default)]
+struct Counters {
+    /// Empty application data records in a row.
+    empty_records: usize,
+    /// KeyUpdates since the last application data.
+    key_updates: usize,
+    /// ChangeCipherSpec records over the connection's life.
+    change_cipher_specs: usize,
+}
+
 /// A TLS connection, client or server: what [`crate::ClientConnection`] and
 /// [`crate::ServerConnection`] dereference to.
 #[derive(Debug)]
@@ -131,6 +142,8 @@ pub struct Connection {
     protocol: Option<TlsVersion>,
     /// Warning alerts received so far.
     warnings_received: usize,
+    /// What the peer-misbehaviour limits count.
+    counters: Counters,
     /// The version whose message forms the observer's messages are parsed in.
     observed_version: TlsVersion,
     outgoing: BytesMut,
@@ -197,6 +210,7 @@ impl Connection {
             plaintext_version,
             protocol: None,
             warnings_received: 0,
+            counters: Counters::default(),
             observed_version: TlsVersion::Tls13,
             outgoing: BytesMut::new(),
             received: BytesMut::new(),
@@ -270,6 +284,14 @@ impl Connection {
             }
             if let Some(frame) = self.joiner.pop() {
                 self.observe(Direction::Received, frame.encoded());
+                if frame.ty() == HandshakeType::KeyUpdate {
+                    // RFC 8446 §4.6.3 allows many, but a peer that only rekeys and never
+                    // sends data is making us work for nothing.
+                    self.counters.key_updates += 1;
+                    if self.counters.key_updates > self.limits.max_key_updates_without_data {
+                        return Err(misbehaved("too many KeyUpdates without application data"));
+                    }
+                }
                 let actions = self
                     .machine
                     .handle(Input::Message(frame.raw()))
@@ -300,6 +322,10 @@ impl Connection {
             })?;
             if let Some(o) = &self.observer {
                 o.change_cipher_spec(Direction::Received);
+            }
+            self.counters.change_cipher_specs += 1;
+            if self.counters.change_cipher_specs > self.limits.max_change_cipher_specs {
+                return Err(misbehaved("too many change_cipher_spec records"));
             }
             let actions = self
                 .machine
@@ -349,6 +375,17 @@ impl Connection {
                     return Err(misbehaved(
                         "application data before the handshake completed",
                     ));
+                }
+                if fragment.is_empty() {
+                    // RFC 8446 §5.4 allows empty application data records; a stream of
+                    // them costs us a decryption each and brings nothing.
+                    self.counters.empty_records += 1;
+                    if self.counters.empty_records > self.limits.max_empty_records {
+                        return Err(misbehaved("too many empty records in a row"));
+                    }
+                } else {
+                    self.counters.empty_records = 0;
+                    self.counters.key_updates = 0;
                 }
                 self.received.extend_from_slice(&fragment);
                 Ok(())
