@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use strata_handshake::extensions::PskKeyExchangeMode;
 use strata_handshake::limits::DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN;
 use strata_handshake::machine::{
     ClientAuthPolicy, ClientHandshakeConfig, Resumption, ServerHandshakeConfig,
@@ -214,6 +215,7 @@ pub struct ClientConfig {
     pub(crate) certificate: Option<Arc<CertifiedKey>>,
     pub(crate) middlebox_compatibility: bool,
     pub(crate) session_store: Option<Arc<dyn ClientSessionStore>>,
+    pub(crate) psk_modes: Vec<PskKeyExchangeMode>,
 }
 
 impl ClientConfig {
@@ -225,6 +227,7 @@ impl ClientConfig {
             certificate: None,
             middlebox_compatibility: true,
             session_store: Some(Arc::new(MemorySessionStore::default())),
+            psk_modes: vec![PskKeyExchangeMode::PskDheKe],
         }
     }
 
@@ -245,6 +248,7 @@ impl ClientConfig {
         config.signature_schemes = self.verifier.supported_schemes().to_vec();
         config.alpn_protocols = self.common.alpn_protocols.clone();
         config.middlebox_compatibility = self.middlebox_compatibility;
+        config.psk_modes = self.psk_modes.clone();
         config.require_extended_master_secret = self.common.require_extended_master_secret;
         config.now = self.common.time.now().as_secs();
         config.resumption = self.resumption_for(&config);
@@ -289,6 +293,7 @@ pub struct ClientConfigBuilder {
     certificate: Option<Arc<CertifiedKey>>,
     middlebox_compatibility: bool,
     session_store: Option<Arc<dyn ClientSessionStore>>,
+    psk_modes: Vec<PskKeyExchangeMode>,
 }
 
 impl ClientConfigBuilder {
@@ -319,15 +324,33 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// The TLS 1.3 PSK key exchange modes offered with a ticket (RFC 8446 §4.2.9):
+    /// `[psk_dhe_ke]` by default. psk_ke resumes without (EC)DHE, so without forward
+    /// secrecy for the resumed session; a key share is still sent for a full handshake.
+    /// An empty list or an unknown mode is refused at [`build`](Self::build).
+    pub fn psk_key_exchange_modes(mut self, modes: &[PskKeyExchangeMode]) -> Self {
+        self.psk_modes = modes.to_vec();
+        self
+    }
+
     /// Checks the settings and builds the shared config.
     pub fn build(self) -> Result<Arc<ClientConfig>, Error> {
         self.common.check()?;
+        let known = |m: &PskKeyExchangeMode| {
+            matches!(m, PskKeyExchangeMode::PskKe | PskKeyExchangeMode::PskDheKe)
+        };
+        if self.psk_modes.is_empty() || !self.psk_modes.iter().all(known) {
+            return Err(Error::Config(
+                "psk_key_exchange_modes needs psk_ke and/or psk_dhe_ke".into(),
+            ));
+        }
         Ok(Arc::new(ClientConfig {
             common: self.common,
             verifier: self.verifier,
             certificate: self.certificate,
             middlebox_compatibility: self.middlebox_compatibility,
             session_store: self.session_store,
+            psk_modes: self.psk_modes,
         }))
     }
 }
@@ -352,6 +375,8 @@ pub(crate) struct ServerResumption {
     pub ticket_keys: Option<Arc<TicketKeys>>,
     /// The TLS 1.2 session-ID cache.
     pub session_cache: Option<Arc<SessionCache>>,
+    /// TLS 1.3: resume clients offering only psk_ke (RFC 8446 §4.2.9).
+    pub allow_psk_ke: bool,
 }
 
 impl ServerConfig {
@@ -365,6 +390,7 @@ impl ServerConfig {
             ticket_lifetime: 7200,
             ticket_keys: None,
             session_cache_capacity: 1024,
+            allow_psk_ke: false,
         }
     }
 
@@ -407,6 +433,7 @@ impl ServerConfig {
             tickets_per_handshake: self.resumption.tickets_per_handshake,
             ticket_lifetime: self.resumption.ticket_lifetime,
             session_cache: self.resumption.session_cache.clone(),
+            allow_psk_ke: self.resumption.allow_psk_ke,
             now: self.common.time.now().as_secs(),
             ..ServerHandshakeConfig::default()
         }
@@ -432,6 +459,7 @@ pub struct ServerConfigBuilder {
     ticket_lifetime: u32,
     ticket_keys: Option<Arc<TicketKeys>>,
     session_cache_capacity: usize,
+    allow_psk_ke: bool,
 }
 
 impl ServerConfigBuilder {
@@ -467,6 +495,14 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// TLS 1.3: resume a client that offers only psk_ke, without (EC)DHE and so without
+    /// forward secrecy for the resumed session (RFC 8446 §4.2.9); off by default (such a
+    /// client gets a full handshake). A client offering psk_dhe_ke too gets psk_dhe_ke.
+    pub fn allow_psk_ke(mut self, allow: bool) -> Self {
+        self.allow_psk_ke = allow;
+        self
+    }
+
     /// Checks the settings and builds the shared config.
     pub fn build(self) -> Result<Arc<ServerConfig>, Error> {
         self.common.check()?;
@@ -486,6 +522,7 @@ impl ServerConfigBuilder {
                 ticket_lifetime: self.ticket_lifetime,
                 ticket_keys,
                 session_cache,
+                allow_psk_ke: self.allow_psk_ke,
             },
         }))
     }

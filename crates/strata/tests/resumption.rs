@@ -142,3 +142,74 @@ fn the_memory_store_is_bounded_by_server_names() {
     assert!(store.take_ticket("s0.example").is_none());
     drop(server);
 }
+
+/// Records whether each ServerHello the client received carried key_share.
+#[derive(Debug, Default)]
+struct ServerHelloShares(std::sync::Mutex<Vec<bool>>);
+
+impl strata::trace::HandshakeObserver for ServerHelloShares {
+    fn message(
+        &self,
+        direction: strata::trace::Direction,
+        message: &strata_handshake::HandshakeMessage<'_>,
+    ) {
+        if let (
+            strata::trace::Direction::Received,
+            strata_handshake::HandshakeMessage::ServerHello(sh),
+        ) = (direction, message)
+        {
+            let share = sh
+                .extensions
+                .iter()
+                .any(|e| matches!(e, strata_handshake::Extension::KeyShare(_)));
+            self.0.lock().unwrap().push(share);
+        }
+    }
+}
+
+/// RFC 8446 §4.2.9: psk_ke resumes without key_share when both sides turn it on; a server
+/// that does not allow it gives a full handshake; a client keeps psk_dhe_ke by default.
+#[test]
+fn psk_ke_is_opt_in_on_both_sides() {
+    use strata::PskKeyExchangeMode as M;
+    let pki = Pki::new();
+    let seen = Arc::new(ServerHelloShares::default());
+    let client = pki
+        .client()
+        .versions(&[TlsVersion::Tls13])
+        .psk_key_exchange_modes(&[M::PskKe])
+        .observer(seen.clone())
+        .build()
+        .unwrap();
+    let allowing = pki
+        .server(KeyKind::EcdsaP256)
+        .allow_psk_ke(true)
+        .build()
+        .unwrap();
+    assert!(!connect(&client, &allowing).0);
+    assert!(connect(&client, &allowing).0);
+    assert_eq!(
+        *seen.0.lock().unwrap(),
+        [true, false],
+        "no key_share resumed"
+    );
+
+    // The default server refuses psk_ke: a full handshake, with key_share.
+    let refusing = pki.server(KeyKind::EcdsaP256).build().unwrap();
+    let client = pki
+        .client()
+        .psk_key_exchange_modes(&[M::PskKe])
+        .build()
+        .unwrap();
+    assert!(!connect(&client, &refusing).0);
+    assert!(!connect(&client, &refusing).0);
+
+    // A default client resumes an allowing server with psk_dhe_ke.
+    let seen = Arc::new(ServerHelloShares::default());
+    let client = pki.client().observer(seen.clone()).build().unwrap();
+    assert!(!connect(&client, &allowing).0);
+    assert!(connect(&client, &allowing).0);
+    assert_eq!(*seen.0.lock().unwrap(), [true, true]);
+
+    assert!(pki.client().psk_key_exchange_modes(&[]).build().is_err());
+}

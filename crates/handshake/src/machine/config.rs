@@ -61,7 +61,9 @@ pub struct ClientHandshakeConfig {
     pub max_handshake_message_len: usize,
     /// A session to offer for resumption, if any.
     pub resumption: Option<Resumption>,
-    /// The TLS 1.3 PSK modes offered (RFC 8446 §4.2.9); psk_dhe_ke alone by default.
+    /// The TLS 1.3 PSK modes offered (RFC 8446 §4.2.9); psk_dhe_ke alone by default. With
+    /// psk_ke the client accepts a ServerHello with pre_shared_key and no key_share; a key
+    /// share is always sent, for a full handshake.
     pub psk_modes: Vec<PskKeyExchangeMode>,
     /// TLS 1.2: offer RFC 5077 session tickets (an empty session_ticket extension without
     /// a ticket to resume).
@@ -141,7 +143,9 @@ pub struct ServerHandshakeConfig {
     /// TLS 1.2: the session-ID cache; `None` resumes no session by ID.
     pub session_cache: Option<Arc<SessionCache>>,
     /// TLS 1.3: accept psk_ke (resumption without (EC)DHE, RFC 8446 §4.2.9) from a client
-    /// that offers only it. Off: such a client gets a full handshake.
+    /// that offers only it: no key_share in ServerHello, the handshake secret from zeros
+    /// (§7.1). psk_dhe_ke is still preferred when offered. Off: such a client gets a full
+    /// handshake.
     pub allow_psk_ke: bool,
     /// Now, in unix seconds: for ticket ages and lifetimes.
     pub now: u64,
