@@ -21,7 +21,8 @@ use strata_handshake::suites::{
     TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384,
 };
 use strata_handshake::{
-    Client, Extension, HandshakeType, NamedGroup, Server, SessionCache, TicketKeys, TlsVersion,
+    Client, Extension, HandshakeType, NamedGroup, Server, ServerSessionStore, SessionCache,
+    TicketKeys, TlsVersion,
 };
 use strata_testdata::pki::KeyKind;
 
@@ -651,7 +652,7 @@ fn server12(
     cache: Option<&Arc<SessionCache>>,
 ) -> ServerHandshakeConfig {
     let mut config = server_config(TLS12, keys);
-    config.session_cache = cache.cloned();
+    config.session_store = cache.map(|c| Arc::clone(c) as Arc<dyn ServerSessionStore>);
     config
 }
 

@@ -9,7 +9,8 @@ use strata_handshake::machine::{
     ClientAuthPolicy, ClientHandshakeConfig, Resumption, ServerHandshakeConfig,
 };
 use strata_handshake::{
-    NamedGroup, SessionCache, SupportedSuite, TicketKeys, ALL_SUITES, SUPPORTED_GROUPS,
+    NamedGroup, ServerSessionStore, SessionCache, SupportedSuite, TicketKeys, ALL_SUITES,
+    SUPPORTED_GROUPS,
 };
 use strata_pki::pki_types::ServerName;
 use strata_pki::{
@@ -373,8 +374,8 @@ pub(crate) struct ServerResumption {
     pub ticket_lifetime: u32,
     /// The keys tickets are sealed under (TLS 1.3 tickets and RFC 5077 tickets).
     pub ticket_keys: Option<Arc<TicketKeys>>,
-    /// The TLS 1.2 session-ID cache.
-    pub session_cache: Option<Arc<SessionCache>>,
+    /// The TLS 1.2 session-ID store.
+    pub session_store: Option<Arc<dyn ServerSessionStore>>,
     /// TLS 1.3: resume clients offering only psk_ke (RFC 8446 §4.2.9).
     pub allow_psk_ke: bool,
 }
@@ -390,6 +391,7 @@ impl ServerConfig {
             ticket_lifetime: 7200,
             ticket_keys: None,
             session_cache_capacity: 1024,
+            session_store: None,
             allow_psk_ke: false,
         }
     }
@@ -432,7 +434,7 @@ impl ServerConfig {
             ticket_keys: self.resumption.ticket_keys.clone(),
             tickets_per_handshake: self.resumption.tickets_per_handshake,
             ticket_lifetime: self.resumption.ticket_lifetime,
-            session_cache: self.resumption.session_cache.clone(),
+            session_store: self.resumption.session_store.clone(),
             allow_psk_ke: self.resumption.allow_psk_ke,
             now: self.common.time.now().as_secs(),
             ..ServerHandshakeConfig::default()
@@ -459,6 +461,7 @@ pub struct ServerConfigBuilder {
     ticket_lifetime: u32,
     ticket_keys: Option<Arc<TicketKeys>>,
     session_cache_capacity: usize,
+    session_store: Option<Arc<dyn ServerSessionStore>>,
     allow_psk_ke: bool,
 }
 
@@ -488,10 +491,20 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// How many TLS 1.2 sessions the session-ID cache holds (1024 by default; 0 turns it
-    /// off).
+    /// How many TLS 1.2 sessions the in-memory session-ID cache ([`SessionCache`]) holds
+    /// (1024 by default; 0 turns resumption by session ID off). Replaces a store given to
+    /// [`session_store`](Self::session_store).
     pub fn session_cache(mut self, capacity: usize) -> Self {
         self.session_cache_capacity = capacity;
+        self.session_store = None;
+        self
+    }
+
+    /// Keep TLS 1.2 sessions (RFC 5246 §7.3, resumption by session ID) in `store` instead
+    /// of the in-memory [`SessionCache`]: to share them between servers, or to watch them.
+    /// The store bounds itself.
+    pub fn session_store(mut self, store: Arc<dyn ServerSessionStore>) -> Self {
+        self.session_store = Some(store);
         self
     }
 
@@ -511,8 +524,12 @@ impl ServerConfigBuilder {
             (_, Some(keys)) => Some(keys),
             (_, None) => Some(Arc::new(TicketKeys::generate().map_err(|_| Error::Random)?)),
         };
-        let session_cache = (self.session_cache_capacity > 0)
-            .then(|| Arc::new(SessionCache::new(self.session_cache_capacity)));
+        let session_store = self.session_store.or_else(|| {
+            (self.session_cache_capacity > 0).then(|| {
+                Arc::new(SessionCache::new(self.session_cache_capacity))
+                    as Arc<dyn ServerSessionStore>
+            })
+        });
         Ok(Arc::new(ServerConfig {
             common: self.common,
             resolver: self.resolver,
@@ -521,7 +538,7 @@ impl ServerConfigBuilder {
                 tickets_per_handshake: self.tickets_per_handshake,
                 ticket_lifetime: self.ticket_lifetime,
                 ticket_keys,
-                session_cache,
+                session_store,
                 allow_psk_ke: self.allow_psk_ke,
             },
         }))

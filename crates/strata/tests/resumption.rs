@@ -213,3 +213,54 @@ fn psk_ke_is_opt_in_on_both_sides() {
 
     assert!(pki.client().psk_key_exchange_modes(&[]).build().is_err());
 }
+
+/// A server session store that counts what passes through the in-memory cache it wraps.
+#[derive(Debug)]
+struct CountingStore {
+    inner: strata::SessionCache,
+    puts: std::sync::atomic::AtomicUsize,
+    hits: std::sync::atomic::AtomicUsize,
+}
+
+impl strata::ServerSessionStore for CountingStore {
+    fn put(&self, id: Vec<u8>, session: strata::ServerSession) {
+        assert_eq!(id.len(), 32);
+        self.puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // Through the byte form an external store would keep.
+        let session = strata::ServerSession::from_bytes(&session.to_bytes()).unwrap();
+        self.inner.put(id, session);
+    }
+
+    fn get(&self, id: &[u8]) -> Option<strata::ServerSession> {
+        let found = self.inner.get(id);
+        if found.is_some() {
+            self.hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        found
+    }
+}
+
+/// RFC 5246 §7.3: a custom store sees the session put after the full TLS 1.2 handshake
+/// and got back for the resumption by session ID (kept in its byte form meanwhile).
+#[test]
+fn a_custom_server_session_store_sees_tls12_resumption() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let pki = Pki::new();
+    let store = Arc::new(CountingStore {
+        inner: strata::SessionCache::new(8),
+        puts: 0.into(),
+        hits: 0.into(),
+    });
+    let client = pki.client().versions(&[TlsVersion::Tls12]).build().unwrap();
+    let server = pki
+        .server(KeyKind::EcdsaP256)
+        .tickets(0, 0)
+        .session_store(store.clone())
+        .build()
+        .unwrap();
+    assert!(!connect(&client, &server).0);
+    assert_eq!((store.puts.load(SeqCst), store.hits.load(SeqCst)), (1, 0));
+    assert!(connect(&client, &server).0);
+    assert_eq!((store.puts.load(SeqCst), store.hits.load(SeqCst)), (1, 1));
+    assert_eq!(store.inner.len(), 1);
+}

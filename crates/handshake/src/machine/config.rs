@@ -8,7 +8,7 @@ use crate::extensions::PskKeyExchangeMode;
 use crate::kx::SUPPORTED_GROUPS;
 use crate::limits::DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN;
 use crate::suites::{SupportedSuite, ALL_SUITES};
-use crate::ticket::{SessionCache, TicketKeys};
+use crate::ticket::{ServerSessionStore, TicketKeys};
 use crate::NamedGroup;
 use std::sync::Arc;
 
@@ -140,8 +140,10 @@ pub struct ServerHandshakeConfig {
     pub tickets_per_handshake: usize,
     /// A ticket's lifetime in seconds (at most [`MAX_TICKET_LIFETIME`]).
     pub ticket_lifetime: u32,
-    /// TLS 1.2: the session-ID cache; `None` resumes no session by ID.
-    pub session_cache: Option<Arc<SessionCache>>,
+    /// TLS 1.2: where sessions are kept by session ID (RFC 5246 §7.3), e.g. a
+    /// [`SessionCache`](crate::SessionCache); `None` gives no session ID and resumes none
+    /// by ID.
+    pub session_store: Option<Arc<dyn ServerSessionStore>>,
     /// TLS 1.3: accept psk_ke (resumption without (EC)DHE, RFC 8446 §4.2.9) from a client
     /// that offers only it: no key_share in ServerHello, the handshake secret from zeros
     /// (§7.1). psk_dhe_ke is still preferred when offered. Off: such a client gets a full
@@ -166,7 +168,7 @@ impl Default for ServerHandshakeConfig {
             ticket_keys: None,
             tickets_per_handshake: 2,
             ticket_lifetime: DEFAULT_TICKET_LIFETIME,
-            session_cache: None,
+            session_store: None,
             allow_psk_ke: false,
             now: 0,
         }
