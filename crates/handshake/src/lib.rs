@@ -75,6 +75,6 @@ pub use key_schedule::{HashAlgorithm, Secret, TrafficKeys};
 pub use kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret, SUPPORTED_GROUPS};
 pub use messages::{HandshakeMessage, RawMessage, TlsVersion};
 pub use suites::{SupportedSuite, Tls12Auth, ALL_SUITES};
-pub use ticket::{SessionCache, TicketKeys};
+pub use ticket::{ServerSession, ServerSessionStore, SessionCache, TicketKeys};
 pub use tls12::{Tls12Client, Tls12Server};
 pub use tls13::{Tls13Client, Tls13Server};

@@ -1,5 +1,6 @@
 //! Session resumption state on the server: the sealing of tickets (RFC 8446 §4.6.1,
-//! RFC 5077 §4) and the bounded TLS 1.2 session-ID cache (RFC 5246 §7.3).
+//! RFC 5077 §4), and the TLS 1.2 session-ID store (RFC 5246 §7.3): the
+//! [`ServerSessionStore`] trait and its bounded in-memory default, [`SessionCache`].
 //!
 //! A ticket is `key_id (4) || nonce (12) || ChaCha20-Poly1305(state)`, the key id being
 //! the first four bytes of SHA-256 of the key, bound as additional data. [`TicketKeys`]
@@ -311,6 +312,46 @@ impl SessionState {
     }
 }
 
+/// A TLS 1.2 session as a server keeps it for resumption by session ID (RFC 5246 §7.3):
+/// the master secret, suite, creation time, extended-master-secret use, SNI, ALPN and the
+/// client's chain. Opaque; `Debug` shows no secret. The server checks a session it gets
+/// back (version, suite, lifetime, SNI, RFC 7627 §5.3) before resuming it.
+#[derive(Clone, Debug)]
+pub struct ServerSession(pub(crate) SessionState);
+
+impl ServerSession {
+    /// When the session was made, in unix seconds (for a store's own expiry).
+    pub fn created(&self) -> u64 {
+        self.0.created
+    }
+
+    /// The session as bytes, for a store kept outside the process. They hold the master
+    /// secret in the clear: keep them as carefully as a private key (zeroed on drop).
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        self.0.encode()
+    }
+
+    /// Reads what [`to_bytes`](Self::to_bytes) wrote; `None` for anything else.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        SessionState::decode(bytes).map(Self)
+    }
+}
+
+/// Where a TLS 1.2 server keeps sessions to resume by session ID (RFC 5246 §7.4.1.2),
+/// shared by its connections (`Arc<dyn ServerSessionStore>` in
+/// [`ServerHandshakeConfig`](crate::machine::ServerHandshakeConfig)). The implementation
+/// bounds itself (evicting as it likes); [`SessionCache`] is the in-memory default. A store
+/// that forgets a session, or removes it in `get` for single use, only costs a full
+/// handshake.
+pub trait ServerSessionStore: Send + Sync + core::fmt::Debug {
+    /// Keeps `session` under the session ID `id` (32 random bytes), after a full
+    /// handshake.
+    fn put(&self, id: Vec<u8>, session: ServerSession);
+
+    /// The session kept under `id`, if any, for a ClientHello offering that session ID.
+    fn get(&self, id: &[u8]) -> Option<ServerSession>;
+}
+
 struct CacheInner {
     entries: HashMap<Vec<u8>, SessionState>,
     /// Session ids, oldest first.
@@ -360,8 +401,11 @@ impl SessionCache {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
 
-    pub(crate) fn insert(&self, id: Vec<u8>, state: SessionState) {
+impl ServerSessionStore for SessionCache {
+    fn put(&self, id: Vec<u8>, session: ServerSession) {
+        let state = session.0;
         if self.capacity == 0 {
             return;
         }
@@ -380,7 +424,13 @@ impl SessionCache {
         }
     }
 
-    pub(crate) fn get(&self, id: &[u8]) -> Option<SessionState> {
-        self.inner.lock().ok()?.entries.get(id).cloned()
+    fn get(&self, id: &[u8]) -> Option<ServerSession> {
+        self.inner
+            .lock()
+            .ok()?
+            .entries
+            .get(id)
+            .cloned()
+            .map(ServerSession)
     }
 }

@@ -21,7 +21,8 @@ use strata_handshake::suites::{
     TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384,
 };
 use strata_handshake::{
-    Client, Extension, HandshakeType, NamedGroup, Server, SessionCache, TicketKeys, TlsVersion,
+    Client, Extension, HandshakeType, NamedGroup, Server, ServerSessionStore, SessionCache,
+    TicketKeys, TlsVersion,
 };
 use strata_testdata::pki::KeyKind;
 
@@ -476,6 +477,115 @@ fn tls13_psk_ke_alone_is_refused_by_default() {
     assert_full_tls13(&pair);
 }
 
+/// The extensions of the ServerHello `pair`'s server sent.
+fn server_hello_extensions(pair: &Pair) -> Vec<Extension<'static>> {
+    let sh = pair
+        .server
+        .sent
+        .iter()
+        .find(|m| m[0] == HandshakeType::ServerHello.to_wire())
+        .expect("a ServerHello");
+    let HandshakeMessage::ServerHello(sh) = HandshakeMessage::decode(sh, TlsVersion::Tls13)
+        .unwrap()
+        .into_owned()
+    else {
+        panic!("a ServerHello")
+    };
+    sh.extensions.0
+}
+
+fn has_key_share(extensions: &[Extension<'_>]) -> bool {
+    extensions
+        .iter()
+        .any(|e| matches!(e, Extension::KeyShare(_)))
+}
+
+fn psk_ke_server(keys: &Arc<TicketKeys>) -> ServerHandshakeConfig {
+    let mut server = server_config(TLS13, Some(keys));
+    server.allow_psk_ke = true;
+    server
+}
+
+/// RFC 8446 §4.2.9: psk_ke on both sides resumes without (EC)DHE: no key_share in
+/// ServerHello, the handshake secret from Hash.length zeros (§7.1).
+#[test]
+fn tls13_psk_ke_resumes_without_key_share() {
+    let k = keys(1);
+    let ticket = first_ticket(&k);
+    let mut client = resume13(ticket, NOW, NOW);
+    client.psk_modes = vec![PskKeyExchangeMode::PskKe];
+    let pair = run(client, psk_ke_server(&k), false);
+    let n = agreed(&pair);
+    assert!(n.resumed);
+    let extensions = server_hello_extensions(&pair);
+    assert!(!has_key_share(&extensions));
+    assert!(extensions
+        .iter()
+        .any(|e| matches!(e, Extension::PreSharedKeySelected(0))));
+    assert!(!sent_types(&pair.server).contains(&HandshakeType::Certificate.to_wire()));
+    // The client still offered a key share, for a full handshake.
+    let ch = strata_handshake::messages::ClientHello::decode(&pair.client.sent[0][4..]).unwrap();
+    assert!(ch
+        .extensions
+        .iter()
+        .any(|e| matches!(e, Extension::KeyShares(s) if s.len() == 1)));
+    // Its tickets resume again.
+    let again = tickets(&pair).remove(0);
+    let mut client = resume13(again, NOW, NOW);
+    client.psk_modes = vec![PskKeyExchangeMode::PskKe];
+    assert!(agreed(&run(client, psk_ke_server(&k), false)).resumed);
+}
+
+/// RFC 8446 §4.2.9: a server allowing psk_ke still prefers psk_dhe_ke when offered too.
+#[test]
+fn tls13_psk_ke_allowed_prefers_psk_dhe_ke() {
+    let k = keys(1);
+    for modes in [
+        vec![PskKeyExchangeMode::PskDheKe],
+        vec![PskKeyExchangeMode::PskKe, PskKeyExchangeMode::PskDheKe],
+    ] {
+        let mut client = resume13(first_ticket(&k), NOW, NOW);
+        client.psk_modes = modes;
+        let pair = run(client, psk_ke_server(&k), false);
+        assert!(agreed(&pair).resumed);
+        assert!(has_key_share(&server_hello_extensions(&pair)));
+    }
+}
+
+/// RFC 8446 §4.2.11: a ServerHello selecting a PSK without key_share, when the client
+/// offered only psk_dhe_ke, is illegal_parameter.
+#[test]
+fn tls13_server_hello_without_key_share_needs_psk_ke() {
+    let k = keys(1);
+    let ticket = first_ticket(&k);
+    let pki = Pki::new();
+    let (c, actions) = Client::new(resume13(ticket, NOW, NOW), random(1), [0x55; 32]).unwrap();
+    let s = Server::new(psk_ke_server(&k), random(2));
+    let mut pair = Pair::new(
+        Box::new(c),
+        actions,
+        Box::new(s),
+        pki.answers(KeyKind::EcdsaP256, None),
+    );
+    pair.tamper = Some(Box::new(|who, message: &mut Vec<u8>| {
+        if who != Who::Server || message[0] != HandshakeType::ServerHello.to_wire() {
+            return;
+        }
+        let HandshakeMessage::ServerHello(mut sh) =
+            HandshakeMessage::decode(message, TlsVersion::Tls13)
+                .unwrap()
+                .into_owned()
+        else {
+            panic!("a ServerHello")
+        };
+        sh.extensions
+            .0
+            .retain(|e| !matches!(e, Extension::KeyShare(_)));
+        *message = HandshakeMessage::ServerHello(sh).to_bytes().to_vec();
+    }));
+    pair.fails(Who::Client, A::IllegalParameter);
+}
+
 #[test]
 fn tls13_ticket_for_another_name_is_not_used() {
     let k = keys(1);
@@ -542,7 +652,7 @@ fn server12(
     cache: Option<&Arc<SessionCache>>,
 ) -> ServerHandshakeConfig {
     let mut config = server_config(TLS12, keys);
-    config.session_cache = cache.cloned();
+    config.session_store = cache.map(|c| Arc::clone(c) as Arc<dyn ServerSessionStore>);
     config
 }
 

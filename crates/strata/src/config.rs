@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 
+use strata_handshake::extensions::PskKeyExchangeMode;
 use strata_handshake::limits::DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN;
 use strata_handshake::machine::{
     ClientAuthPolicy, ClientHandshakeConfig, Resumption, ServerHandshakeConfig,
 };
 use strata_handshake::{
-    NamedGroup, SessionCache, SupportedSuite, TicketKeys, ALL_SUITES, SUPPORTED_GROUPS,
+    NamedGroup, ServerSessionStore, SessionCache, SupportedSuite, TicketKeys, ALL_SUITES,
+    SUPPORTED_GROUPS,
 };
 use strata_pki::pki_types::ServerName;
 use strata_pki::{
@@ -226,6 +228,7 @@ pub struct ClientConfig {
     pub(crate) certificate: Option<Arc<CertifiedKey>>,
     pub(crate) middlebox_compatibility: bool,
     pub(crate) session_store: Option<Arc<dyn ClientSessionStore>>,
+    pub(crate) psk_modes: Vec<PskKeyExchangeMode>,
 }
 
 impl ClientConfig {
@@ -237,6 +240,7 @@ impl ClientConfig {
             certificate: None,
             middlebox_compatibility: true,
             session_store: Some(Arc::new(MemorySessionStore::default())),
+            psk_modes: vec![PskKeyExchangeMode::PskDheKe],
         }
     }
 
@@ -257,6 +261,7 @@ impl ClientConfig {
         config.signature_schemes = self.verifier.supported_schemes().to_vec();
         config.alpn_protocols = self.common.alpn_protocols.clone();
         config.middlebox_compatibility = self.middlebox_compatibility;
+        config.psk_modes = self.psk_modes.clone();
         config.require_extended_master_secret = self.common.require_extended_master_secret;
         config.now = self.common.time.now().as_secs();
         config.resumption = self.resumption_for(&config);
@@ -301,6 +306,7 @@ pub struct ClientConfigBuilder {
     certificate: Option<Arc<CertifiedKey>>,
     middlebox_compatibility: bool,
     session_store: Option<Arc<dyn ClientSessionStore>>,
+    psk_modes: Vec<PskKeyExchangeMode>,
 }
 
 impl ClientConfigBuilder {
@@ -331,15 +337,33 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// The TLS 1.3 PSK key exchange modes offered with a ticket (RFC 8446 §4.2.9):
+    /// `[psk_dhe_ke]` by default. psk_ke resumes without (EC)DHE, so without forward
+    /// secrecy for the resumed session; a key share is still sent for a full handshake.
+    /// An empty list or an unknown mode is refused at [`build`](Self::build).
+    pub fn psk_key_exchange_modes(mut self, modes: &[PskKeyExchangeMode]) -> Self {
+        self.psk_modes = modes.to_vec();
+        self
+    }
+
     /// Checks the settings and builds the shared config.
     pub fn build(self) -> Result<Arc<ClientConfig>, Error> {
         self.common.check()?;
+        let known = |m: &PskKeyExchangeMode| {
+            matches!(m, PskKeyExchangeMode::PskKe | PskKeyExchangeMode::PskDheKe)
+        };
+        if self.psk_modes.is_empty() || !self.psk_modes.iter().all(known) {
+            return Err(Error::Config(
+                "psk_key_exchange_modes needs psk_ke and/or psk_dhe_ke".into(),
+            ));
+        }
         Ok(Arc::new(ClientConfig {
             common: self.common,
             verifier: self.verifier,
             certificate: self.certificate,
             middlebox_compatibility: self.middlebox_compatibility,
             session_store: self.session_store,
+            psk_modes: self.psk_modes,
         }))
     }
 }
@@ -362,8 +386,10 @@ pub(crate) struct ServerResumption {
     pub ticket_lifetime: u32,
     /// The keys tickets are sealed under (TLS 1.3 tickets and RFC 5077 tickets).
     pub ticket_keys: Option<Arc<TicketKeys>>,
-    /// The TLS 1.2 session-ID cache.
-    pub session_cache: Option<Arc<SessionCache>>,
+    /// The TLS 1.2 session-ID store.
+    pub session_store: Option<Arc<dyn ServerSessionStore>>,
+    /// TLS 1.3: resume clients offering only psk_ke (RFC 8446 §4.2.9).
+    pub allow_psk_ke: bool,
 }
 
 impl ServerConfig {
@@ -377,6 +403,8 @@ impl ServerConfig {
             ticket_lifetime: 7200,
             ticket_keys: None,
             session_cache_capacity: 1024,
+            session_store: None,
+            allow_psk_ke: false,
         }
     }
 
@@ -418,7 +446,8 @@ impl ServerConfig {
             ticket_keys: self.resumption.ticket_keys.clone(),
             tickets_per_handshake: self.resumption.tickets_per_handshake,
             ticket_lifetime: self.resumption.ticket_lifetime,
-            session_cache: self.resumption.session_cache.clone(),
+            session_store: self.resumption.session_store.clone(),
+            allow_psk_ke: self.resumption.allow_psk_ke,
             now: self.common.time.now().as_secs(),
             ..ServerHandshakeConfig::default()
         }
@@ -444,6 +473,8 @@ pub struct ServerConfigBuilder {
     ticket_lifetime: u32,
     ticket_keys: Option<Arc<TicketKeys>>,
     session_cache_capacity: usize,
+    session_store: Option<Arc<dyn ServerSessionStore>>,
+    allow_psk_ke: bool,
 }
 
 impl ServerConfigBuilder {
@@ -472,10 +503,28 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// How many TLS 1.2 sessions the session-ID cache holds (1024 by default; 0 turns it
-    /// off).
+    /// How many TLS 1.2 sessions the in-memory session-ID cache ([`SessionCache`]) holds
+    /// (1024 by default; 0 turns resumption by session ID off). Replaces a store given to
+    /// [`session_store`](Self::session_store).
     pub fn session_cache(mut self, capacity: usize) -> Self {
         self.session_cache_capacity = capacity;
+        self.session_store = None;
+        self
+    }
+
+    /// Keep TLS 1.2 sessions (RFC 5246 §7.3, resumption by session ID) in `store` instead
+    /// of the in-memory [`SessionCache`]: to share them between servers, or to watch them.
+    /// The store bounds itself.
+    pub fn session_store(mut self, store: Arc<dyn ServerSessionStore>) -> Self {
+        self.session_store = Some(store);
+        self
+    }
+
+    /// TLS 1.3: resume a client that offers only psk_ke, without (EC)DHE and so without
+    /// forward secrecy for the resumed session (RFC 8446 §4.2.9); off by default (such a
+    /// client gets a full handshake). A client offering psk_dhe_ke too gets psk_dhe_ke.
+    pub fn allow_psk_ke(mut self, allow: bool) -> Self {
+        self.allow_psk_ke = allow;
         self
     }
 
@@ -487,8 +536,12 @@ impl ServerConfigBuilder {
             (_, Some(keys)) => Some(keys),
             (_, None) => Some(Arc::new(TicketKeys::generate().map_err(|_| Error::Random)?)),
         };
-        let session_cache = (self.session_cache_capacity > 0)
-            .then(|| Arc::new(SessionCache::new(self.session_cache_capacity)));
+        let session_store = self.session_store.or_else(|| {
+            (self.session_cache_capacity > 0).then(|| {
+                Arc::new(SessionCache::new(self.session_cache_capacity))
+                    as Arc<dyn ServerSessionStore>
+            })
+        });
         Ok(Arc::new(ServerConfig {
             common: self.common,
             resolver: self.resolver,
@@ -497,7 +550,8 @@ impl ServerConfigBuilder {
                 tickets_per_handshake: self.tickets_per_handshake,
                 ticket_lifetime: self.ticket_lifetime,
                 ticket_keys,
-                session_cache,
+                session_store,
+                allow_psk_ke: self.allow_psk_ke,
             },
         }))
     }

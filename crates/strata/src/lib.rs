@@ -85,8 +85,9 @@ pub use providers::{
 pub use resolve::{CertificatesBySni, ClientHelloInfo, FixedCertificates, ResolvesServerCert};
 pub use server::ServerConnection;
 pub use session::{ClientSessionStore, MemorySessionStore};
+pub use strata_handshake::extensions::PskKeyExchangeMode;
 pub use strata_handshake::machine::{Answer, Negotiated, Request};
-pub use strata_handshake::{SessionCache, TicketKeys};
+pub use strata_handshake::{ServerSession, ServerSessionStore, SessionCache, TicketKeys};
 pub use strata_pki::pki_types;
 pub use strata_pki::{CertifiedKey, TlsVersion, TrustAnchors};
 pub use stream::Stream;

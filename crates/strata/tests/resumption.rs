@@ -142,3 +142,125 @@ fn the_memory_store_is_bounded_by_server_names() {
     assert!(store.take_ticket("s0.example").is_none());
     drop(server);
 }
+
+/// Records whether each ServerHello the client received carried key_share.
+#[derive(Debug, Default)]
+struct ServerHelloShares(std::sync::Mutex<Vec<bool>>);
+
+impl strata::trace::HandshakeObserver for ServerHelloShares {
+    fn message(
+        &self,
+        direction: strata::trace::Direction,
+        message: &strata_handshake::HandshakeMessage<'_>,
+    ) {
+        if let (
+            strata::trace::Direction::Received,
+            strata_handshake::HandshakeMessage::ServerHello(sh),
+        ) = (direction, message)
+        {
+            let share = sh
+                .extensions
+                .iter()
+                .any(|e| matches!(e, strata_handshake::Extension::KeyShare(_)));
+            self.0.lock().unwrap().push(share);
+        }
+    }
+}
+
+/// RFC 8446 §4.2.9: psk_ke resumes without key_share when both sides turn it on; a server
+/// that does not allow it gives a full handshake; a client keeps psk_dhe_ke by default.
+#[test]
+fn psk_ke_is_opt_in_on_both_sides() {
+    use strata::PskKeyExchangeMode as M;
+    let pki = Pki::new();
+    let seen = Arc::new(ServerHelloShares::default());
+    let client = pki
+        .client()
+        .versions(&[TlsVersion::Tls13])
+        .psk_key_exchange_modes(&[M::PskKe])
+        .observer(seen.clone())
+        .build()
+        .unwrap();
+    let allowing = pki
+        .server(KeyKind::EcdsaP256)
+        .allow_psk_ke(true)
+        .build()
+        .unwrap();
+    assert!(!connect(&client, &allowing).0);
+    assert!(connect(&client, &allowing).0);
+    assert_eq!(
+        *seen.0.lock().unwrap(),
+        [true, false],
+        "no key_share resumed"
+    );
+
+    // The default server refuses psk_ke: a full handshake, with key_share.
+    let refusing = pki.server(KeyKind::EcdsaP256).build().unwrap();
+    let client = pki
+        .client()
+        .psk_key_exchange_modes(&[M::PskKe])
+        .build()
+        .unwrap();
+    assert!(!connect(&client, &refusing).0);
+    assert!(!connect(&client, &refusing).0);
+
+    // A default client resumes an allowing server with psk_dhe_ke.
+    let seen = Arc::new(ServerHelloShares::default());
+    let client = pki.client().observer(seen.clone()).build().unwrap();
+    assert!(!connect(&client, &allowing).0);
+    assert!(connect(&client, &allowing).0);
+    assert_eq!(*seen.0.lock().unwrap(), [true, true]);
+
+    assert!(pki.client().psk_key_exchange_modes(&[]).build().is_err());
+}
+
+/// A server session store that counts what passes through the in-memory cache it wraps.
+#[derive(Debug)]
+struct CountingStore {
+    inner: strata::SessionCache,
+    puts: std::sync::atomic::AtomicUsize,
+    hits: std::sync::atomic::AtomicUsize,
+}
+
+impl strata::ServerSessionStore for CountingStore {
+    fn put(&self, id: Vec<u8>, session: strata::ServerSession) {
+        assert_eq!(id.len(), 32);
+        self.puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // Through the byte form an external store would keep.
+        let session = strata::ServerSession::from_bytes(&session.to_bytes()).unwrap();
+        self.inner.put(id, session);
+    }
+
+    fn get(&self, id: &[u8]) -> Option<strata::ServerSession> {
+        let found = self.inner.get(id);
+        if found.is_some() {
+            self.hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        found
+    }
+}
+
+/// RFC 5246 §7.3: a custom store sees the session put after the full TLS 1.2 handshake
+/// and got back for the resumption by session ID (kept in its byte form meanwhile).
+#[test]
+fn a_custom_server_session_store_sees_tls12_resumption() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let pki = Pki::new();
+    let store = Arc::new(CountingStore {
+        inner: strata::SessionCache::new(8),
+        puts: 0.into(),
+        hits: 0.into(),
+    });
+    let client = pki.client().versions(&[TlsVersion::Tls12]).build().unwrap();
+    let server = pki
+        .server(KeyKind::EcdsaP256)
+        .tickets(0, 0)
+        .session_store(store.clone())
+        .build()
+        .unwrap();
+    assert!(!connect(&client, &server).0);
+    assert_eq!((store.puts.load(SeqCst), store.hits.load(SeqCst)), (1, 0));
+    assert!(connect(&client, &server).0);
+    assert_eq!((store.puts.load(SeqCst), store.hits.load(SeqCst)), (1, 1));
+    assert_eq!(store.inner.len(), 1);
+}

@@ -8,7 +8,7 @@ use crate::extensions::PskKeyExchangeMode;
 use crate::kx::SUPPORTED_GROUPS;
 use crate::limits::DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN;
 use crate::suites::{SupportedSuite, ALL_SUITES};
-use crate::ticket::{SessionCache, TicketKeys};
+use crate::ticket::{ServerSessionStore, TicketKeys};
 use crate::NamedGroup;
 use std::sync::Arc;
 
@@ -61,7 +61,9 @@ pub struct ClientHandshakeConfig {
     pub max_handshake_message_len: usize,
     /// A session to offer for resumption, if any.
     pub resumption: Option<Resumption>,
-    /// The TLS 1.3 PSK modes offered (RFC 8446 §4.2.9); psk_dhe_ke alone by default.
+    /// The TLS 1.3 PSK modes offered (RFC 8446 §4.2.9); psk_dhe_ke alone by default. With
+    /// psk_ke the client accepts a ServerHello with pre_shared_key and no key_share; a key
+    /// share is always sent, for a full handshake.
     pub psk_modes: Vec<PskKeyExchangeMode>,
     /// TLS 1.2: offer RFC 5077 session tickets (an empty session_ticket extension without
     /// a ticket to resume).
@@ -138,10 +140,14 @@ pub struct ServerHandshakeConfig {
     pub tickets_per_handshake: usize,
     /// A ticket's lifetime in seconds (at most [`MAX_TICKET_LIFETIME`]).
     pub ticket_lifetime: u32,
-    /// TLS 1.2: the session-ID cache; `None` resumes no session by ID.
-    pub session_cache: Option<Arc<SessionCache>>,
+    /// TLS 1.2: where sessions are kept by session ID (RFC 5246 §7.3), e.g. a
+    /// [`SessionCache`](crate::SessionCache); `None` gives no session ID and resumes none
+    /// by ID.
+    pub session_store: Option<Arc<dyn ServerSessionStore>>,
     /// TLS 1.3: accept psk_ke (resumption without (EC)DHE, RFC 8446 §4.2.9) from a client
-    /// that offers only it. Off: such a client gets a full handshake.
+    /// that offers only it: no key_share in ServerHello, the handshake secret from zeros
+    /// (§7.1). psk_dhe_ke is still preferred when offered. Off: such a client gets a full
+    /// handshake.
     pub allow_psk_ke: bool,
     /// Now, in unix seconds: for ticket ages and lifetimes.
     pub now: u64,
@@ -162,7 +168,7 @@ impl Default for ServerHandshakeConfig {
             ticket_keys: None,
             tickets_per_handshake: 2,
             ticket_lifetime: DEFAULT_TICKET_LIFETIME,
-            session_cache: None,
+            session_store: None,
             allow_psk_ke: false,
             now: 0,
         }

@@ -168,7 +168,8 @@ pub struct Negotiated {
     pub version: TlsVersion,
     /// The cipher suite.
     pub suite: SupportedSuite,
-    /// The key exchange group.
+    /// The key exchange group (in a psk_ke resumption, which has no (EC)DHE, RFC 8446
+    /// §4.2.9: the group of the client's unused key share).
     pub group: NamedGroup,
     /// The application protocol, if ALPN chose one.
     pub alpn: Option<Vec<u8>>,

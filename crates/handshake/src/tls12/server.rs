@@ -30,7 +30,7 @@ use crate::messages::{
 };
 use crate::negotiate::{choose_suite, our_groups, speaks, ClientOffer, UNCOMPRESSED};
 use crate::suites::SupportedSuite;
-use crate::ticket::SessionState;
+use crate::ticket::{ServerSession, SessionState};
 use crate::{
     CipherSuite, Extension, Extensions, HandshakeError, HandshakeType, NamedGroup, Secret,
     Transcript,
@@ -487,9 +487,9 @@ impl Tls12Server {
                 .map(|s| (s, true)),
             _ => None,
         };
-        let by_id = || match &self.config.session_cache {
-            Some(cache) if !ch.legacy_session_id.is_empty() => {
-                cache.get(&ch.legacy_session_id).map(|s| (s, false))
+        let by_id = || match &self.config.session_store {
+            Some(store) if !ch.legacy_session_id.is_empty() => {
+                store.get(&ch.legacy_session_id).map(|s| (s.0, false))
             }
             _ => None,
         };
@@ -700,7 +700,7 @@ impl Tls12Server {
         }
         // A new session ID with a session cache; empty without (RFC 5246 §7.4.1.3).
         let mut session_id = Vec::new();
-        if self.config.session_cache.is_some() {
+        if self.config.session_store.is_some() {
             let mut id = [0u8; 32];
             SystemRandom::new()
                 .fill(&mut id)
@@ -895,9 +895,9 @@ impl Tls12Server {
             if keyed.issue_ticket {
                 self.send_ticket(&state, &mut keyed.transcript, out)?;
             }
-            if let (Some(cache), false) = (&self.config.session_cache, keyed.session_id.is_empty())
+            if let (Some(store), false) = (&self.config.session_store, keyed.session_id.is_empty())
             {
-                cache.insert(keyed.session_id.clone(), state);
+                store.put(keyed.session_id.clone(), ServerSession(state));
             }
             out.push(Action::SendChangeCipherSpec);
             out.push(write_keys(&keyed.keys.server_write));

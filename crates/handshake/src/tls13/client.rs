@@ -16,11 +16,11 @@ use super::{
     unexpected, Side, Traffic,
 };
 use crate::common::{client_signing_key, has_downgrade_sentinel};
-use crate::extensions::{OfferedPsks, PskIdentity};
+use crate::extensions::{OfferedPsks, PskIdentity, PskKeyExchangeMode};
 use crate::key_schedule::tls13::{
     resumption_psk, verify_data, BinderKind, EarlySecret, HandshakeSecret, MasterSecret,
 };
-use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
+use crate::kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret};
 use crate::machine::{
     Action, Answer, ClientHandshakeConfig, Event, Input, Negotiated, Request, StateMachine, Ticket,
 };
@@ -691,18 +691,40 @@ impl Tls13Client {
                 "ServerHello carries an extension that was not offered",
             ));
         }
-        let share = share.ok_or(refuse(
-            Alert::MissingExtension,
-            "ServerHello without key_share",
-        ))?;
         let group = hello.key_share.group().named_group();
-        if share.group != group {
-            return Err(refuse(
-                Alert::IllegalParameter,
-                "ServerHello key_share is not in the group offered",
-            ));
-        }
-        let shared = hello.key_share.agree(&share.key_exchange)?;
+        let modes = &self.offer.psk_modes;
+        // RFC 8446 §4.2.9, §4.2.11: with a PSK, key_share must match the mode offered
+        // (illegal_parameter); without one, key_share is required (missing_extension).
+        let shared = match (share, psk_index) {
+            (Some(_), Some(_)) if !modes.contains(&PskKeyExchangeMode::PskDheKe) => {
+                return Err(refuse(
+                    Alert::IllegalParameter,
+                    "ServerHello has key_share with a PSK, and psk_dhe_ke was not offered",
+                ))
+            }
+            (Some(share), _) => {
+                if share.group != group {
+                    return Err(refuse(
+                        Alert::IllegalParameter,
+                        "ServerHello key_share is not in the group offered",
+                    ));
+                }
+                Some(hello.key_share.agree(&share.key_exchange)?)
+            }
+            (None, Some(_)) if modes.contains(&PskKeyExchangeMode::PskKe) => None,
+            (None, Some(_)) => {
+                return Err(refuse(
+                    Alert::IllegalParameter,
+                    "ServerHello has a PSK without key_share, and psk_ke was not offered",
+                ))
+            }
+            (None, None) => {
+                return Err(refuse(
+                    Alert::MissingExtension,
+                    "ServerHello without key_share",
+                ))
+            }
+        };
         // RFC 8446 §4.2.11: the one identity offered, for a suite of the ticket's hash.
         let ticket = match psk_index {
             None => None,
@@ -726,8 +748,13 @@ impl Tls13Client {
         hello.transcript.start_hash(suite.hash)?;
         hello.transcript.add(encoded);
         let hello_hash = current_hash(&hello.transcript)?;
-        let schedule = EarlySecret::new(suite.hash, ticket.map(|t| t.psk.as_bytes()))
-            .into_handshake(shared.as_bytes());
+        // RFC 8446 §7.1: without (EC)DHE (psk_ke) the input is Hash.length zero bytes.
+        let no_dhe = vec![0u8; suite.hash.output_len()];
+        let ikm = shared
+            .as_ref()
+            .map_or(no_dhe.as_slice(), SharedSecret::as_bytes);
+        let schedule =
+            EarlySecret::new(suite.hash, ticket.map(|t| t.psk.as_bytes())).into_handshake(ikm);
         let client_hs = schedule.client_handshake_traffic_secret(&hello_hash);
         let server_hs = schedule.server_handshake_traffic_secret(&hello_hash);
         let random = self.offer.random;

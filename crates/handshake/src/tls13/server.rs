@@ -49,10 +49,13 @@ struct Retry {
 /// How far a ticket's age may differ from what the server computes (RFC 8446 §8.3).
 const AGE_TOLERANCE_MS: i64 = 10_000;
 
-/// A PSK accepted from a ticket (RFC 8446 §4.2.11): the identity's index and the session.
+/// A PSK accepted from a ticket (RFC 8446 §4.2.11): the identity's index, the session,
+/// and the key exchange mode (§4.2.9).
 struct Resumed {
     index: u16,
     state: SessionState,
+    /// psk_dhe_ke (`true`) or psk_ke (`false`: no (EC)DHE, no key_share in ServerHello).
+    dhe: bool,
 }
 
 /// A ClientHello accepted: everything the ServerHello and the server's flight need.
@@ -65,8 +68,10 @@ struct Accepted {
     sni: Option<String>,
     alpn: Option<Vec<u8>>,
     client_schemes: Vec<SignatureScheme>,
-    server_share: Vec<u8>,
-    shared: SharedSecret,
+    /// The server's key share and the (EC)DHE secret; `None` in psk_ke mode (RFC 8446
+    /// §4.2.9).
+    server_share: Option<Vec<u8>>,
+    shared: Option<SharedSecret>,
     transcript: Transcript,
     sent_ccs: bool,
 }
@@ -408,6 +413,8 @@ impl Tls13Server {
             self.accept_psk(&offer, suite, sni.as_deref(), prior, raw.encoded)?
         };
 
+        // RFC 8446 §4.2.9: psk_ke resumes without (EC)DHE; no key share is needed.
+        let psk_only = resumed.as_ref().filter(|r| !r.dhe);
         let (transcript, sent_ccs, group, share) = match retry {
             Some(retry) => {
                 let retry = *retry;
@@ -441,27 +448,42 @@ impl Tls13Server {
                 let mut transcript = Transcript::new();
                 transcript.add(raw.encoded);
                 transcript.start_hash(suite.hash)?;
-                let shared = our_groups(&self.config.groups)
-                    .find_map(|g| offer.share_for(g).map(|share| (g, share.to_vec())));
-                let common = our_groups(&self.config.groups).find(|g| offer.groups().contains(g));
-                if let Some((group, share)) = shared {
-                    (transcript, false, group, share)
-                } else if let Some(group) = common {
-                    return self.hello_retry(&ch, suite, group, transcript, out);
+                if let Some(psk_only) = psk_only {
+                    // No (EC)DHE: Negotiated.group names the client's (unused) key share,
+                    // or without one the original handshake's group.
+                    let group = offer
+                        .shares
+                        .and_then(|s| s.first())
+                        .map_or(psk_only.state.group, |s| s.group);
+                    (transcript, false, group, Vec::new())
                 } else {
-                    return Err(refuse(
-                        Alert::HandshakeFailure,
-                        "no key exchange group in common",
-                    ));
+                    let shared = our_groups(&self.config.groups)
+                        .find_map(|g| offer.share_for(g).map(|share| (g, share.to_vec())));
+                    let common =
+                        our_groups(&self.config.groups).find(|g| offer.groups().contains(g));
+                    if let Some((group, share)) = shared {
+                        (transcript, false, group, share)
+                    } else if let Some(group) = common {
+                        return self.hello_retry(&ch, suite, group, transcript, out);
+                    } else {
+                        return Err(refuse(
+                            Alert::HandshakeFailure,
+                            "no key exchange group in common",
+                        ));
+                    }
                 }
             }
         };
 
-        let kx = KeyExchangeGroup::from_named_group(group)
-            .ok_or(HandshakeError::Internal("selected an unsupported group"))?;
-        let ours = EphemeralKeyPair::generate(kx, &SystemRandom::new())?;
-        let server_share = ours.public_key().to_vec();
-        let shared = ours.agree(&share)?;
+        let (server_share, shared) = if psk_only.is_some() {
+            (None, None)
+        } else {
+            let kx = KeyExchangeGroup::from_named_group(group)
+                .ok_or(HandshakeError::Internal("selected an unsupported group"))?;
+            let ours = EphemeralKeyPair::generate(kx, &SystemRandom::new())?;
+            let server_share = ours.public_key().to_vec();
+            (Some(server_share), Some(ours.agree(&share)?))
+        };
 
         let accepted = Accepted {
             resumed,
@@ -587,13 +609,14 @@ impl Tls13Server {
     ) -> Result<(HandshakeSecret, Secret, Secret), HandshakeError> {
         let suite = accepted.suite;
         let transcript = &mut accepted.transcript;
-        let mut extensions = vec![
-            Extension::SelectedVersion(ProtocolVersion::Tls13),
-            Extension::KeyShare(KeyShareEntry {
+        let mut extensions = vec![Extension::SelectedVersion(ProtocolVersion::Tls13)];
+        // RFC 8446 §4.2.9: no key_share in psk_ke mode.
+        if let Some(server_share) = &accepted.server_share {
+            extensions.push(Extension::KeyShare(KeyShareEntry {
                 group: accepted.group,
-                key_exchange: Cow::Borrowed(&accepted.server_share),
-            }),
-        ];
+                key_exchange: Cow::Borrowed(server_share),
+            }));
+        }
         if let Some(resumed) = &accepted.resumed {
             extensions.push(Extension::PreSharedKeySelected(resumed.index));
         }
@@ -613,7 +636,13 @@ impl Tls13Server {
 
         let hello_hash = current_hash(transcript)?;
         let psk = accepted.resumed.as_ref().map(|r| r.state.secret.as_bytes());
-        let schedule = EarlySecret::new(suite.hash, psk).into_handshake(accepted.shared.as_bytes());
+        // RFC 8446 §7.1: without (EC)DHE the input is Hash.length zero bytes.
+        let no_dhe = vec![0u8; suite.hash.output_len()];
+        let ikm = accepted
+            .shared
+            .as_ref()
+            .map_or(no_dhe.as_slice(), SharedSecret::as_bytes);
+        let schedule = EarlySecret::new(suite.hash, psk).into_handshake(ikm);
         let client_hs = schedule.client_handshake_traffic_secret(&hello_hash);
         let server_hs = schedule.server_handshake_traffic_secret(&hello_hash);
         out.push(key_log(
@@ -704,11 +733,15 @@ impl Tls13Server {
                 "pre_shared_key has as many binders as identities",
             ));
         }
-        // psk_ke (no (EC)DHE) is not spoken: a client offering only it gets a full
-        // handshake (RFC 8446 §4.2.9).
-        if !modes.contains(&PskKeyExchangeMode::PskDheKe) {
+        // RFC 8446 §4.2.9: psk_dhe_ke when offered; psk_ke (no (EC)DHE) only when the
+        // server allows it; else a full handshake.
+        let dhe = if modes.contains(&PskKeyExchangeMode::PskDheKe) {
+            true
+        } else if self.config.allow_psk_ke && modes.contains(&PskKeyExchangeMode::PskKe) {
+            false
+        } else {
             return Ok(None);
-        }
+        };
         let Some(keys) = &self.config.ticket_keys else {
             return Ok(None);
         };
@@ -760,7 +793,7 @@ impl Tls13Server {
             }
             let index = u16::try_from(index)
                 .map_err(|_| refuse(Alert::IllegalParameter, "too many PSK identities"))?;
-            return Ok(Some(Resumed { index, state }));
+            return Ok(Some(Resumed { index, state, dhe }));
         }
         Ok(None)
     }
