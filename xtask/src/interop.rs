@@ -634,6 +634,9 @@ fn s_client_resumes(
                 &p("ca.pem"),
                 "-verify_return_error",
             ])
+            // -ign_eof: wait for the server to close, so the tickets that follow the
+            // handshake are read before the session is saved.
+            .arg("-ign_eof")
             .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
