@@ -1,0 +1,225 @@
+//! Repetitions and medians. Every figure is the median of `reps` repetitions of a loop
+//! that runs for a fixed time (the loop finishes the operation under way when the time is
+//! up and divides by the time it really took), after one untimed warm-up repetition.
+
+use std::time::{Duration, Instant};
+
+use crate::drive::{self, Buffers, SideTimes, RECORD};
+use crate::setup::{Pki, Setup};
+use crate::stacks::{Endpoint, SetupError, Stack};
+
+/// How long to measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Repetitions of each loop; the median is reported.
+    pub reps: usize,
+    /// How long one repetition of a handshake loop runs.
+    pub handshake_time: Duration,
+    /// How long one repetition of a bulk loop runs.
+    pub bulk_time: Duration,
+    /// How long one repetition of a crypto-primitive loop runs.
+    pub primitive_time: Duration,
+    /// Connections established at once for the memory figures.
+    pub connections: usize,
+}
+
+impl Settings {
+    /// The full run: about two minutes on a 2-core machine.
+    pub const FULL: Self = Self {
+        reps: 5,
+        handshake_time: Duration::from_millis(500),
+        bulk_time: Duration::from_millis(400),
+        primitive_time: Duration::from_millis(150),
+        connections: 200,
+    };
+
+    /// `--quick`, for CI: the same tables in a few seconds each, noisier.
+    pub const QUICK: Self = Self {
+        reps: 3,
+        handshake_time: Duration::from_millis(40),
+        bulk_time: Duration::from_millis(40),
+        primitive_time: Duration::from_millis(15),
+        connections: 20,
+    };
+
+    /// One repetition of a few milliseconds: for tests of the harness itself.
+    pub const SMOKE: Self = Self {
+        reps: 1,
+        handshake_time: Duration::from_millis(1),
+        bulk_time: Duration::from_millis(1),
+        primitive_time: Duration::from_millis(1),
+        connections: 2,
+    };
+}
+
+/// The median of `values` (the mean of the middle two for an even count); NaN for none.
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match (
+        values.get(n / 2),
+        n.checked_sub(1).and_then(|m| values.get(m / 2)),
+    ) {
+        (Some(hi), Some(lo)) if n % 2 == 0 => (hi + lo) / 2.0,
+        (Some(mid), _) => *mid,
+        _ => f64::NAN,
+    }
+}
+
+/// Runs `rep` once untimed (warm-up) and `reps` times; each returns a row of figures,
+/// and the result is the median of each column.
+pub fn medians<const N: usize>(
+    reps: usize,
+    mut rep: impl FnMut() -> Result<[f64; N], String>,
+) -> Result<[f64; N], String> {
+    rep()?;
+    let mut columns: [Vec<f64>; N] = std::array::from_fn(|_| Vec::with_capacity(reps));
+    for _ in 0..reps.max(1) {
+        let row = rep()?;
+        for (column, value) in columns.iter_mut().zip(row) {
+            column.push(value);
+        }
+    }
+    Ok(columns.map(|mut c| median(&mut c)))
+}
+
+/// A figure, or why there is none.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Figure<T> {
+    /// Measured.
+    Value(T),
+    /// The stack does not implement this yet (or it cannot be measured there).
+    NotApplicable(String),
+}
+
+impl<T> Figure<T> {
+    /// The value, if there is one.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Self::Value(v) => Some(v),
+            Self::NotApplicable(_) => None,
+        }
+    }
+
+    /// Maps the value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Figure<U> {
+        match self {
+            Self::Value(v) => Figure::Value(f(v)),
+            Self::NotApplicable(why) => Figure::NotApplicable(why),
+        }
+    }
+}
+
+/// Sets `S` up for `setup` and checks, with one handshake, that both sides negotiate
+/// what was asked. `Ok(None)` when the stack does not implement the configuration yet.
+pub fn checked_stack<S: Stack>(pki: &Pki, setup: &Setup) -> Result<Option<S>, String> {
+    let stack = match S::new(pki, setup) {
+        Ok(stack) => stack,
+        Err(SetupError::NotImplemented(_)) => return Ok(None),
+        Err(e) => return Err(format!("{} {}: {e}", S::NAME, setup.name())),
+    };
+    let (client, server, _) = drive::handshake(&stack, &mut Buffers::default())
+        .map_err(|e| format!("{} {}: {e}", S::NAME, setup.name()))?;
+    client
+        .check(setup)
+        .and_then(|()| server.check(setup))
+        .map_err(|e| format!("{}: {e}", setup.name()))?;
+    Ok(Some(stack))
+}
+
+/// Handshake figures: full handshakes per second (wall time of the loop, both sides and
+/// the harness), and the microseconds per handshake spent in each side's calls.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HandshakeFigures {
+    /// Full handshakes per second.
+    pub per_second: f64,
+    /// Microseconds per handshake in the client's calls (including dropping it).
+    pub client_us: f64,
+    /// Microseconds per handshake in the server's calls (including dropping it).
+    pub server_us: f64,
+}
+
+/// Measures full handshakes of `S` for `setup`.
+pub fn handshakes<S: Stack>(
+    pki: &Pki,
+    setup: &Setup,
+    settings: &Settings,
+) -> Result<Figure<HandshakeFigures>, String> {
+    let Some(stack) = checked_stack::<S>(pki, setup)? else {
+        return Ok(Figure::NotApplicable("not implemented yet".into()));
+    };
+    let mut buffers = Buffers::default();
+    let [per_second, client_us, server_us] = medians(settings.reps, || {
+        let start = Instant::now();
+        let mut count = 0u32;
+        let mut sides = SideTimes::default();
+        while count == 0 || start.elapsed() < settings.handshake_time {
+            let (client, server, times) = drive::handshake(&stack, &mut buffers)?;
+            sides += times;
+            let t = Instant::now();
+            drop(client);
+            let u = Instant::now();
+            drop(server);
+            sides.client += u - t;
+            sides.server += u.elapsed();
+            count += 1;
+        }
+        let wall = start.elapsed().as_secs_f64();
+        let n = f64::from(count);
+        Ok([
+            n / wall,
+            sides.client.as_secs_f64() * 1e6 / n,
+            sides.server.as_secs_f64() * 1e6 / n,
+        ])
+    })?;
+    Ok(Figure::Value(HandshakeFigures {
+        per_second,
+        client_us,
+        server_us,
+    }))
+}
+
+/// Bulk figures, one way (client to server), 16 KiB writes, in MB/s (10^6 bytes of
+/// plaintext per second of time in the side's calls).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BulkFigures {
+    /// Sending: write plaintext (seal) and take the TLS bytes out.
+    pub send: f64,
+    /// Receiving: put the TLS bytes in, process (open), read the plaintext out.
+    pub receive: f64,
+}
+
+/// Records per batch: sent, then all received, so the receiver's buffers stay small.
+const BATCH: usize = 4;
+
+/// Measures one-way bulk transfer of `S` for `setup`.
+pub fn bulk<S: Stack>(
+    pki: &Pki,
+    setup: &Setup,
+    settings: &Settings,
+) -> Result<Figure<BulkFigures>, String> {
+    let Some(stack) = checked_stack::<S>(pki, setup)? else {
+        return Ok(Figure::NotApplicable("not implemented yet".into()));
+    };
+    let mut buffers = Buffers::new(BATCH);
+    let (mut client, mut server, _) = drive::handshake(&stack, &mut buffers)?;
+    // Whatever the server sent after its handshake (nothing, here) reaches the client.
+    let mut wire = Vec::new();
+    server.transmit(&mut wire)?;
+    client.receive(&wire, &mut buffers.sink)?;
+    let payload: Vec<u8> = (0..RECORD).map(|i| (i % 251) as u8).collect();
+    let [send, receive] = medians(settings.reps, || {
+        let start = Instant::now();
+        let (mut sending, mut receiving) = (Duration::ZERO, Duration::ZERO);
+        let mut bytes = 0usize;
+        while bytes == 0 || start.elapsed() < settings.bulk_time {
+            let (s, r) = drive::one_way(&mut client, &mut server, &payload, BATCH, &mut buffers)?;
+            sending += s;
+            receiving += r;
+            bytes += BATCH * RECORD;
+        }
+        let mb = bytes as f64 / 1e6;
+        Ok([mb / sending.as_secs_f64(), mb / receiving.as_secs_f64()])
+    })?;
+    Ok(Figure::Value(BulkFigures { send, receive }))
+}
