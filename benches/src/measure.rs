@@ -223,3 +223,28 @@ pub fn bulk<S: Stack>(
     })?;
     Ok(Figure::Value(BulkFigures { send, receive }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median(&mut [5.0]), 5.0);
+        assert!(median(&mut []).is_nan());
+    }
+
+    #[test]
+    fn medians_take_each_column_apart_and_skip_the_warm_up() {
+        let mut calls = 0.0;
+        let m = medians(3, || {
+            calls += 1.0;
+            Ok([calls, 10.0 * calls])
+        })
+        .unwrap_or([0.0; 2]);
+        // Calls 2, 3, 4 are measured; the first warms up.
+        assert_eq!(m, [3.0, 30.0]);
+    }
+}

@@ -1,7 +1,7 @@
 //! Heap figures, read from stats_alloc's counting allocator. A binary or test that uses
 //! these installs it:
 //!
-//! ```ignore
+//! ```text
 //! #[global_allocator]
 //! static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
 //! ```

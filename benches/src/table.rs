@@ -113,3 +113,35 @@ pub fn ratio(a: &Figure<f64>, b: &Figure<f64>) -> String {
         _ => "n/a".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_right_text_left_and_not_applicable_spelled_out() {
+        let mut t = Table::new("T", "note", &["name", "side", "value", "ratio"]);
+        let na = Figure::NotApplicable("not implemented yet".into());
+        t.row(vec![
+            "a".into(),
+            "client".into(),
+            figure(&Figure::Value(1234.5), 0),
+            ratio(&Figure::Value(1.0), &Figure::Value(4.0)),
+        ]);
+        t.row(vec![
+            "b".into(),
+            "server".into(),
+            figure(&na, 1),
+            ratio(&na, &Figure::Value(4.0)),
+        ]);
+        let md = t.markdown();
+        assert!(md.starts_with("### T\n\nnote\n\n"), "{md}");
+        assert!(md.contains("| a    | client |"), "{md}");
+        assert!(md.contains("|                      1234 |  0.25 |"), "{md}");
+        assert!(md.contains("| n/a (not implemented yet) |   n/a |"), "{md}");
+        assert!(
+            md.contains("| ---- | ------ | ------------------------: | ----: |"),
+            "{md}"
+        );
+    }
+}
