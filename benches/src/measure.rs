@@ -1,11 +1,16 @@
 //! Repetitions and medians. Every figure is the median of `reps` repetitions of a loop
 //! that runs for a fixed time (the loop finishes the operation under way when the time is
-//! up and divides by the time it really took), after one untimed warm-up repetition.
+//! up and divides by the time it really took), after one untimed warm-up repetition. The
+//! three stacks' repetitions of a row take turns ([`interleaved`]), so that the other
+//! work on a shared machine weighs on each of them alike.
 
 use std::time::{Duration, Instant};
 
 use crate::drive::{self, Buffers, SideTimes, RECORD};
 use crate::setup::{Pki, Setup};
+use crate::stacks::openssl::OpenSsl;
+use crate::stacks::rustls::Rustls;
+use crate::stacks::strata::Strata;
 use crate::stacks::{Endpoint, SetupError, Stack};
 
 /// How long to measure.
@@ -127,6 +132,39 @@ pub fn checked_stack<S: Stack>(pki: &Pki, setup: &Setup) -> Result<Option<S>, St
     Ok(Some(stack))
 }
 
+/// One repetition of a measurement loop: runs for its fixed time and returns its figures.
+pub type Rep<const N: usize> = Box<dyn FnMut() -> Result<[f64; N], String>>;
+
+/// Runs several measurements' repetitions interleaved, so that a change in the machine's
+/// load during the run touches them alike: each once untimed (warm-up), then round-robin
+/// `reps` times. Returns each one's medians; `None` stays `None`.
+pub fn interleaved<const N: usize>(
+    reps: usize,
+    mut loops: Vec<Option<Rep<N>>>,
+) -> Result<Vec<Option<[f64; N]>>, String> {
+    let mut columns: Vec<[Vec<f64>; N]> = loops
+        .iter()
+        .map(|_| std::array::from_fn(|_| Vec::with_capacity(reps)))
+        .collect();
+    for rep in loops.iter_mut().flatten() {
+        rep()?;
+    }
+    for _ in 0..reps.max(1) {
+        for (rep, columns) in loops.iter_mut().zip(columns.iter_mut()) {
+            if let Some(rep) = rep {
+                for (column, value) in columns.iter_mut().zip(rep()?) {
+                    column.push(value);
+                }
+            }
+        }
+    }
+    Ok(loops
+        .iter()
+        .zip(columns)
+        .map(|(rep, columns)| rep.as_ref().map(|_| columns.map(|mut c| median(&mut c))))
+        .collect())
+}
+
 /// Handshake figures: full handshakes per second (wall time of the loop, both sides and
 /// the harness), and the microseconds per handshake spent in each side's calls.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -139,21 +177,33 @@ pub struct HandshakeFigures {
     pub server_us: f64,
 }
 
-/// Measures full handshakes of `S` for `setup`.
-pub fn handshakes<S: Stack>(
+impl HandshakeFigures {
+    fn from_medians([per_second, client_us, server_us]: [f64; 3]) -> Self {
+        Self {
+            per_second,
+            client_us,
+            server_us,
+        }
+    }
+}
+
+/// The handshake loop of `S` for `setup`: full handshakes for `handshake_time`, giving
+/// [handshakes per second, client µs, server µs]. `None` if `S` does not implement it.
+pub fn handshake_loop<S: Stack + 'static>(
     pki: &Pki,
     setup: &Setup,
     settings: &Settings,
-) -> Result<Figure<HandshakeFigures>, String> {
+) -> Result<Option<Rep<3>>, String> {
     let Some(stack) = checked_stack::<S>(pki, setup)? else {
-        return Ok(Figure::NotApplicable("not implemented yet".into()));
+        return Ok(None);
     };
+    let time = settings.handshake_time;
     let mut buffers = Buffers::default();
-    let [per_second, client_us, server_us] = medians(settings.reps, || {
+    Ok(Some(Box::new(move || {
         let start = Instant::now();
         let mut count = 0u32;
         let mut sides = SideTimes::default();
-        while count == 0 || start.elapsed() < settings.handshake_time {
+        while count == 0 || start.elapsed() < time {
             let (client, server, times) = drive::handshake(&stack, &mut buffers)?;
             sides += times;
             let t = Instant::now();
@@ -171,12 +221,56 @@ pub fn handshakes<S: Stack>(
             sides.client.as_secs_f64() * 1e6 / n,
             sides.server.as_secs_f64() * 1e6 / n,
         ])
-    })?;
-    Ok(Figure::Value(HandshakeFigures {
-        per_second,
-        client_us,
-        server_us,
-    }))
+    })))
+}
+
+fn figures<T, const N: usize>(
+    medians: Vec<Option<[f64; N]>>,
+    make: impl Fn([f64; N]) -> T,
+) -> Vec<Figure<T>> {
+    medians
+        .into_iter()
+        .map(|m| {
+            m.map_or(Figure::NotApplicable("not implemented yet".into()), |m| {
+                Figure::Value(make(m))
+            })
+        })
+        .collect()
+}
+
+/// Measures full handshakes of strata, rustls and OpenSSL for `setup`, interleaved.
+pub fn compare_handshakes(
+    pki: &Pki,
+    setup: &Setup,
+    settings: &Settings,
+) -> Result<[Figure<HandshakeFigures>; 3], String> {
+    let loops = vec![
+        handshake_loop::<Strata>(pki, setup, settings)?,
+        handshake_loop::<Rustls>(pki, setup, settings)?,
+        handshake_loop::<OpenSsl>(pki, setup, settings)?,
+    ];
+    let [s, r, o]: [Figure<HandshakeFigures>; 3] = figures(
+        interleaved(settings.reps, loops)?,
+        HandshakeFigures::from_medians,
+    )
+    .try_into()
+    .map_err(|_| "three stacks, three figures".to_owned())?;
+    Ok([s, r, o])
+}
+
+/// Measures full handshakes of `S` alone for `setup`.
+pub fn handshakes<S: Stack + 'static>(
+    pki: &Pki,
+    setup: &Setup,
+    settings: &Settings,
+) -> Result<Figure<HandshakeFigures>, String> {
+    let loops = vec![handshake_loop::<S>(pki, setup, settings)?];
+    figures(
+        interleaved(settings.reps, loops)?,
+        HandshakeFigures::from_medians,
+    )
+    .pop()
+    .ok_or_else(|| "one stack, one figure".to_owned())
 }
 
 /// Bulk figures, one way (client to server), 16 KiB writes, in MB/s (10^6 bytes of
@@ -189,17 +283,24 @@ pub struct BulkFigures {
     pub receive: f64,
 }
 
+impl BulkFigures {
+    fn from_medians([send, receive]: [f64; 2]) -> Self {
+        Self { send, receive }
+    }
+}
+
 /// Records per batch: sent, then all received, so the receiver's buffers stay small.
 const BATCH: usize = 4;
 
-/// Measures one-way bulk transfer of `S` for `setup`.
-pub fn bulk<S: Stack>(
+/// The bulk loop of `S` for `setup`, on one established pair: batches of 16 KiB records
+/// one way for `bulk_time`, giving [send MB/s, receive MB/s].
+pub fn bulk_loop<S: Stack + 'static>(
     pki: &Pki,
     setup: &Setup,
     settings: &Settings,
-) -> Result<Figure<BulkFigures>, String> {
+) -> Result<Option<Rep<2>>, String> {
     let Some(stack) = checked_stack::<S>(pki, setup)? else {
-        return Ok(Figure::NotApplicable("not implemented yet".into()));
+        return Ok(None);
     };
     let mut buffers = Buffers::new(BATCH);
     let (mut client, mut server, _) = drive::handshake(&stack, &mut buffers)?;
@@ -208,11 +309,12 @@ pub fn bulk<S: Stack>(
     server.transmit(&mut wire)?;
     client.receive(&wire, &mut buffers.sink)?;
     let payload: Vec<u8> = (0..RECORD).map(|i| (i % 251) as u8).collect();
-    let [send, receive] = medians(settings.reps, || {
+    let time = settings.bulk_time;
+    Ok(Some(Box::new(move || {
         let start = Instant::now();
         let (mut sending, mut receiving) = (Duration::ZERO, Duration::ZERO);
         let mut bytes = 0usize;
-        while bytes == 0 || start.elapsed() < settings.bulk_time {
+        while bytes == 0 || start.elapsed() < time {
             let (s, r) = drive::one_way(&mut client, &mut server, &payload, BATCH, &mut buffers)?;
             sending += s;
             receiving += r;
@@ -220,8 +322,43 @@ pub fn bulk<S: Stack>(
         }
         let mb = bytes as f64 / 1e6;
         Ok([mb / sending.as_secs_f64(), mb / receiving.as_secs_f64()])
-    })?;
-    Ok(Figure::Value(BulkFigures { send, receive }))
+    })))
+}
+
+/// Measures one-way bulk transfer of strata, rustls and OpenSSL for `setup`,
+/// interleaved.
+pub fn compare_bulk(
+    pki: &Pki,
+    setup: &Setup,
+    settings: &Settings,
+) -> Result<[Figure<BulkFigures>; 3], String> {
+    let loops = vec![
+        bulk_loop::<Strata>(pki, setup, settings)?,
+        bulk_loop::<Rustls>(pki, setup, settings)?,
+        bulk_loop::<OpenSsl>(pki, setup, settings)?,
+    ];
+    let [s, r, o]: [Figure<BulkFigures>; 3] = figures(
+        interleaved(settings.reps, loops)?,
+        BulkFigures::from_medians,
+    )
+    .try_into()
+    .map_err(|_| "three stacks, three figures".to_owned())?;
+    Ok([s, r, o])
+}
+
+/// Measures one-way bulk transfer of `S` alone for `setup`.
+pub fn bulk<S: Stack + 'static>(
+    pki: &Pki,
+    setup: &Setup,
+    settings: &Settings,
+) -> Result<Figure<BulkFigures>, String> {
+    let loops = vec![bulk_loop::<S>(pki, setup, settings)?];
+    figures(
+        interleaved(settings.reps, loops)?,
+        BulkFigures::from_medians,
+    )
+    .pop()
+    .ok_or_else(|| "one stack, one figure".to_owned())
 }
 
 #[cfg(test)]
@@ -234,6 +371,21 @@ mod tests {
         assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
         assert_eq!(median(&mut [5.0]), 5.0);
         assert!(median(&mut []).is_nan());
+    }
+
+    #[test]
+    fn interleaved_loops_take_turns_and_none_stays_none() {
+        let order = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let make = |id: f64| -> Option<Rep<1>> {
+            let order = order.clone();
+            Some(Box::new(move || {
+                order.borrow_mut().push(id);
+                Ok([id])
+            }))
+        };
+        let m = interleaved(2, vec![make(1.0), None, make(3.0)]).unwrap_or_default();
+        assert_eq!(m, vec![Some([1.0]), None, Some([3.0])]);
+        assert_eq!(*order.borrow(), [1.0, 3.0, 1.0, 3.0, 1.0, 3.0]);
     }
 
     #[test]

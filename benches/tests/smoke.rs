@@ -72,14 +72,15 @@ fn every_measurement_runs_end_to_end() {
         panic!("strata speaks TLS 1.3")
     };
     assert!(f.per_second > 0.0 && f.client_us > 0.0 && f.server_us > 0.0);
-    for f in [
-        measure::handshakes::<Rustls>(&pki, &setup, &settings).unwrap(),
-        measure::handshakes::<OpenSsl>(&pki, &setup, &settings).unwrap(),
-    ] {
+    for f in measure::compare_handshakes(&pki, &setup, &settings).unwrap() {
         assert!(f.value().unwrap().per_second > 0.0);
     }
     let bulk = measure::bulk::<Strata>(&pki, &Setup::bulk(Aead::Aes128Gcm), &settings).unwrap();
     assert!(bulk.value().unwrap().send > 0.0);
+    for f in measure::compare_bulk(&pki, &Setup::bulk(Aead::Aes256Gcm), &settings).unwrap() {
+        let f = f.value().unwrap();
+        assert!(f.send > 0.0 && f.receive > 0.0);
+    }
 
     let primitives = crypto::primitives(&pki, &settings).unwrap();
     let floor = HandshakeFloor::new(&primitives, &setup);

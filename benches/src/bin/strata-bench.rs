@@ -12,9 +12,7 @@ use std::process::ExitCode;
 use strata_bench::crypto::{self, HandshakeFloor};
 use strata_bench::measure::{self, Figure, Settings};
 use strata_bench::setup::{Aead, Pki, Setup};
-use strata_bench::stacks::openssl::{library_version, OpenSsl};
-use strata_bench::stacks::rustls::Rustls;
-use strata_bench::stacks::strata::Strata;
+use strata_bench::stacks::openssl::library_version;
 use strata_bench::table::{figure, ratio, Table};
 
 struct Args {
@@ -60,18 +58,18 @@ fn run(args: &Args) -> Result<(), String> {
     let settings = &args.settings;
     let pki = Pki::new();
 
-    eprintln!("timing ring's primitives and AEAD alone");
-    let primitives = crypto::primitives(&pki, settings)?;
-    if wants("handshakes") {
-        let (rate, sides) = handshake_tables(&pki, settings, &primitives)?;
-        println!("{}", rate.markdown());
-        println!("{}", sides.markdown());
+    if wants("handshakes") || wants("crypto") {
+        eprintln!("timing ring's primitives alone");
+        let primitives = crypto::primitives(&pki, settings)?;
+        if wants("handshakes") {
+            let (rate, sides) = handshake_tables(&pki, settings, &primitives)?;
+            println!("{}", rate.markdown());
+            println!("{}", sides.markdown());
+        }
+        println!("{}", primitives_table(&primitives).markdown());
     }
     if wants("bulk") {
         println!("{}", bulk_table(&pki, settings)?.markdown());
-    }
-    if wants("crypto") || wants("handshakes") {
-        println!("{}", primitives_table(&primitives).markdown());
     }
     Ok(())
 }
@@ -113,9 +111,7 @@ fn handshake_tables(
     );
     for setup in Setup::handshakes() {
         eprintln!("handshakes: {}", setup.name());
-        let s = measure::handshakes::<Strata>(pki, &setup, settings)?;
-        let r = measure::handshakes::<Rustls>(pki, &setup, settings)?;
-        let o = measure::handshakes::<OpenSsl>(pki, &setup, settings)?;
+        let [s, r, o] = measure::compare_handshakes(pki, &setup, settings)?;
         let floor = Figure::Value(HandshakeFloor::new(primitives, &setup).per_second());
         let per_second = |f: &Figure<measure::HandshakeFigures>| f.clone().map(|f| f.per_second);
         let (s_rate, r_rate, o_rate) = (per_second(&s), per_second(&r), per_second(&o));
@@ -177,9 +173,7 @@ fn bulk_table(pki: &Pki, settings: &Settings) -> Result<Table, String> {
     for aead in Aead::ALL {
         eprintln!("bulk: {}", aead.name());
         let setup = Setup::bulk(aead);
-        let s = measure::bulk::<Strata>(pki, &setup, settings)?;
-        let r = measure::bulk::<Rustls>(pki, &setup, settings)?;
-        let o = measure::bulk::<OpenSsl>(pki, &setup, settings)?;
+        let [s, r, o] = measure::compare_bulk(pki, &setup, settings)?;
         let raw = crypto::aead_rate(aead, settings)?;
         for (direction, raw, pick) in [
             (

@@ -52,9 +52,9 @@ pub trait Endpoint {
 /// A TLS implementation configured for one [`Setup`].
 pub trait Stack: Sized {
     /// The client connection.
-    type Client: Endpoint;
+    type Client: Endpoint + 'static;
     /// The server connection.
-    type Server: Endpoint;
+    type Server: Endpoint + 'static;
 
     /// "strata", "rustls" or "OpenSSL".
     const NAME: &'static str;
