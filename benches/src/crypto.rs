@@ -3,9 +3,9 @@
 //!
 //! - the raw AEAD rate: `LessSafeKey::seal_in_place_separate_tag` and
 //!   `open_in_place_separate_tag` on one 16 KiB buffer, no record layer around them;
-//! - the primitive operations of one handshake, each timed alone, and their sum for a
-//!   [`Setup`]: the handshake rate no implementation on ring can beat on this machine
-//!   (see [`HandshakeFloor`] for what is counted).
+//! - the primitive operations of one handshake, each timed alone ([`primitives`]), and
+//!   one handshake's worth of them run by themselves ([`floor_loop`]): the handshake rate
+//!   no implementation on ring can beat on this machine.
 
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,7 @@ use ring::signature::{
 };
 
 use crate::drive::RECORD;
-use crate::measure::{medians, Settings};
+use crate::measure::{medians, Rep, Settings};
 use crate::setup::{Aead, Pki, ServerKey, Setup};
 
 /// Runs `op` in a loop for `time` and returns the median microseconds per call.
@@ -125,6 +125,8 @@ pub struct Primitives {
     pub hkdf_expand: f64,
     /// One HKDF-SHA256 extraction.
     pub hkdf_extract: f64,
+    /// Copying 16 KiB from one buffer to another (what a record layer adds per copy).
+    pub copy_16k: f64,
 }
 
 /// HKDF operations one side of a TLS 1.3 handshake does: about 17 expansions (the
@@ -134,142 +136,252 @@ pub const HKDF_EXPANDS_PER_SIDE: u32 = 17;
 /// See [`HKDF_EXPANDS_PER_SIDE`].
 pub const HKDF_EXTRACTS_PER_SIDE: u32 = 3;
 
-/// Times each primitive of [`Primitives`] alone.
-pub fn primitives(pki: &Pki, settings: &Settings) -> Result<Primitives, String> {
-    let rng = SystemRandom::new();
-    let message = [0x20u8; 130];
+/// The keys and inputs of the primitive operations, made once.
+struct Kit {
+    rng: SystemRandom,
+    message: [u8; 130],
+    peer_public: Vec<u8>,
+    ecdsa: EcdsaKeyPair,
+    ecdsa_public: signature::UnparsedPublicKey<Vec<u8>>,
+    ecdsa_signature: Vec<u8>,
+    client: EcdsaKeyPair,
+    rsa: RsaKeyPair,
+    rsa_public: signature::UnparsedPublicKey<Vec<u8>>,
+    rsa_signature: Vec<u8>,
+    salt: hkdf::Salt,
+    prk: hkdf::Prk,
+}
 
-    let peer = EphemeralPrivateKey::generate(&X25519, &rng).map_err(unspecified("X25519"))?;
-    let peer_public = peer.compute_public_key().map_err(unspecified("X25519"))?;
-    let x25519 = per_op(settings, || {
+impl Kit {
+    fn new(pki: &Pki) -> Result<Self, String> {
+        let rng = SystemRandom::new();
+        let message = [0x20u8; 130];
+        let peer = EphemeralPrivateKey::generate(&X25519, &rng).map_err(unspecified("X25519"))?;
+        let peer_public = peer
+            .compute_public_key()
+            .map_err(unspecified("X25519"))?
+            .as_ref()
+            .to_vec();
+        let ecdsa_key = |der: &[u8]| {
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng)
+                .map_err(|e| format!("ring ECDSA key: {e}"))
+        };
+        let ecdsa = ecdsa_key(pki.server(ServerKey::EcdsaP256).key.secret_der())?;
+        let client = ecdsa_key(pki.client.key.secret_der())?;
+        let ecdsa_signature = ecdsa
+            .sign(&rng, &message)
+            .map_err(unspecified("ECDSA sign"))?
+            .as_ref()
+            .to_vec();
+        let ecdsa_public = signature::UnparsedPublicKey::new(
+            &ECDSA_P256_SHA256_ASN1,
+            ecdsa.public_key().as_ref().to_vec(),
+        );
+        let rsa = RsaKeyPair::from_pkcs8(pki.server(ServerKey::Rsa2048).key.secret_der())
+            .map_err(|e| format!("ring RSA key: {e}"))?;
+        let mut rsa_signature = vec![0; rsa.public().modulus_len()];
+        rsa.sign(&RSA_PSS_SHA256, &rng, &message, &mut rsa_signature)
+            .map_err(unspecified("RSA sign"))?;
+        let rsa_public = signature::UnparsedPublicKey::new(
+            &RSA_PSS_2048_8192_SHA256,
+            rsa.public().as_ref().to_vec(),
+        );
+        let salt = hkdf::Salt::new(hkdf::HKDF_SHA256, &[0x33; 32]);
+        let prk = salt.extract(&[0x44; 32]);
+        Ok(Self {
+            rng,
+            message,
+            peer_public,
+            ecdsa,
+            ecdsa_public,
+            ecdsa_signature,
+            client,
+            rsa,
+            rsa_public,
+            rsa_signature,
+            salt,
+            prk,
+        })
+    }
+
+    fn x25519(&self) -> Result<(), String> {
         let private =
-            EphemeralPrivateKey::generate(&X25519, &rng).map_err(unspecified("X25519"))?;
+            EphemeralPrivateKey::generate(&X25519, &self.rng).map_err(unspecified("X25519"))?;
         let public = private
             .compute_public_key()
             .map_err(unspecified("X25519"))?;
         std::hint::black_box(public.as_ref());
         agreement::agree_ephemeral(
             private,
-            &UnparsedPublicKey::new(&X25519, peer_public.as_ref()),
+            &UnparsedPublicKey::new(&X25519, &self.peer_public),
             |secret| std::hint::black_box(secret.len()),
         )
         .map_err(unspecified("X25519"))?;
         Ok(())
-    })?;
+    }
 
-    let ecdsa = EcdsaKeyPair::from_pkcs8(
-        &ECDSA_P256_SHA256_ASN1_SIGNING,
-        pki.server(ServerKey::EcdsaP256).key.secret_der(),
-        &rng,
-    )
-    .map_err(|e| format!("ring ECDSA key: {e}"))?;
-    let ecdsa_signature = ecdsa
-        .sign(&rng, &message)
-        .map_err(unspecified("ECDSA sign"))?;
-    let ecdsa_sign = per_op(settings, || {
-        let sig = ecdsa
-            .sign(&rng, &message)
+    fn ecdsa_sign(&self, key: &EcdsaKeyPair) -> Result<(), String> {
+        let sig = key
+            .sign(&self.rng, &self.message)
             .map_err(unspecified("ECDSA sign"))?;
         std::hint::black_box(sig.as_ref());
         Ok(())
-    })?;
-    let ecdsa_public = signature::UnparsedPublicKey::new(
-        &ECDSA_P256_SHA256_ASN1,
-        ecdsa.public_key().as_ref().to_vec(),
-    );
-    let ecdsa_verify = per_op(settings, || {
-        ecdsa_public
-            .verify(&message, ecdsa_signature.as_ref())
+    }
+
+    fn ecdsa_verify(&self) -> Result<(), String> {
+        self.ecdsa_public
+            .verify(&self.message, &self.ecdsa_signature)
             .map_err(unspecified("ECDSA verify"))
-    })?;
+    }
 
-    let rsa = RsaKeyPair::from_pkcs8(pki.server(ServerKey::Rsa2048).key.secret_der())
-        .map_err(|e| format!("ring RSA key: {e}"))?;
-    let mut rsa_signature = vec![0; rsa.public().modulus_len()];
-    let rsa_sign = per_op(settings, || {
-        rsa.sign(&RSA_PSS_SHA256, &rng, &message, &mut rsa_signature)
-            .map_err(unspecified("RSA sign"))
-    })?;
-    let rsa_public = signature::UnparsedPublicKey::new(
-        &RSA_PSS_2048_8192_SHA256,
-        rsa.public().as_ref().to_vec(),
-    );
-    let rsa_verify = per_op(settings, || {
-        rsa_public
-            .verify(&message, &rsa_signature)
+    fn rsa_sign(&self) -> Result<(), String> {
+        let mut sig = [0u8; 256];
+        let sig = sig
+            .get_mut(..self.rsa.public().modulus_len())
+            .ok_or("RSA modulus over 2048 bits")?;
+        self.rsa
+            .sign(&RSA_PSS_SHA256, &self.rng, &self.message, sig)
+            .map_err(unspecified("RSA sign"))?;
+        std::hint::black_box(sig);
+        Ok(())
+    }
+
+    fn rsa_verify(&self) -> Result<(), String> {
+        self.rsa_public
+            .verify(&self.message, &self.rsa_signature)
             .map_err(unspecified("RSA verify"))
-    })?;
+    }
 
-    let salt = hkdf::Salt::new(hkdf::HKDF_SHA256, &[0x33; 32]);
-    let prk = salt.extract(&[0x44; 32]);
-    let info = [
-        b"\x00\x20\x0dtls13 c ap traffic\x20".as_slice(),
-        &[0x55; 32],
-    ];
-    let hkdf_expand = per_op(settings, || {
+    /// The server key's signature, or its verification.
+    fn server_sign(&self, key: ServerKey) -> Result<(), String> {
+        match key {
+            ServerKey::EcdsaP256 => self.ecdsa_sign(&self.ecdsa),
+            ServerKey::Rsa2048 => self.rsa_sign(),
+        }
+    }
+
+    fn server_verify(&self, key: ServerKey) -> Result<(), String> {
+        match key {
+            ServerKey::EcdsaP256 => self.ecdsa_verify(),
+            ServerKey::Rsa2048 => self.rsa_verify(),
+        }
+    }
+
+    fn hkdf_expand(&self) -> Result<(), String> {
+        let info = [
+            b"\x00\x20\x0dtls13 c ap traffic\x20".as_slice(),
+            &[0x55; 32],
+        ];
         let mut out = [0u8; 32];
-        prk.expand(&info, hkdf::HKDF_SHA256)
+        self.prk
+            .expand(&info, hkdf::HKDF_SHA256)
             .and_then(|okm| okm.fill(&mut out))
             .map_err(unspecified("HKDF expand"))?;
         std::hint::black_box(out);
         Ok(())
-    })?;
-    let hkdf_extract = per_op(settings, || {
-        std::hint::black_box(salt.extract(&[0x44; 32]));
-        Ok(())
-    })?;
+    }
 
+    fn hkdf_extract(&self) {
+        std::hint::black_box(self.salt.extract(&[0x44; 32]));
+    }
+
+    /// One side's key schedule.
+    fn key_schedule(&self) -> Result<(), String> {
+        for _ in 0..HKDF_EXPANDS_PER_SIDE {
+            self.hkdf_expand()?;
+        }
+        for _ in 0..HKDF_EXTRACTS_PER_SIDE {
+            self.hkdf_extract();
+        }
+        Ok(())
+    }
+
+    /// The client's primitive operations in a handshake of `setup` (see [`floor_loop`]).
+    fn client_side(&self, setup: &Setup) -> Result<(), String> {
+        self.x25519()?;
+        self.server_verify(setup.key)?;
+        self.ecdsa_verify()?;
+        if setup.client_auth {
+            self.ecdsa_sign(&self.client)?;
+        }
+        self.key_schedule()
+    }
+
+    /// The server's.
+    fn server_side(&self, setup: &Setup) -> Result<(), String> {
+        self.x25519()?;
+        self.server_sign(setup.key)?;
+        if setup.client_auth {
+            self.ecdsa_verify()?;
+            self.ecdsa_verify()?;
+        }
+        self.key_schedule()
+    }
+}
+
+/// Times each primitive of [`Primitives`] alone.
+pub fn primitives(pki: &Pki, settings: &Settings) -> Result<Primitives, String> {
+    let kit = Kit::new(pki)?;
+    let from = vec![0x5au8; RECORD];
+    let mut to = vec![0u8; RECORD];
     Ok(Primitives {
-        x25519,
-        ecdsa_sign,
-        ecdsa_verify,
-        rsa_sign,
-        rsa_verify,
-        hkdf_expand,
-        hkdf_extract,
+        x25519: per_op(settings, || kit.x25519())?,
+        ecdsa_sign: per_op(settings, || kit.ecdsa_sign(&kit.ecdsa))?,
+        ecdsa_verify: per_op(settings, || kit.ecdsa_verify())?,
+        rsa_sign: per_op(settings, || kit.rsa_sign())?,
+        rsa_verify: per_op(settings, || kit.rsa_verify())?,
+        hkdf_expand: per_op(settings, || kit.hkdf_expand())?,
+        hkdf_extract: per_op(settings, || {
+            kit.hkdf_extract();
+            Ok(())
+        })?,
+        copy_16k: per_op(settings, || {
+            std::hint::black_box(&mut to).copy_from_slice(std::hint::black_box(&from));
+            Ok(())
+        })?,
     })
 }
 
-/// One handshake's primitive operations, summed:
+/// The crypto floor of a handshake of `setup`: one handshake's primitive operations, run
+/// in a loop by themselves for `handshake_time`, giving [handshakes per second, client
+/// µs, server µs] like a stack's handshake loop (and interleaved with them). Per
+/// handshake:
 ///
-/// - key exchange: one X25519 key generation and agreement on each side (2 x `x25519`);
-/// - the server's CertificateVerify (TLS 1.3) or ServerKeyExchange (TLS 1.2): one
-///   signature with its key, one verification by the client;
-/// - the server's chain: one more verification per certificate (here the leaf, signed by
-///   the ECDSA P-256 CA), standing for webpki's path building;
-/// - with client authentication: the same again for the client's ECDSA P-256 key and
-///   certificate (one signature, two verifications);
-/// - the key schedule: [`HKDF_EXPANDS_PER_SIDE`] expansions and
-///   [`HKDF_EXTRACTS_PER_SIDE`] extractions on each side (TLS 1.2's PRF is counted the
-///   same; its cost is of the same order and small beside the signatures).
+/// - client: X25519 (key pair, public key, agreement); verify the server's signature
+///   (CertificateVerify in TLS 1.3, ServerKeyExchange in TLS 1.2); one more ECDSA P-256
+///   verification for the server's certificate (its chain is the leaf, signed by the
+///   ECDSA P-256 CA: one signature per certificate stands for webpki's path building);
+///   with client authentication, an ECDSA P-256 signature; the key schedule;
+/// - server: X25519; sign with its key; with client authentication, verify the client's
+///   signature and its certificate's (two ECDSA P-256 verifications); the key schedule;
+/// - the key schedule, each side: [`HKDF_EXPANDS_PER_SIDE`] HKDF expansions and
+///   [`HKDF_EXTRACTS_PER_SIDE`] extractions (TLS 1.2's PRF is counted the same; either
+///   is small beside the signatures).
 ///
 /// Left out: transcript hashing, message encoding and parsing, certificate parsing, the
-/// record protection of the handshake's encrypted messages, the randomness.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct HandshakeFloor {
-    /// The sum, in microseconds per handshake.
-    pub us: f64,
-}
-
-impl HandshakeFloor {
-    /// The sum for `setup`.
-    pub fn new(p: &Primitives, setup: &Setup) -> Self {
-        let (sign, verify) = match setup.key {
-            ServerKey::EcdsaP256 => (p.ecdsa_sign, p.ecdsa_verify),
-            ServerKey::Rsa2048 => (p.rsa_sign, p.rsa_verify),
-        };
-        let mut us = 2.0 * p.x25519 + sign + verify + p.ecdsa_verify;
-        if setup.client_auth {
-            us += p.ecdsa_sign + 2.0 * p.ecdsa_verify;
+/// record protection of the handshake's encrypted messages.
+pub fn floor_loop(pki: &Pki, setup: &Setup, settings: &Settings) -> Result<Rep<3>, String> {
+    let kit = Kit::new(pki)?;
+    let setup = *setup;
+    let time = settings.handshake_time;
+    Ok(Box::new(move || {
+        let start = Instant::now();
+        let (mut client, mut server) = (Duration::ZERO, Duration::ZERO);
+        let mut count = 0u32;
+        while count == 0 || start.elapsed() < time {
+            let t = Instant::now();
+            kit.client_side(&setup)?;
+            let u = Instant::now();
+            kit.server_side(&setup)?;
+            client += u - t;
+            server += u.elapsed();
+            count += 1;
         }
-        us += 2.0
-            * (f64::from(HKDF_EXPANDS_PER_SIDE) * p.hkdf_expand
-                + f64::from(HKDF_EXTRACTS_PER_SIDE) * p.hkdf_extract);
-        Self { us }
-    }
-
-    /// The handshakes per second it allows.
-    pub fn per_second(&self) -> f64 {
-        1e6 / self.us
-    }
+        let n = f64::from(count);
+        Ok([
+            n / start.elapsed().as_secs_f64(),
+            client.as_secs_f64() * 1e6 / n,
+            server.as_secs_f64() * 1e6 / n,
+        ])
+    }))
 }

@@ -238,24 +238,25 @@ fn figures<T, const N: usize>(
         .collect()
 }
 
-/// Measures full handshakes of strata, rustls and OpenSSL for `setup`, interleaved.
+/// Measures full handshakes of strata, rustls and OpenSSL for `setup`, and the crypto
+/// floor ([`crate::crypto::floor_loop`]), interleaved: [strata, rustls, OpenSSL, floor].
 pub fn compare_handshakes(
     pki: &Pki,
     setup: &Setup,
     settings: &Settings,
-) -> Result<[Figure<HandshakeFigures>; 3], String> {
+) -> Result<[Figure<HandshakeFigures>; 4], String> {
     let loops = vec![
         handshake_loop::<Strata>(pki, setup, settings)?,
         handshake_loop::<Rustls>(pki, setup, settings)?,
         handshake_loop::<OpenSsl>(pki, setup, settings)?,
+        Some(crate::crypto::floor_loop(pki, setup, settings)?),
     ];
-    let [s, r, o]: [Figure<HandshakeFigures>; 3] = figures(
+    figures(
         interleaved(settings.reps, loops)?,
         HandshakeFigures::from_medians,
     )
     .try_into()
-    .map_err(|_| "three stacks, three figures".to_owned())?;
-    Ok([s, r, o])
+    .map_err(|_| "four loops, four figures".to_owned())
 }
 
 /// Measures full handshakes of `S` alone for `setup`.

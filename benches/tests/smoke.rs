@@ -3,7 +3,7 @@
 //! intact, and every measurement and table runs end to end with a few milliseconds each.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use strata_bench::crypto::{self, HandshakeFloor};
+use strata_bench::crypto;
 use strata_bench::drive::{self, Buffers, RECORD};
 use strata_bench::measure::{self, checked_stack, Figure, Settings};
 use strata_bench::setup::{Aead, Pki, Setup, Version};
@@ -83,15 +83,21 @@ fn every_measurement_runs_end_to_end() {
     }
 
     let primitives = crypto::primitives(&pki, &settings).unwrap();
-    let floor = HandshakeFloor::new(&primitives, &setup);
-    let with_auth = HandshakeFloor::new(
-        &primitives,
-        &Setup {
-            client_auth: true,
+    assert!(primitives.rsa_sign > primitives.ecdsa_sign);
+    let floor = |client_auth| {
+        let setup = Setup {
+            client_auth,
             ..setup
-        },
+        };
+        let mut rep = crypto::floor_loop(&pki, &setup, &settings).unwrap();
+        rep().unwrap()
+    };
+    let (without, with) = (floor(false), floor(true));
+    assert!(without.iter().all(|f| *f > 0.0), "{without:?}");
+    assert!(
+        with[2] > without[2],
+        "client auth adds two verifications to the server"
     );
-    assert!(floor.us > 0.0 && with_auth.us > floor.us);
     let rate = crypto::aead_rate(Aead::Chacha20Poly1305, &settings).unwrap();
     assert!(rate.seal > 0.0 && rate.open > 0.0);
 }

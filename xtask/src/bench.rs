@@ -220,21 +220,26 @@ verified by the client (and the client's by the server) against one ECDSA P-256 
 session tickets, no session cache, no resumption. Handshakes per second is the wall time \
 of the loop, both sides together; the per-side table adds up the time spent inside each \
 side's calls (creating the connection, processing what it received, writing, dropping it).
-- **The crypto floor** is the handshake rate ring's primitive operations alone would allow: \
-the sum, each timed alone with ring, of X25519 (key pair + public key + agreement) on both \
-sides, the server's signature and the client's verification of it, one more ECDSA P-256 \
-verification per certificate in the server's chain (standing for webpki's path building; \
-the CA is ECDSA P-256), with client authentication the same again for the client (one \
-ECDSA sign, two verifications), and 20 HKDF operations per side (17 expansions, 3 \
-extractions) for the key schedule. Transcript hashing, encoding, parsing, certificate \
-parsing and the protection of the encrypted handshake records are left out, so the floor \
-is a bound, not a target: strata/floor is how much of the time is the crypto.
+- **The crypto floor** is one handshake's primitive operations, with ring, run in a loop \
+by themselves (its repetitions take turns with the stacks'): client: X25519 (key pair, \
+public key, agreement), verify the server's signature (CertificateVerify, or TLS 1.2's \
+ServerKeyExchange), one more ECDSA P-256 verification for the server's certificate (one \
+signature per certificate in the chain stands for webpki's path building; the chain is the \
+leaf, signed by the ECDSA P-256 CA), with client authentication one ECDSA P-256 signature; \
+server: X25519, sign with its key, with client authentication two ECDSA P-256 \
+verifications (the client's signature and its certificate); each side's key schedule as 20 \
+HKDF-SHA256 operations (17 expansions, 3 extractions; TLS 1.2's PRF counted the same). \
+Transcript hashing, encoding, parsing, certificate parsing and the protection of the \
+encrypted handshake records are left out, so the floor is a bound, not a target: \
+strata/floor is the share of the time that is the crypto. The primitives table gives each \
+operation timed alone.
 - **Bulk** is one way, client to server, TLS 1.3, 16 KiB writes in batches of 4 records. \
 Send = write the plaintext (seal) and take the TLS bytes out; receive = put the TLS bytes \
 in, process (open) and read the plaintext out. MB/s is 10^6 bytes of plaintext per \
 second spent in those calls. \"ring raw\" is ring's seal or open alone on one 16 KiB \
 buffer (open is timed without the seal that restores the ciphertext between calls): the \
-ceiling, which no record layer reaches since it also copies the bytes in and out.
+ceiling, which no record layer reaches since it also copies the bytes in and out (the \
+primitives table gives the cost of one 16 KiB copy).
 - **OpenSSL** runs through the `openssl` crate: an `SslStream` over an in-memory duplex \
 (OpenSSL's BIO reads and writes two byte buffers). Its crypto is its own, not ring.
 - **Memory** comes from a second binary with a counting global allocator (stats_alloc): \
