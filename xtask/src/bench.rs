@@ -27,6 +27,10 @@ pub fn run(args: &Args) -> Result<(), String> {
     let root = workspace_root();
     let bin = build(&root)?;
     let started = Instant::now();
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+        .unwrap_or_else(|| "?".into());
     let openssl = capture(&bin.join("strata-bench"), &["--openssl-version"])?;
     let mode: &[&str] = if args.quick { &["--quick"] } else { &[] };
 
@@ -51,6 +55,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             command,
             seconds,
             machine: machine(),
+            load,
             versions: versions(&root, openssl.trim()),
             tables: format!("{timing}\n{memory}"),
         };
@@ -171,6 +176,7 @@ struct Report {
     command: &'static str,
     seconds: u64,
     machine: String,
+    load: String,
     versions: Vec<(String, String)>,
     tables: String,
 }
@@ -195,6 +201,10 @@ impl Report {
         ));
         out.push_str(&format!("- Date: {date}\n"));
         out.push_str(&format!("- Machine: {}\n", self.machine));
+        out.push_str(&format!(
+            "- Load average when the run started (1, 5, 15 min): {}\n",
+            self.load
+        ));
         for (name, version) in &self.versions {
             out.push_str(&format!("- {name}: {version}\n"));
         }
@@ -208,9 +218,13 @@ impl Report {
 
 const HOW_TO_READ: &str = "## How to read it
 
-- **Every figure is a median** of 5 repetitions (3 with `--quick`) of a loop that runs for \
-a fixed time (0.5 s per handshake repetition, 0.4 s per bulk repetition), after one untimed \
-warm-up repetition. The machine is shared: differences of a few per cent are noise.
+- **Every figure is a median** of 7 repetitions (3 with `--quick`) of a loop that runs for \
+a fixed time (0.3 s per handshake repetition, 0.25 s per bulk repetition), after one \
+untimed warm-up repetition. The repetitions of a row's loops (the three stacks, and the \
+crypto floor or ring's raw AEAD beside them) take turns, so that other work on the \
+machine weighs on them alike; still, the machine is shared (see the load average above), \
+so differences of a few per cent are noise, and rows measured at different moments (the \
+TLS 1.3 and TLS 1.2 rows, say) compare less well than the figures within a row.
 - **Ratios are strata / the other**, of the figure in the row: for rates (handshakes per \
 second, MB/s) above 1 means strata is faster; for costs (µs, bytes, allocations) above 1 \
 means strata spends more. \"n/a (not implemented yet)\" is a configuration strata refuses \
