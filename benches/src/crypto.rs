@@ -19,19 +19,19 @@ use ring::signature::{
 };
 
 use crate::drive::RECORD;
-use crate::measure::{medians, Rep, Settings};
+use crate::measure::{medians, Rep, Settings, Stopwatch};
 use crate::setup::{Aead, Pki, ServerKey, Setup};
 
 /// Runs `op` in a loop for `time` and returns the median microseconds per call.
 fn per_op(settings: &Settings, mut op: impl FnMut() -> Result<(), String>) -> Result<f64, String> {
     let [us] = medians(settings.reps, || {
-        let start = Instant::now();
+        let watch = Stopwatch::start();
         let mut count = 0u32;
-        while count == 0 || start.elapsed() < settings.primitive_time {
+        while count == 0 || watch.wall() < settings.primitive_time {
             op()?;
             count += 1;
         }
-        Ok([start.elapsed().as_secs_f64() * 1e6 / f64::from(count)])
+        Ok([watch.lap().cpu * 1e6 / f64::from(count)])
     })?;
     Ok(us)
 }
@@ -73,24 +73,24 @@ pub fn aead_loop(aead: Aead, settings: &Settings) -> Result<Rep<2>, String> {
     let mb = RECORD as f64 / 1e6;
     let time = settings.bulk_time;
     Ok(Box::new(move || {
-        let start = Instant::now();
+        let watch = Stopwatch::start();
         let mut count = 0u32;
-        while count == 0 || start.elapsed() < time {
+        while count == 0 || watch.wall() < time {
             let tag = key
                 .seal_in_place_separate_tag(nonce(), Aad::from(aad), &mut buf)
                 .map_err(unspecified("seal"))?;
             std::hint::black_box(tag.as_ref());
             count += 1;
         }
-        let seal = mb * f64::from(count) / start.elapsed().as_secs_f64();
+        let seal = mb * f64::from(count) / watch.lap().cpu;
 
         let mut tag = key
             .seal_in_place_separate_tag(nonce(), Aad::from(aad), &mut buf)
             .map_err(unspecified("seal"))?;
-        let start = Instant::now();
+        let watch = Stopwatch::start();
         let mut opening = Duration::ZERO;
         let mut count = 0u32;
-        while count == 0 || start.elapsed() < time {
+        while count == 0 || watch.wall() < time {
             let t = Instant::now();
             key.open_in_place_separate_tag(nonce(), Aad::from(aad), tag, &mut buf, 0..)
                 .map_err(unspecified("open"))?;
@@ -100,7 +100,8 @@ pub fn aead_loop(aead: Aead, settings: &Settings) -> Result<Rep<2>, String> {
                 .map_err(unspecified("seal"))?;
             count += 1;
         }
-        Ok([seal, mb * f64::from(count) / opening.as_secs_f64()])
+        let open = mb * f64::from(count) / watch.lap().cpu_of(opening);
+        Ok([seal, open])
     }))
 }
 
@@ -369,10 +370,10 @@ pub fn floor_loop(pki: &Pki, setup: &Setup, settings: &Settings) -> Result<Rep<3
     let setup = *setup;
     let time = settings.handshake_time;
     Ok(Box::new(move || {
-        let start = Instant::now();
+        let watch = Stopwatch::start();
         let (mut client, mut server) = (Duration::ZERO, Duration::ZERO);
         let mut count = 0u32;
-        while count == 0 || start.elapsed() < time {
+        while count == 0 || watch.wall() < time {
             let t = Instant::now();
             kit.client_side(&setup)?;
             let u = Instant::now();
@@ -381,11 +382,12 @@ pub fn floor_loop(pki: &Pki, setup: &Setup, settings: &Settings) -> Result<Rep<3
             server += u.elapsed();
             count += 1;
         }
+        let lap = watch.lap();
         let n = f64::from(count);
         Ok([
-            n / start.elapsed().as_secs_f64(),
-            client.as_secs_f64() * 1e6 / n,
-            server.as_secs_f64() * 1e6 / n,
+            n / lap.cpu,
+            lap.cpu_of(client) * 1e6 / n,
+            lap.cpu_of(server) * 1e6 / n,
         ])
     }))
 }

@@ -1,10 +1,13 @@
 //! Repetitions and medians. Every figure is the median of `reps` repetitions of a loop
 //! that runs for a fixed time (the loop finishes the operation under way when the time is
-//! up and divides by the time it really took), after one untimed warm-up repetition. The
+//! up and divides by the time it really took), after one untimed warm-up repetition.
+//! Times are the thread's CPU time ([`Stopwatch`]). The
 //! three stacks' repetitions of a row take turns ([`interleaved`]), so that the other
 //! work on a shared machine weighs on each of them alike.
 
 use std::time::{Duration, Instant};
+
+use cpu_time::ThreadTime;
 
 use crate::drive::{self, Buffers, SideTimes, RECORD};
 use crate::setup::{Pki, Setup};
@@ -55,6 +58,64 @@ impl Settings {
         primitive_time: Duration::from_millis(1),
         connections: 2,
     };
+}
+
+/// A loop's clocks: the monotonic clock (cheap, read around the parts a loop times) and
+/// this thread's CPU clock (a system call, read only at the loop's start and end). On a
+/// shared machine the thread is sometimes descheduled; scaling the parts' wall time by
+/// the loop's CPU/wall ratio leaves that time out.
+#[derive(Debug)]
+pub struct Stopwatch {
+    wall: Instant,
+    cpu: ThreadTime,
+}
+
+/// What a [`Stopwatch`] read at the end of its loop.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Lap {
+    /// Wall seconds.
+    pub wall: f64,
+    /// CPU seconds of this thread.
+    pub cpu: f64,
+}
+
+impl Stopwatch {
+    /// Reads both clocks.
+    pub fn start() -> Self {
+        Self {
+            wall: Instant::now(),
+            cpu: ThreadTime::now(),
+        }
+    }
+
+    /// Wall time since the start (for the loop's condition).
+    pub fn wall(&self) -> Duration {
+        self.wall.elapsed()
+    }
+
+    /// Reads both clocks again.
+    pub fn lap(&self) -> Lap {
+        Lap {
+            cpu: self.cpu.elapsed().as_secs_f64(),
+            wall: self.wall.elapsed().as_secs_f64(),
+        }
+    }
+}
+
+impl Lap {
+    /// The share of the wall time the thread was running (at most 1).
+    pub fn running(&self) -> f64 {
+        if self.wall > 0.0 {
+            (self.cpu / self.wall).clamp(f64::MIN_POSITIVE, 1.0)
+        } else {
+            1.0
+        }
+    }
+
+    /// `part`, wall time measured inside the loop, as CPU seconds.
+    pub fn cpu_of(&self, part: Duration) -> f64 {
+        part.as_secs_f64() * self.running()
+    }
 }
 
 /// The median of `values` (the mean of the middle two for an even count); NaN for none.
@@ -200,10 +261,10 @@ pub fn handshake_loop<S: Stack + 'static>(
     let time = settings.handshake_time;
     let mut buffers = Buffers::default();
     Ok(Some(Box::new(move || {
-        let start = Instant::now();
+        let watch = Stopwatch::start();
         let mut count = 0u32;
         let mut sides = SideTimes::default();
-        while count == 0 || start.elapsed() < time {
+        while count == 0 || watch.wall() < time {
             let (client, server, times) = drive::handshake(&stack, &mut buffers)?;
             sides += times;
             let t = Instant::now();
@@ -214,12 +275,12 @@ pub fn handshake_loop<S: Stack + 'static>(
             sides.server += u.elapsed();
             count += 1;
         }
-        let wall = start.elapsed().as_secs_f64();
+        let lap = watch.lap();
         let n = f64::from(count);
         Ok([
-            n / wall,
-            sides.client.as_secs_f64() * 1e6 / n,
-            sides.server.as_secs_f64() * 1e6 / n,
+            n / lap.cpu,
+            lap.cpu_of(sides.client) * 1e6 / n,
+            lap.cpu_of(sides.server) * 1e6 / n,
         ])
     })))
 }
@@ -312,17 +373,18 @@ pub fn bulk_loop<S: Stack + 'static>(
     let payload: Vec<u8> = (0..RECORD).map(|i| (i % 251) as u8).collect();
     let time = settings.bulk_time;
     Ok(Some(Box::new(move || {
-        let start = Instant::now();
+        let watch = Stopwatch::start();
         let (mut sending, mut receiving) = (Duration::ZERO, Duration::ZERO);
         let mut bytes = 0usize;
-        while bytes == 0 || start.elapsed() < time {
+        while bytes == 0 || watch.wall() < time {
             let (s, r) = drive::one_way(&mut client, &mut server, &payload, BATCH, &mut buffers)?;
             sending += s;
             receiving += r;
             bytes += BATCH * RECORD;
         }
+        let lap = watch.lap();
         let mb = bytes as f64 / 1e6;
-        Ok([mb / sending.as_secs_f64(), mb / receiving.as_secs_f64()])
+        Ok([mb / lap.cpu_of(sending), mb / lap.cpu_of(receiving)])
     })))
 }
 

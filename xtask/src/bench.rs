@@ -225,6 +225,11 @@ crypto floor or ring's raw AEAD beside them) take turns, so that other work on t
 machine weighs on them alike; still, the machine is shared (see the load average above), \
 so differences of a few per cent are noise, and rows measured at different moments (the \
 TLS 1.3 and TLS 1.2 rows, say) compare less well than the figures within a row.
+- **Time is the thread's CPU time.** Each loop reads the thread's CPU clock at its start \
+and end, and the monotonic clock around the parts it times (each side's calls, sending, \
+receiving); the parts are scaled by the loop's CPU/wall ratio, so time the thread spent \
+descheduled by other work does not count. (A busy sibling hyperthread or shared cache \
+still slows everything alike.)
 - **Ratios are strata / the other**, of the figure in the row: for rates (handshakes per \
 second, MB/s) above 1 means strata is faster; for costs (µs, bytes, allocations) above 1 \
 means strata spends more. \"n/a (not implemented yet)\" is a configuration strata refuses \
