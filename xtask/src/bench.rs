@@ -57,7 +57,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             machine: machine(),
             load,
             versions: versions(&root, openssl.trim()),
-            tables: format!("{timing}\n{memory}"),
+            tables: format!("{}\n\n{}", timing.trim_end(), memory.trim_end()),
         };
         std::fs::write(&path, report.markdown())
             .map_err(|e| format!("writing {}: {e}", path.display()))?;
