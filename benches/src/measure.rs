@@ -32,7 +32,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The full run: about two minutes and a half on a 2-core machine.
+    /// The full run: about two minutes of measuring on a 2-core machine.
     pub const FULL: Self = Self {
         reps: 7,
         handshake_time: Duration::from_millis(300),
