@@ -7,6 +7,7 @@
 //!   `openssl s_client` against `strata server` over the TLS 1.3 matrix.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod fuzz;
 mod interop;
 
@@ -28,6 +29,8 @@ enum Command {
     /// Run the strata command against the openssl binary, both ways, over the TLS 1.3
     /// matrix; fail on any row that does not do what it should.
     Interop(interop::Args),
+    /// Measure strata against rustls and OpenSSL and write BENCHMARKS.md.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Interop(args) => interop::run(&args),
+        Command::Bench(args) => bench::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

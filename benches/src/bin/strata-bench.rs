@@ -1,0 +1,228 @@
+//! The timing half of `cargo xtask bench`: handshakes, bulk throughput and the crypto
+//! limits, strata against rustls and OpenSSL, printed as Markdown tables on stdout
+//! (progress on stderr). The system allocator, uncounted, as an application has it; the
+//! memory figures come from `strata-bench-memory`.
+//!
+//! `strata-bench [--quick] [--only handshakes|bulk|crypto]`, or
+//! `strata-bench --openssl-version`.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use strata_bench::crypto;
+use strata_bench::measure::{self, Figure, Settings};
+use strata_bench::setup::{Aead, Pki, Setup};
+use strata_bench::stacks::openssl::library_version;
+use strata_bench::table::{figure, ratio, Table};
+
+struct Args {
+    settings: Settings,
+    only: Option<String>,
+}
+
+fn parse_args() -> Result<Option<Args>, String> {
+    let mut settings = Settings::FULL;
+    let mut only = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => settings = Settings::QUICK,
+            "--only" => only = Some(args.next().ok_or("--only needs a section")?),
+            "--openssl-version" => {
+                println!("{}", library_version());
+                return Ok(None);
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if let Some(section) = &only {
+        if !["handshakes", "bulk", "crypto"].contains(&section.as_str()) {
+            return Err(format!("--only {section}: handshakes, bulk or crypto"));
+        }
+    }
+    Ok(Some(Args { settings, only }))
+}
+
+fn main() -> ExitCode {
+    match parse_args().and_then(|args| args.map_or(Ok(()), |a| run(&a))) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("strata-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let wants = |section: &str| args.only.as_deref().is_none_or(|o| o == section);
+    let settings = &args.settings;
+    let pki = Pki::new();
+
+    if wants("handshakes") {
+        let (rate, sides) = handshake_tables(&pki, settings)?;
+        println!("{}", rate.markdown());
+        println!("{}", sides.markdown());
+    }
+    if wants("handshakes") || wants("crypto") {
+        eprintln!("ring's primitives alone");
+        let primitives = crypto::primitives(&pki, settings)?;
+        println!("{}", primitives_table(&primitives).markdown());
+    }
+    if wants("bulk") {
+        println!("{}", bulk_table(&pki, settings)?.markdown());
+    }
+    Ok(())
+}
+
+fn handshake_tables(pki: &Pki, settings: &Settings) -> Result<(Table, Table), String> {
+    let mut rate = Table::new(
+        "Full handshakes per second",
+        "One thread runs both sides; X25519, AES-128-GCM, certificates verified, nothing \
+         resumed. Higher is better. The crypto floor is one handshake's ring primitives run \
+         by themselves: the rate no stack on ring can beat here.",
+        &[
+            "handshake",
+            "strata",
+            "rustls",
+            "OpenSSL",
+            "strata/rustls",
+            "strata/OpenSSL",
+            "crypto floor",
+            "strata/floor",
+        ],
+    );
+    let mut sides = Table::new(
+        "Time per handshake by side (µs)",
+        "Time spent in each side's calls (creating the connection, processing, writing, \
+         dropping it). Lower is better, so a ratio above 1 means strata is slower; the \
+         crypto floor is that side's share of the primitives.",
+        &[
+            "handshake",
+            "side",
+            "strata",
+            "rustls",
+            "OpenSSL",
+            "strata/rustls",
+            "strata/OpenSSL",
+            "crypto floor",
+            "strata/floor",
+        ],
+    );
+    for setup in Setup::handshakes() {
+        eprintln!("handshakes: {}", setup.name());
+        let [s, r, o, floor] = measure::compare_handshakes(pki, &setup, settings)?;
+        let per_second = |f: &Figure<measure::HandshakeFigures>| f.clone().map(|f| f.per_second);
+        let (s_rate, r_rate, o_rate) = (per_second(&s), per_second(&r), per_second(&o));
+        let floor_rate = per_second(&floor);
+        rate.row(vec![
+            setup.name(),
+            figure(&s_rate, 0),
+            figure(&r_rate, 0),
+            figure(&o_rate, 0),
+            ratio(&s_rate, &r_rate),
+            ratio(&s_rate, &o_rate),
+            figure(&floor_rate, 0),
+            ratio(&s_rate, &floor_rate),
+        ]);
+        for (side, pick) in [
+            (
+                "client",
+                (|f: measure::HandshakeFigures| f.client_us) as fn(_) -> f64,
+            ),
+            ("server", |f: measure::HandshakeFigures| f.server_us),
+        ] {
+            let (s, r, o) = (
+                s.clone().map(pick),
+                r.clone().map(pick),
+                o.clone().map(pick),
+            );
+            let f = floor.clone().map(pick);
+            sides.row(vec![
+                setup.name(),
+                side.into(),
+                figure(&s, 1),
+                figure(&r, 1),
+                figure(&o, 1),
+                ratio(&s, &r),
+                ratio(&s, &o),
+                figure(&f, 1),
+                ratio(&s, &f),
+            ]);
+        }
+    }
+    Ok((rate, sides))
+}
+
+fn bulk_table(pki: &Pki, settings: &Settings) -> Result<Table, String> {
+    let mut table = Table::new(
+        "Bulk throughput, one way, 16 KiB writes (MB/s)",
+        "TLS 1.3, client to server. send = write plaintext (seal) + take the TLS bytes out; \
+         receive = put the TLS bytes in + process (open) + read the plaintext out. MB = 10^6 \
+         bytes of plaintext per second spent in those calls. ring raw = ring's seal or open \
+         of a 16 KiB buffer alone.",
+        &[
+            "AEAD",
+            "direction",
+            "strata",
+            "rustls",
+            "OpenSSL",
+            "strata/rustls",
+            "strata/OpenSSL",
+            "ring raw",
+            "strata/ring",
+        ],
+    );
+    for aead in Aead::ALL {
+        eprintln!("bulk: {}", aead.name());
+        let setup = Setup::bulk(aead);
+        let [s, r, o, raw] = measure::compare_bulk(pki, &setup, settings)?;
+        for (direction, pick) in [
+            ("send", (|f: measure::BulkFigures| f.send) as fn(_) -> f64),
+            ("receive", |f: measure::BulkFigures| f.receive),
+        ] {
+            let (s, r, o) = (
+                s.clone().map(pick),
+                r.clone().map(pick),
+                o.clone().map(pick),
+            );
+            let raw = raw.clone().map(pick);
+            table.row(vec![
+                aead.name().into(),
+                direction.into(),
+                figure(&s, 0),
+                figure(&r, 0),
+                figure(&o, 0),
+                ratio(&s, &r),
+                ratio(&s, &o),
+                figure(&raw, 0),
+                ratio(&s, &raw),
+            ]);
+        }
+    }
+    Ok(table)
+}
+
+fn primitives_table(p: &crypto::Primitives) -> Table {
+    let mut table = Table::new(
+        "ring primitives alone (µs per operation)",
+        "The operations the crypto floor runs (see \"How to read it\"), each timed alone.",
+        &["operation", "µs"],
+    );
+    let rows = [
+        (
+            "X25519, one side: key pair + public key + agreement",
+            p.x25519,
+        ),
+        ("ECDSA P-256 SHA-256 sign", p.ecdsa_sign),
+        ("ECDSA P-256 SHA-256 verify", p.ecdsa_verify),
+        ("RSA-2048 PSS SHA-256 sign", p.rsa_sign),
+        ("RSA-2048 PSS SHA-256 verify", p.rsa_verify),
+        ("HKDF-SHA256 expand (32 bytes)", p.hkdf_expand),
+        ("HKDF-SHA256 extract", p.hkdf_extract),
+        ("copy 16 KiB (memcpy, for the bulk table)", p.copy_16k),
+    ];
+    for (name, us) in rows {
+        table.row(vec![name.into(), format!("{us:.2}")]);
+    }
+    table
+}

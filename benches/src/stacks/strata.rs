@@ -1,0 +1,218 @@
+//! strata, through its facade: ClientConfig/ServerConfig built once, sans-IO connections,
+//! certificates checked with webpki against the run's CA, the system clock, the OS's
+//! randomness: the defaults an application gets.
+
+use std::io;
+use std::sync::Arc;
+
+use strata::config::IMPLEMENTED_VERSIONS;
+use strata::pki_types::ServerName;
+use strata::{ClientConfig, ClientConnection, Connection, ServerConfig, ServerConnection};
+use strata_handshake::suites::{
+    SupportedSuite, TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256, TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384,
+    TLS12_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256, TLS12_ECDHE_RSA_AES_128_GCM_SHA256,
+    TLS12_ECDHE_RSA_AES_256_GCM_SHA384, TLS12_ECDHE_RSA_CHACHA20_POLY1305_SHA256,
+    TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384, TLS13_CHACHA20_POLY1305_SHA256,
+};
+use strata_handshake::NamedGroup;
+use strata_pki::{
+    CertifiedKey, RingSigningKey, TlsVersion, TrustAnchors, WebPkiClientVerifier,
+    WebPkiServerVerifier,
+};
+
+use super::{Endpoint, SetupError, Stack};
+use crate::setup::{Aead, Identity, Pki, ServerKey, Setup, Version, SERVER_NAME};
+
+/// strata configured for one [`Setup`].
+#[derive(Debug)]
+pub struct Strata {
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+    server_name: ServerName<'static>,
+}
+
+/// The one suite `setup` enables.
+pub fn suite(setup: &Setup) -> SupportedSuite {
+    match (setup.version, setup.key, setup.aead) {
+        (Version::Tls13, _, Aead::Aes128Gcm) => TLS13_AES_128_GCM_SHA256,
+        (Version::Tls13, _, Aead::Aes256Gcm) => TLS13_AES_256_GCM_SHA384,
+        (Version::Tls13, _, Aead::Chacha20Poly1305) => TLS13_CHACHA20_POLY1305_SHA256,
+        (Version::Tls12, ServerKey::EcdsaP256, Aead::Aes128Gcm) => {
+            TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256
+        }
+        (Version::Tls12, ServerKey::EcdsaP256, Aead::Aes256Gcm) => {
+            TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384
+        }
+        (Version::Tls12, ServerKey::EcdsaP256, Aead::Chacha20Poly1305) => {
+            TLS12_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256
+        }
+        (Version::Tls12, ServerKey::Rsa2048, Aead::Aes128Gcm) => TLS12_ECDHE_RSA_AES_128_GCM_SHA256,
+        (Version::Tls12, ServerKey::Rsa2048, Aead::Aes256Gcm) => TLS12_ECDHE_RSA_AES_256_GCM_SHA384,
+        (Version::Tls12, ServerKey::Rsa2048, Aead::Chacha20Poly1305) => {
+            TLS12_ECDHE_RSA_CHACHA20_POLY1305_SHA256
+        }
+    }
+}
+
+fn version(v: Version) -> TlsVersion {
+    match v {
+        Version::Tls13 => TlsVersion::Tls13,
+        Version::Tls12 => TlsVersion::Tls12,
+    }
+}
+
+fn certified_key(identity: &Identity) -> Result<Arc<CertifiedKey>, SetupError> {
+    let failed = |e: strata_pki::PkiError| SetupError::Failed(e.to_string());
+    let key = RingSigningKey::new(&identity.key).map_err(failed)?;
+    Ok(Arc::new(
+        CertifiedKey::new(identity.chain.clone(), Arc::new(key)).map_err(failed)?,
+    ))
+}
+
+/// A build error is "not implemented" when the version is one strata does not speak yet.
+fn build_error(setup: &Setup, e: strata::Error) -> SetupError {
+    if IMPLEMENTED_VERSIONS.contains(&version(setup.version)) {
+        SetupError::Failed(e.to_string())
+    } else {
+        SetupError::NotImplemented(e.to_string())
+    }
+}
+
+impl Stack for Strata {
+    type Client = ClientConnection;
+    type Server = ServerConnection;
+
+    const NAME: &'static str = "strata";
+
+    fn new(pki: &Pki, setup: &Setup) -> Result<Self, SetupError> {
+        let failed = |e: strata_pki::PkiError| SetupError::Failed(e.to_string());
+        let anchors =
+            Arc::new(TrustAnchors::from_certs(std::slice::from_ref(&pki.ca)).map_err(failed)?);
+        let versions = [version(setup.version)];
+        let suites = [suite(setup)];
+        let groups = [NamedGroup::X25519];
+
+        let verifier = WebPkiServerVerifier::new(anchors.clone()).map_err(failed)?;
+        let mut client = ClientConfig::builder(Arc::new(verifier))
+            .versions(&versions)
+            .suites(&suites)
+            .groups(&groups);
+        if setup.client_auth {
+            client = client.client_certificate(certified_key(&pki.client)?);
+        }
+        let client = client.build().map_err(|e| build_error(setup, e))?;
+
+        let mut server =
+            ServerConfig::builder_with_certificates(vec![certified_key(pki.server(setup.key))?])
+                .versions(&versions)
+                .suites(&suites)
+                .groups(&groups);
+        if setup.client_auth {
+            let verifier = WebPkiClientVerifier::new(anchors).map_err(failed)?;
+            server = server.client_auth(Arc::new(verifier));
+        }
+        let server = server.build().map_err(|e| build_error(setup, e))?;
+        let server_name = ServerName::try_from(SERVER_NAME)
+            .map_err(|e| SetupError::Failed(e.to_string()))?
+            .to_owned();
+        Ok(Self {
+            client,
+            server,
+            server_name,
+        })
+    }
+
+    fn client(&self) -> Result<ClientConnection, String> {
+        ClientConnection::new(self.client.clone(), self.server_name.clone())
+            .map_err(|e| e.to_string())
+    }
+
+    fn server(&self) -> Result<ServerConnection, String> {
+        ServerConnection::new(self.server.clone()).map_err(|e| e.to_string())
+    }
+}
+
+fn receive(conn: &mut Connection, mut tls: &[u8], sink: &mut [u8]) -> Result<usize, String> {
+    let mut read = 0;
+    loop {
+        if !tls.is_empty() {
+            conn.read_tls(&mut tls).map_err(|e| e.to_string())?;
+        }
+        conn.process_new_packets().map_err(|e| e.to_string())?;
+        loop {
+            match conn.read_plaintext(sink) {
+                Ok(0) => break,
+                Ok(n) => read += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        if tls.is_empty() {
+            return Ok(read);
+        }
+    }
+}
+
+fn transmit(conn: &mut Connection, out: &mut Vec<u8>) -> Result<(), String> {
+    while conn.wants_write() {
+        conn.write_tls(out).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn send_plaintext(conn: &mut Connection, mut data: &[u8]) -> Result<(), String> {
+    while !data.is_empty() {
+        let n = conn.write_plaintext(data).map_err(|e| e.to_string())?;
+        data = data.get(n..).unwrap_or_default();
+    }
+    Ok(())
+}
+
+fn check(conn: &Connection, setup: &Setup, is_server: bool) -> Result<(), String> {
+    let negotiated = conn
+        .negotiated()
+        .ok_or("strata: nothing negotiated after the handshake")?;
+    let want = suite(setup);
+    if negotiated.version != want.version || negotiated.suite != want {
+        return Err(format!(
+            "strata negotiated {:?} {:?}, wanted {:?}",
+            negotiated.version, negotiated.suite.suite, want.suite
+        ));
+    }
+    if negotiated.group != NamedGroup::X25519 {
+        return Err(format!("strata negotiated {:?}", negotiated.group));
+    }
+    if is_server && negotiated.peer_certificates.is_empty() == setup.client_auth {
+        return Err("strata server: client certificate presence is not what was set up".into());
+    }
+    Ok(())
+}
+
+macro_rules! endpoint {
+    ($conn:ty, $is_server:expr) => {
+        impl Endpoint for $conn {
+            fn receive(&mut self, tls: &[u8], sink: &mut [u8]) -> Result<usize, String> {
+                receive(self, tls, sink)
+            }
+
+            fn transmit(&mut self, out: &mut Vec<u8>) -> Result<(), String> {
+                transmit(self, out)
+            }
+
+            fn send_plaintext(&mut self, data: &[u8]) -> Result<(), String> {
+                send_plaintext(self, data)
+            }
+
+            fn is_handshaking(&self) -> bool {
+                Connection::is_handshaking(self)
+            }
+
+            fn check(&self, setup: &Setup) -> Result<(), String> {
+                check(self, setup, $is_server)
+            }
+        }
+    };
+}
+
+endpoint!(ClientConnection, false);
+endpoint!(ServerConnection, true);

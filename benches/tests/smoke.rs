@@ -1,0 +1,118 @@
+//! The harness itself, quickly: every stack negotiates what each setup asks for (or, for
+//! strata's TLS 1.2 rows until it lands, says it does not implement it), carries bulk data
+//! intact, and every measurement and table runs end to end with a few milliseconds each.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use strata_bench::crypto;
+use strata_bench::drive::{self, Buffers, RECORD};
+use strata_bench::measure::{self, checked_stack, Figure, Settings};
+use strata_bench::setup::{Aead, Pki, Setup, Version};
+use strata_bench::stacks::openssl::OpenSsl;
+use strata_bench::stacks::rustls::Rustls;
+use strata_bench::stacks::strata::Strata;
+use strata_bench::stacks::{Endpoint, Stack};
+
+fn every_setup() -> Vec<Setup> {
+    let mut all = Setup::handshakes();
+    all.extend(Aead::ALL.map(Setup::bulk));
+    all
+}
+
+/// Sends 3 records of patterned data each way and checks that they arrive whole.
+fn carries_data<S: Stack>(pki: &Pki, setup: &Setup) {
+    let stack = S::new(pki, setup).unwrap();
+    let mut buffers = Buffers::new(3);
+    let (mut client, mut server, _) = drive::handshake(&stack, &mut buffers).unwrap();
+    let payload: Vec<u8> = (0..RECORD).map(|i| (i * 7 % 256) as u8).collect();
+    drive::one_way(&mut client, &mut server, &payload, 3, &mut buffers).unwrap();
+    assert_eq!(buffers.sink, payload, "{} {}", S::NAME, setup.name());
+
+    let mut wire = Vec::new();
+    server.send_plaintext(b"pong").unwrap();
+    server.transmit(&mut wire).unwrap();
+    let mut sink = [0u8; 16];
+    assert_eq!(client.receive(&wire, &mut sink).unwrap(), 4);
+    assert_eq!(&sink[..4], b"pong");
+}
+
+#[test]
+fn rustls_and_openssl_negotiate_every_setup_and_carry_data() {
+    let pki = Pki::new();
+    for setup in every_setup() {
+        assert!(checked_stack::<Rustls>(&pki, &setup).unwrap().is_some());
+        assert!(checked_stack::<OpenSsl>(&pki, &setup).unwrap().is_some());
+        carries_data::<Rustls>(&pki, &setup);
+        carries_data::<OpenSsl>(&pki, &setup);
+    }
+}
+
+#[test]
+fn strata_negotiates_what_it_implements_and_refuses_the_rest() {
+    let pki = Pki::new();
+    for setup in every_setup() {
+        let implemented = strata::config::IMPLEMENTED_VERSIONS.contains(&match setup.version {
+            Version::Tls13 => strata::TlsVersion::Tls13,
+            Version::Tls12 => strata::TlsVersion::Tls12,
+        });
+        let stack = checked_stack::<Strata>(&pki, &setup).unwrap();
+        assert_eq!(stack.is_some(), implemented, "{}", setup.name());
+        if implemented {
+            carries_data::<Strata>(&pki, &setup);
+        }
+    }
+}
+
+#[test]
+fn every_measurement_runs_end_to_end() {
+    let pki = Pki::new();
+    let settings = Settings::SMOKE;
+    let setup = Setup::handshakes()[0];
+    let figures = measure::handshakes::<Strata>(&pki, &setup, &settings).unwrap();
+    let Figure::Value(f) = figures else {
+        panic!("strata speaks TLS 1.3")
+    };
+    assert!(f.per_second > 0.0 && f.client_us > 0.0 && f.server_us > 0.0);
+    for f in measure::compare_handshakes(&pki, &setup, &settings).unwrap() {
+        assert!(f.value().unwrap().per_second > 0.0);
+    }
+    let bulk = measure::bulk::<Strata>(&pki, &Setup::bulk(Aead::Aes128Gcm), &settings).unwrap();
+    assert!(bulk.value().unwrap().send > 0.0);
+    for f in measure::compare_bulk(&pki, &Setup::bulk(Aead::Aes256Gcm), &settings).unwrap() {
+        let f = f.value().unwrap();
+        assert!(f.send > 0.0 && f.receive > 0.0);
+    }
+
+    let primitives = crypto::primitives(&pki, &settings).unwrap();
+    assert!(primitives.rsa_sign > primitives.ecdsa_sign);
+    let floor = |client_auth| {
+        let setup = Setup {
+            client_auth,
+            ..setup
+        };
+        let mut rep = crypto::floor_loop(&pki, &setup, &settings).unwrap();
+        rep().unwrap()
+    };
+    let (without, with) = (floor(false), floor(true));
+    assert!(without.iter().all(|f| *f > 0.0), "{without:?}");
+    assert!(
+        with[2] > without[2],
+        "client auth adds two verifications to the server"
+    );
+    let rate = crypto::aead_rate(Aead::Chacha20Poly1305, &settings).unwrap();
+    assert!(rate.seal > 0.0 && rate.open > 0.0);
+}
+
+#[test]
+fn a_version_strata_lacks_is_not_applicable_not_an_error() {
+    let pki = Pki::new();
+    let tls12 = Setup {
+        version: Version::Tls12,
+        ..Setup::handshakes()[0]
+    };
+    let figures = measure::handshakes::<Strata>(&pki, &tls12, &Settings::SMOKE).unwrap();
+    if !strata::config::IMPLEMENTED_VERSIONS.contains(&strata::TlsVersion::Tls12) {
+        assert!(matches!(figures, Figure::NotApplicable(_)));
+    } else {
+        assert!(figures.value().is_some());
+    }
+}

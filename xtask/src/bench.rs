@@ -1,0 +1,286 @@
+//! `cargo xtask bench`: strata against rustls and OpenSSL, measured in one run.
+//!
+//! Builds the two binaries of `benches/` (strata-bench) in release mode, runs the timing
+//! one (handshakes, bulk throughput, ring's limits; system allocator) and the memory one
+//! (counting allocator), prints their tables and writes BENCHMARKS.md at the repository
+//! root with the machine, the versions, the command and a note on how to read it.
+//! `--quick` runs every row for a few milliseconds instead (for CI) and writes no file
+//! unless `--output` says where.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A few seconds in all instead of a few minutes (noisier); writes no report unless
+    /// --output is given.
+    #[arg(long)]
+    quick: bool,
+    /// Where to write the report [default: BENCHMARKS.md at the repository root, for a
+    /// full run].
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+pub fn run(args: &Args) -> Result<(), String> {
+    let root = workspace_root();
+    let bin = build(&root)?;
+    let started = Instant::now();
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+        .unwrap_or_else(|| "?".into());
+    let openssl = capture(&bin.join("strata-bench"), &["--openssl-version"])?;
+    let mode: &[&str] = if args.quick { &["--quick"] } else { &[] };
+
+    let timing = capture(&bin.join("strata-bench"), mode)?;
+    print!("{timing}");
+    let memory = capture(&bin.join("strata-bench-memory"), mode)?;
+    print!("{memory}");
+
+    let output = match (&args.output, args.quick) {
+        (Some(path), _) => Some(path.clone()),
+        (None, false) => Some(root.join("BENCHMARKS.md")),
+        (None, true) => None,
+    };
+    let seconds = started.elapsed().as_secs();
+    if let Some(path) = output {
+        let command = if args.quick {
+            "cargo xtask bench --quick"
+        } else {
+            "cargo xtask bench"
+        };
+        let report = Report {
+            command,
+            seconds,
+            machine: machine(),
+            load,
+            versions: versions(&root, openssl.trim()),
+            tables: format!("{}\n\n{}", timing.trim_end(), memory.trim_end()),
+        };
+        std::fs::write(&path, report.markdown())
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        println!("bench: wrote {} ({seconds} s)", path.display());
+    } else {
+        println!("bench: done in {seconds} s (--quick: no report written)");
+    }
+    Ok(())
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map_or(manifest.clone(), Path::to_path_buf)
+}
+
+/// Builds the bench binaries; returns the directory they are in.
+fn build(root: &Path) -> Result<PathBuf, String> {
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "strata-bench",
+            "--bins",
+        ])
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err("building strata-bench failed".into());
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    Ok(target.join("release"))
+}
+
+/// Runs `program`, its progress on our stderr, and returns its stdout.
+fn capture(program: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("{}: {e}", program.display()))?;
+    if !out.status.success() {
+        return Err(format!("{} {args:?} failed", program.display()));
+    }
+    String::from_utf8(out.stdout).map_err(|e| format!("{}: {e}", program.display()))
+}
+
+/// The CPU model, the logical CPUs and the memory, from /proc.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|v| v.trim_start_matches([' ', '\t', ':']))
+        })
+        .unwrap_or("unknown CPU")
+        .to_owned();
+    let cpus = cpuinfo
+        .lines()
+        .filter(|l| l.starts_with("processor"))
+        .count();
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
+        .map_or_else(String::new, |kb| {
+            format!(", {} GiB of memory", kb / (1 << 20))
+        });
+    format!("{model}, {cpus} logical CPUs{memory}")
+}
+
+/// The version of `name` in Cargo.lock (the first, if several).
+fn locked_version(lock: &str, name: &str) -> Option<String> {
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == format!("name = \"{name}\"") {
+            let version = lines.next()?.trim().strip_prefix("version = \"")?;
+            return Some(version.trim_end_matches('"').to_owned());
+        }
+    }
+    None
+}
+
+fn versions(root: &Path, openssl_library: &str) -> Vec<(String, String)> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
+    let locked = |name: &str| locked_version(&lock, name).unwrap_or_else(|| "?".into());
+    let rustc = Command::new("rustc")
+        .arg("-V")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "?".into());
+    vec![
+        ("rustc".into(), rustc),
+        ("ring".into(), locked("ring")),
+        (
+            "rustls".into(),
+            format!("{} (ring provider)", locked("rustls")),
+        ),
+        (
+            "OpenSSL".into(),
+            format!("{openssl_library} (openssl crate {})", locked("openssl")),
+        ),
+    ]
+}
+
+struct Report {
+    command: &'static str,
+    seconds: u64,
+    machine: String,
+    load: String,
+    versions: Vec<(String, String)>,
+    tables: String,
+}
+
+impl Report {
+    fn markdown(&self) -> String {
+        let date = Command::new("date")
+            .args(["-u", "+%Y-%m-%d"])
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default();
+        let mut out = String::from("# Benchmarks\n\n");
+        out.push_str(
+            "strata against rustls and OpenSSL, in one process on one thread, client and \
+             server talking over in-memory buffers. Generated by `cargo xtask bench`; do not \
+             edit by hand.\n\n",
+        );
+        out.push_str(&format!(
+            "- Command: `{}` ({} s of measuring, after the build)\n",
+            self.command, self.seconds
+        ));
+        out.push_str(&format!("- Date: {date}\n"));
+        out.push_str(&format!("- Machine: {}\n", self.machine));
+        out.push_str(&format!(
+            "- Load average when the run started (1, 5, 15 min): {}\n",
+            self.load
+        ));
+        for (name, version) in &self.versions {
+            out.push_str(&format!("- {name}: {version}\n"));
+        }
+        out.push_str("\n## Results\n\n");
+        out.push_str(self.tables.trim_end());
+        out.push_str("\n\n");
+        out.push_str(HOW_TO_READ);
+        out
+    }
+}
+
+const HOW_TO_READ: &str = "## How to read it
+
+- **Every figure is a median** of 7 repetitions (3 with `--quick`) of a loop that runs for \
+a fixed time (0.3 s per handshake repetition, 0.25 s per bulk repetition), after one \
+untimed warm-up repetition. The repetitions of a row's loops (the three stacks, and the \
+crypto floor or ring's raw AEAD beside them) take turns, so that other work on the \
+machine weighs on them alike; still, the machine is shared (see the load average above), \
+so differences of a few per cent are noise, and rows measured at different moments (the \
+TLS 1.3 and TLS 1.2 rows, say) compare less well than the figures within a row.
+- **Time is the thread's CPU time.** Each loop reads the thread's CPU clock at its start \
+and end, and the monotonic clock around the parts it times (each side's calls, sending, \
+receiving); the parts are scaled by the loop's CPU/wall ratio, so time the thread spent \
+descheduled by other work does not count. (A busy sibling hyperthread or shared cache \
+still slows everything alike.)
+- **Ratios are strata / the other**, of the figure in the row: for rates (handshakes per \
+second, MB/s) above 1 means strata is faster; for costs (µs, bytes, allocations) above 1 \
+means strata spends more. \"n/a (not implemented yet)\" is a configuration strata refuses \
+today (TLS 1.2 until it lands: those rows fill in by themselves then).
+- **Handshakes** are full ones on every stack: X25519, AES-128-GCM, the server's chain \
+verified by the client (and the client's by the server) against one ECDSA P-256 CA, no \
+session tickets, no session cache, no resumption. Handshakes per second is the wall time \
+of the loop, both sides together; the per-side table adds up the time spent inside each \
+side's calls (creating the connection, processing what it received, writing, dropping it).
+- **The crypto floor** is one handshake's primitive operations, with ring, run in a loop \
+by themselves (its repetitions take turns with the stacks'): client: X25519 (key pair, \
+public key, agreement), verify the server's signature (CertificateVerify, or TLS 1.2's \
+ServerKeyExchange), one more ECDSA P-256 verification for the server's certificate (one \
+signature per certificate in the chain stands for webpki's path building; the chain is the \
+leaf, signed by the ECDSA P-256 CA), with client authentication one ECDSA P-256 signature; \
+server: X25519, sign with its key, with client authentication two ECDSA P-256 \
+verifications (the client's signature and its certificate); each side's key schedule as 20 \
+HKDF-SHA256 operations (17 expansions, 3 extractions; TLS 1.2's PRF counted the same). \
+Transcript hashing, encoding, parsing, certificate parsing and the protection of the \
+encrypted handshake records are left out, so the floor is a bound, not a target: \
+strata/floor is the share of the time that is the crypto. The primitives table gives each \
+operation timed alone.
+- **Bulk** is one way, client to server, TLS 1.3, 16 KiB writes in batches of 4 records. \
+Send = write the plaintext (seal) and take the TLS bytes out; receive = put the TLS bytes \
+in, process (open) and read the plaintext out. MB/s is 10^6 bytes of plaintext per \
+second spent in those calls. \"ring raw\" is ring's seal or open alone on one 16 KiB \
+buffer (open is timed without the seal that restores the ciphertext between calls): the \
+ceiling, which no record layer reaches since it also copies the bytes in and out (the \
+primitives table gives the cost of one 16 KiB copy).
+- **OpenSSL** runs through the `openssl` crate: an `SslStream` over an in-memory duplex \
+(OpenSSL's BIO reads and writes two byte buffers). Its crypto is its own, not ring.
+- **Memory** comes from a second binary with a counting global allocator (stats_alloc): \
+heap bytes still held by one established, idle connection (the live bytes after \
+establishing N pairs at once, then after dropping the clients, over N; each connection \
+boxed, so the object itself counts), and allocation calls (alloc + realloc) inside each \
+side's calls during one handshake. OpenSSL allocates with C's malloc, which this does not \
+see: it has no memory figures. \"Allocations on the record path\" counts the calls while \
+1000 records of 16 KiB are sent and read back on a warmed-up pair (`cargo test -p \
+strata-bench` holds strata to zero).
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_come_from_the_lock_file() {
+        let lock = "[[package]]\nname = \"ring\"\nversion = \"0.17.14\"\n\n\
+                    [[package]]\nname = \"rustls\"\nversion = \"0.23.46\"\n";
+        assert_eq!(locked_version(lock, "rustls").as_deref(), Some("0.23.46"));
+        assert_eq!(locked_version(lock, "ring").as_deref(), Some("0.17.14"));
+        assert_eq!(locked_version(lock, "openssl"), None);
+    }
+}
