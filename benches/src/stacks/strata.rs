@@ -90,13 +90,21 @@ impl Stack for Strata {
             Arc::new(TrustAnchors::from_certs(std::slice::from_ref(&pki.ca)).map_err(failed)?);
         let versions = [version(setup.version)];
         let suites = [suite(setup)];
-        let groups = [NamedGroup::X25519];
+        // X25519 for the key exchange; in TLS 1.2 also P-256, the ECDSA certificate's
+        // curve, which RFC 8422 §5.1 requires among the groups (OpenSSL's setup does the
+        // same).
+        let groups: &[NamedGroup] = match setup.version {
+            Version::Tls12 => &[NamedGroup::X25519, NamedGroup::Secp256r1],
+            Version::Tls13 => &[NamedGroup::X25519],
+        };
 
         let verifier = WebPkiServerVerifier::new(anchors.clone()).map_err(failed)?;
         let mut client = ClientConfig::builder(Arc::new(verifier))
             .versions(&versions)
             .suites(&suites)
-            .groups(&groups);
+            .groups(groups)
+            // Full handshakes only, as for the other stacks.
+            .no_resumption();
         if setup.client_auth {
             client = client.client_certificate(certified_key(&pki.client)?);
         }
@@ -106,7 +114,9 @@ impl Stack for Strata {
             ServerConfig::builder_with_certificates(vec![certified_key(pki.server(setup.key))?])
                 .versions(&versions)
                 .suites(&suites)
-                .groups(&groups);
+                .groups(groups)
+                .tickets(0, 0)
+                .session_cache(0);
         if setup.client_auth {
             let verifier = WebPkiClientVerifier::new(anchors).map_err(failed)?;
             server = server.client_auth(Arc::new(verifier));
