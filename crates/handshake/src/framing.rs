@@ -128,6 +128,14 @@ impl HandshakeJoiner {
         !self.buffer.is_empty()
     }
 
+    /// Gives the buffer's memory back if no message is buffered (after the handshake,
+    /// when messages become rare).
+    pub fn release_if_empty(&mut self) {
+        if self.buffer.is_empty() {
+            self.buffer = BytesMut::new();
+        }
+    }
+
     /// Call before the record layer's keys change: a message that began under the old
     /// keys must end under them (RFC 8446 §5.1: unexpected_message otherwise).
     pub fn check_key_change(&self) -> Result<(), HandshakeError> {

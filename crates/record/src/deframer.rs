@@ -102,7 +102,7 @@ impl Deframer {
 
     /// A deframer that buffers at most `limit` bytes; a limit below one maximal record
     /// ([`DEFAULT_DEFRAMER_BUFFER_LEN`]) is raised to it. The buffer is allocated once,
-    /// here.
+    /// here (and again after [`Deframer::release_if_empty`]).
     pub fn with_buffer_limit(limit: usize) -> Self {
         let limit = limit.max(DEFAULT_DEFRAMER_BUFFER_LEN);
         Self {
@@ -138,6 +138,14 @@ impl Deframer {
     /// peer stopped in the middle of a record.
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
+    }
+
+    /// Gives the buffer's memory back if it holds nothing (an idle connection need not
+    /// keep a maximal record's worth); the next read allocates it again.
+    pub fn release_if_empty(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = BytesMut::new();
+        }
     }
 
     /// How many more bytes [`Deframer::push`] would take now.

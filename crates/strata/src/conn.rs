@@ -144,10 +144,15 @@ pub struct Connection {
     warnings_received: usize,
     /// What the peer-misbehaviour limits count.
     counters: Counters,
+    /// Whether the handshake's buffers were given back.
+    buffers_released: bool,
     /// The version whose message forms the observer's messages are parsed in.
     observed_version: TlsVersion,
     outgoing: BytesMut,
-    received: BytesMut,
+    /// Received plaintext, as the records' own buffers (opened in place, not copied).
+    received: VecDeque<BytesMut>,
+    /// The bytes in `received`.
+    received_len: usize,
     pending_send: Vec<u8>,
     request: Option<Request>,
     negotiated: Option<Negotiated>,
@@ -211,9 +216,11 @@ impl Connection {
             protocol: None,
             warnings_received: 0,
             counters: Counters::default(),
+            buffers_released: false,
             observed_version: TlsVersion::Tls13,
             outgoing: BytesMut::new(),
-            received: BytesMut::new(),
+            received: VecDeque::new(),
+            received_len: 0,
             pending_send: Vec::new(),
             request: None,
             negotiated: None,
@@ -299,14 +306,29 @@ impl Connection {
                 self.apply(actions)?;
                 continue;
             }
-            if self.received.len() >= self.limits.max_received_plaintext {
+            if self.received_len >= self.limits.max_received_plaintext {
                 return Ok(());
             }
             match self.deframer.next_record().map_err(record)? {
                 Some(rec) => self.handle_record(rec)?,
-                None => return Ok(()),
+                None => {
+                    self.release_handshake_buffers();
+                    return Ok(());
+                }
             }
         }
+    }
+
+    /// Once, when the handshake is over and nothing is buffered: give back the maximal
+    /// record buffer and the handshake joiner's buffer, which an idle connection does not
+    /// need. (Done once only, so that traffic never allocates per record.)
+    fn release_handshake_buffers(&mut self) {
+        if self.buffers_released || self.negotiated.is_none() || !self.deframer.is_empty() {
+            return;
+        }
+        self.deframer.release_if_empty();
+        self.joiner.release_if_empty();
+        self.buffers_released = true;
     }
 
     fn handle_record(&mut self, rec: Record) -> Result<(), Error> {
@@ -387,7 +409,10 @@ impl Connection {
                     self.counters.empty_records = 0;
                     self.counters.key_updates = 0;
                 }
-                self.received.extend_from_slice(&fragment);
+                if !fragment.is_empty() {
+                    self.received_len += fragment.len();
+                    self.received.push_back(fragment);
+                }
                 Ok(())
             }
             _ => Err(misbehaved("record of a type not allowed here")),
@@ -572,13 +597,23 @@ impl Connection {
     /// `UnexpectedEof` if the transport ended without one (truncation); `WouldBlock` if
     /// nothing is buffered yet.
     pub fn read_plaintext(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if !self.received.is_empty() {
+        if self.received_len > 0 {
             let mut n = 0;
-            for (dst, src) in buf.iter_mut().zip(self.received.iter()) {
-                *dst = *src;
-                n += 1;
+            while let Some(front) = self.received.front_mut() {
+                let take = (buf.len() - n).min(front.len());
+                if let (Some(dst), Some(src)) = (buf.get_mut(n..n + take), front.get(..take)) {
+                    dst.copy_from_slice(src);
+                }
+                front.advance(take);
+                n += take;
+                if front.is_empty() {
+                    self.received.pop_front();
+                }
+                if n == buf.len() {
+                    break;
+                }
             }
-            self.received.advance(n);
+            self.received_len -= n;
             return Ok(n);
         }
         if self.close_notify_received {
@@ -691,7 +726,7 @@ impl Connection {
             && !self.close_notify_received
             && !self.transport_eof
             && self.request.is_none()
-            && self.received.len() < self.limits.max_received_plaintext
+            && self.received_len < self.limits.max_received_plaintext
     }
 
     /// What the handshake agreed on, once it completed.
