@@ -3,6 +3,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -88,13 +89,16 @@ pub fn serve(
     mode: Mode,
     timeout: Duration,
 ) -> Result<(), CliError> {
-    // The timeout bounds the handshake and every later read, so a stalled peer never
-    // holds a thread for long.
+    // The timeout bounds every read and write, and the handshake as a whole: a peer that
+    // trickles one byte at a time never holds a thread for long.
     tcp.set_read_timeout(Some(timeout))?;
     tcp.set_write_timeout(Some(timeout))?;
+    let watchdog = handshake_deadline(&tcp, timeout)?;
     let conn = ServerConnection::new(config.clone())?;
     let mut tls = Stream::new(conn, tcp);
-    tls.handshake()?;
+    let handshake = tls.handshake();
+    watchdog.store(true, Ordering::Release);
+    handshake?;
     for line in report::describe(&tls.conn) {
         eprintln!("server: {line}");
     }
@@ -105,6 +109,26 @@ pub fn serve(
     }
     let _ = tls.close();
     Ok(())
+}
+
+/// Shuts the socket down if the handshake is not over within `timeout`; the returned flag
+/// is set when it is.
+fn handshake_deadline(tcp: &TcpStream, timeout: Duration) -> io::Result<Arc<AtomicBool>> {
+    let done = Arc::new(AtomicBool::new(false));
+    let (flag, socket) = (done.clone(), tcp.try_clone()?);
+    std::thread::spawn(move || {
+        let start = std::time::Instant::now();
+        while start.elapsed() < timeout {
+            if flag.load(Ordering::Acquire) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if !flag.load(Ordering::Acquire) {
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
+    });
+    Ok(done)
 }
 
 fn http(tls: &mut Stream<ServerConnection, TcpStream>) -> io::Result<()> {
