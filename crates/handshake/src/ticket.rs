@@ -10,11 +10,16 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
+use bytes::BytesMut;
 use ring::aead::{self, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
+use strata_codec::{
+    array, decode_exact, length_prefixed, put_length_prefixed, put_opaque, u32, u8, vector_of,
+    Bounds, Decode, DecodeError, Encode, LengthPrefix, Res,
+};
 use strata_pki::pki_types::CertificateDer;
 use strata_pki::TlsVersion;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::suites::SupportedSuite;
 use crate::{CipherSuite, HandshakeError, Secret};
@@ -185,130 +190,128 @@ impl core::fmt::Debug for SessionState {
 /// The format version of an encoded [`SessionState`].
 const STATE_FORMAT: u8 = 1;
 
-fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    // Every field here is far below 2^32 bytes (a chain is bounded by the message size).
-    out.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_be_bytes());
-    out.extend_from_slice(bytes);
+/// The bounds of the encoded fields, in the codec's terms: the secret fits a `u8` prefix,
+/// ALPN and SNI a `u16` one, a certificate and the chain a `u24` one (as in a Certificate
+/// message, whose size the handshake already bounds).
+const SECRET: Bounds = Bounds::new(0, 0xff);
+const SHORT: Bounds = Bounds::new(0, 0xffff);
+const CHAIN: Bounds = Bounds::new(0, 0xff_ff_ff);
+
+fn put_optional(out: &mut BytesMut, field: Option<&[u8]>) {
+    match field {
+        None => 0u8.encode(out),
+        Some(bytes) => {
+            1u8.encode(out);
+            put_opaque(out, LengthPrefix::U16, bytes);
+        }
+    }
 }
 
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let (head, rest) = self.0.split_at_checked(n)?;
-        self.0 = rest;
-        Some(head)
-    }
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N)?.try_into().ok()
-    }
-    fn u8(&mut self) -> Option<u8> {
-        self.array::<1>().map(|[b]| b)
-    }
-    fn u32(&mut self) -> Option<u32> {
-        self.array().map(u32::from_be_bytes)
-    }
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let len = usize::try_from(self.u32()?).ok()?;
-        self.take(len)
-    }
-    fn optional(&mut self) -> Option<Option<&'a [u8]>> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => self.bytes().map(Some),
-            _ => None,
-        }
+fn optional(input: &[u8]) -> Res<'_, Option<&[u8]>> {
+    let (input, present) = u8(input)?;
+    match present {
+        0 => Ok((input, None)),
+        1 => length_prefixed(LengthPrefix::U16, SHORT, "optional")(input)
+            .map(|(rest, body)| (rest, Some(body))),
+        _ => Err(nom::Err::Error(DecodeError::illegal(
+            "optional",
+            "presence is 0 or 1",
+        ))),
     }
 }
 
 impl SessionState {
     /// The plaintext of a ticket (zeroed on drop: it holds the secret).
     pub(crate) fn encode(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(Vec::new());
-        out.push(STATE_FORMAT);
-        out.push(match self.version {
+        let mut out = BytesMut::new();
+        STATE_FORMAT.encode(&mut out);
+        let version: u8 = match self.version {
             TlsVersion::Tls12 => 12,
             TlsVersion::Tls13 => 13,
-        });
-        out.extend_from_slice(&self.suite.suite.to_wire().to_be_bytes());
-        out.extend_from_slice(&self.group.to_wire().to_be_bytes());
-        put_bytes(&mut out, self.secret.as_bytes());
+        };
+        version.encode(&mut out);
+        self.suite.suite.encode(&mut out);
+        self.group.encode(&mut out);
+        put_opaque(&mut out, LengthPrefix::U8, self.secret.as_bytes());
         out.extend_from_slice(&self.created.to_be_bytes());
-        out.extend_from_slice(&self.lifetime.to_be_bytes());
-        out.extend_from_slice(&self.age_add.to_be_bytes());
-        out.push(u8::from(self.extended_master_secret));
-        for field in [self.alpn.as_deref(), self.sni.as_deref().map(str::as_bytes)] {
-            match field {
-                None => out.push(0),
-                Some(bytes) => {
-                    out.push(1);
-                    put_bytes(&mut out, bytes);
-                }
+        self.lifetime.encode(&mut out);
+        self.age_add.encode(&mut out);
+        u8::from(self.extended_master_secret).encode(&mut out);
+        put_optional(&mut out, self.alpn.as_deref());
+        put_optional(&mut out, self.sni.as_deref().map(str::as_bytes));
+        put_length_prefixed(&mut out, LengthPrefix::U24, |out| {
+            for cert in &self.peer_certificates {
+                put_opaque(out, LengthPrefix::U24, cert.as_ref());
             }
-        }
-        out.extend_from_slice(
-            &u32::try_from(self.peer_certificates.len())
-                .unwrap_or(u32::MAX)
-                .to_be_bytes(),
-        );
-        for cert in &self.peer_certificates {
-            put_bytes(&mut out, cert.as_ref());
-        }
-        out
+        });
+        let plain = Zeroizing::new(out.to_vec());
+        out.as_mut().zeroize();
+        plain
     }
 
     /// Reads what [`encode`](Self::encode) wrote; `None` for anything else.
     pub(crate) fn decode(bytes: &[u8]) -> Option<Self> {
-        let mut r = Reader(bytes);
-        if r.u8()? != STATE_FORMAT {
-            return None;
+        decode_exact(bytes, "session", Self::parse).ok()
+    }
+
+    fn parse(input: &[u8]) -> Res<'_, Self> {
+        let illegal = |field, why| nom::Err::Error(DecodeError::illegal(field, why));
+        let (input, format) = u8(input)?;
+        if format != STATE_FORMAT {
+            return Err(illegal("format", "unknown session format"));
         }
-        let version = match r.u8()? {
+        let (input, version) = u8(input)?;
+        let version = match version {
             12 => TlsVersion::Tls12,
             13 => TlsVersion::Tls13,
-            _ => return None,
+            _ => return Err(illegal("version", "not TLS 1.2 or 1.3")),
         };
-        let code = CipherSuite::from(u16::from_be_bytes(r.array()?));
+        let (input, code) = CipherSuite::decode(input)?;
         let suite = crate::suites::ALL_SUITES
             .iter()
             .copied()
-            .find(|s| s.suite == code && s.version == version)?;
-        let group = crate::NamedGroup::from(u16::from_be_bytes(r.array()?));
-        let secret = Secret::from_slice(r.bytes()?)?;
-        let created = u64::from_be_bytes(r.array()?);
-        let lifetime = r.u32()?;
-        let age_add = r.u32()?;
-        let extended_master_secret = match r.u8()? {
+            .find(|s| s.suite == code && s.version == version)
+            .ok_or_else(|| illegal("suite", "not a suite of that version"))?;
+        let (input, group) = crate::NamedGroup::decode(input)?;
+        let (input, secret) = length_prefixed(LengthPrefix::U8, SECRET, "secret")(input)?;
+        let secret = Secret::from_slice(secret).ok_or_else(|| illegal("secret", "too long"))?;
+        let (input, created) = array::<8>(input)?;
+        let (input, lifetime) = u32(input)?;
+        let (input, age_add) = u32(input)?;
+        let (input, ems) = u8(input)?;
+        let extended_master_secret = match ems {
             0 => false,
             1 => true,
-            _ => return None,
+            _ => return Err(illegal("extended_master_secret", "not 0 or 1")),
         };
-        let alpn = r.optional()?.map(<[u8]>::to_vec);
-        let sni = match r.optional()? {
-            Some(name) => Some(String::from_utf8(name.to_vec()).ok()?),
+        let (input, alpn) = optional(input)?;
+        let (input, sni) = optional(input)?;
+        let sni = match sni {
+            Some(name) => {
+                Some(String::from_utf8(name.to_vec()).map_err(|_| illegal("sni", "not UTF-8"))?)
+            }
             None => None,
         };
-        let count = r.u32()?;
-        let mut peer_certificates = Vec::new();
-        for _ in 0..count {
-            peer_certificates.push(CertificateDer::from(r.bytes()?.to_vec()));
-        }
-        if !r.0.is_empty() {
-            return None;
-        }
-        Some(Self {
-            version,
-            suite,
-            group,
-            secret,
-            created,
-            lifetime,
-            age_add,
-            extended_master_secret,
-            alpn,
-            sni,
-            peer_certificates,
-        })
+        let (input, peer_certificates) = vector_of(LengthPrefix::U24, CHAIN, "chain", |input| {
+            length_prefixed(LengthPrefix::U24, CHAIN, "certificate")(input)
+                .map(|(rest, cert)| (rest, CertificateDer::from(cert.to_vec())))
+        })(input)?;
+        Ok((
+            input,
+            Self {
+                version,
+                suite,
+                group,
+                secret,
+                created: u64::from_be_bytes(*created),
+                lifetime,
+                age_add,
+                extended_master_secret,
+                alpn: alpn.map(<[u8]>::to_vec),
+                sni,
+                peer_certificates,
+            },
+        ))
     }
 }
 
@@ -432,5 +435,66 @@ impl ServerSessionStore for SessionCache {
             .get(id)
             .cloned()
             .map(ServerSession)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    fn state() -> impl Strategy<Value = SessionState> {
+        (
+            proptest::sample::select(crate::suites::ALL_SUITES),
+            any::<u16>(),
+            vec(any::<u8>(), 0..=48),
+            (any::<u64>(), any::<u32>(), any::<u32>(), any::<bool>()),
+            proptest::option::of(vec(any::<u8>(), 1..20)),
+            proptest::option::of("[a-z.]{1,30}"),
+            vec(vec(any::<u8>(), 1..80), 0..4),
+        )
+            .prop_map(
+                |(suite, group, secret, (created, lifetime, age_add, ems), alpn, sni, chain)| {
+                    SessionState {
+                        version: suite.version,
+                        suite,
+                        group: crate::NamedGroup::from(group),
+                        secret: Secret::from_slice(&secret).unwrap(),
+                        created,
+                        lifetime,
+                        age_add,
+                        extended_master_secret: ems,
+                        alpn,
+                        sni,
+                        peer_certificates: chain.into_iter().map(CertificateDer::from).collect(),
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn session_state_round_trips(state in state()) {
+            let encoded = state.encode();
+            let decoded = SessionState::decode(&encoded).unwrap();
+            prop_assert_eq!(&decoded.encode()[..], &encoded[..]);
+            prop_assert_eq!(decoded.secret.as_bytes(), state.secret.as_bytes());
+            prop_assert_eq!(decoded.peer_certificates, state.peer_certificates);
+        }
+
+        #[test]
+        fn any_bytes_decode_to_a_state_or_none(bytes in vec(any::<u8>(), 0..300)) {
+            if let Some(state) = SessionState::decode(&bytes) {
+                prop_assert_eq!(&state.encode()[..], &bytes[..]);
+            }
+        }
+
+        #[test]
+        fn every_truncation_is_refused(state in state(), cut in any::<prop::sample::Index>()) {
+            let encoded = state.encode();
+            let cut = cut.index(encoded.len());
+            prop_assert!(SessionState::decode(&encoded[..cut]).is_none());
+        }
     }
 }
