@@ -438,6 +438,21 @@ fn wait_with_deadline(mut child: Child) -> Result<Output, String> {
 
 const REQUEST: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 
+/// Runs a client command with the HTTP request on its standard input and returns what it
+/// printed, killing it if it overstays.
+fn request(command: &mut Command) -> Result<Output, String> {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(REQUEST).map_err(|e| e.to_string())?;
+    }
+    wait_with_deadline(child)
+}
+
 fn strata_client(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
     let p = |name: &str| dir.join(name).display().to_string();
     let port = free_port()?;
@@ -500,16 +515,7 @@ fn strata_client(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
         if case.auth.client_has_cert() {
             client.args(["--cert", &p("client.pem"), "--key", &p("client.key")]);
         }
-        let mut child = client
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| e.to_string())?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(REQUEST).map_err(|e| e.to_string())?;
-        }
-        let out = wait_with_deadline(child)?;
+        let out = request(&mut client)?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         if !out.status.success() {
@@ -562,23 +568,16 @@ fn strata_client_reconnects(strata: &Path, dir: &Path, version: Version) -> Resu
         .spawn()
         .map_err(|e| e.to_string())?;
     let result = wait_until_listening(port, &mut server).and_then(|()| {
-        let mut child = Command::new(strata)
-            .args([
-                "client",
-                &format!("127.0.0.1:{port}"),
-                "--servername",
-                "localhost",
-            ])
-            .args(["--ca", &p("ca.pem"), version.strata_flag(), "--reconnect"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| e.to_string())?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(REQUEST).map_err(|e| e.to_string())?;
-        }
-        let out = wait_with_deadline(child)?;
+        let out = request(
+            Command::new(strata)
+                .args([
+                    "client",
+                    &format!("127.0.0.1:{port}"),
+                    "--servername",
+                    "localhost",
+                ])
+                .args(["--ca", &p("ca.pem"), version.strata_flag(), "--reconnect"]),
+        )?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.status.success() && stderr.lines().any(|l| l == "resumed: yes") {
             Ok(())
@@ -620,33 +619,26 @@ fn s_client_resumes(
         .map_err(|e| e.to_string())?;
     let session = dir.join(format!("session-{}", version.name()));
     let s_client = |extra: &[&str]| -> Result<String, String> {
-        let mut child = Command::new("openssl")
-            .args([
-                "s_client",
-                "-connect",
-                &format!("127.0.0.1:{port}"),
-                version.openssl_flag(),
-            ])
-            .args([
-                "-servername",
-                "localhost",
-                "-CAfile",
-                &p("ca.pem"),
-                "-verify_return_error",
-            ])
-            // -ign_eof: wait for the server to close, so the tickets that follow the
-            // handshake are read before the session is saved.
-            .arg("-ign_eof")
-            .args(extra)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| e.to_string())?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(REQUEST).map_err(|e| e.to_string())?;
-        }
-        let out = wait_with_deadline(child)?;
+        let out = request(
+            Command::new("openssl")
+                .args([
+                    "s_client",
+                    "-connect",
+                    &format!("127.0.0.1:{port}"),
+                    version.openssl_flag(),
+                ])
+                .args([
+                    "-servername",
+                    "localhost",
+                    "-CAfile",
+                    &p("ca.pem"),
+                    "-verify_return_error",
+                ])
+                // -ign_eof: wait for the server to close, so the tickets that follow the
+                // handshake are read before the session is saved.
+                .arg("-ign_eof")
+                .args(extra),
+        )?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     };
     let session_path = session.display().to_string();
@@ -729,16 +721,7 @@ fn strata_server(strata: &Path, dir: &Path, case: &Case) -> Result<(), String> {
         if case.auth.client_has_cert() {
             client.args(["-cert", &p("client.pem"), "-key", &p("client.key")]);
         }
-        let mut child = client
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| e.to_string())?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(REQUEST).map_err(|e| e.to_string())?;
-        }
-        let out = wait_with_deadline(child)?;
+        let out = request(&mut client)?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         if !stdout.contains("HTTP/1.0 200 OK") {
             return Err(format!(

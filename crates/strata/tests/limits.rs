@@ -4,27 +4,15 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use common::*;
-use strata::{Error, KeyLog, Limits};
+use strata::{Error, Limits};
 use strata_alert::AlertDescription;
 use strata_handshake::key_schedule::tls13::traffic_keys;
 use strata_handshake::{HashAlgorithm, Secret};
 use strata_record::{AeadAlgorithm, ContentType, Sealer};
 use strata_testdata::pki::KeyKind;
-
-#[derive(Debug, Default)]
-struct Lines(Mutex<Vec<(String, Vec<u8>)>>);
-
-impl KeyLog for Lines {
-    fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
-        self.0
-            .lock()
-            .unwrap()
-            .push((label.to_owned(), secret.to_vec()));
-    }
-}
 
 fn feed(to: &mut strata::Connection, bytes: &[u8]) -> Result<(), Error> {
     to.read_tls(&mut &bytes[..]).unwrap();
@@ -50,15 +38,7 @@ fn a_stream_of_empty_records_is_cut_off_and_data_resets_the_count() {
     );
     handshake(&mut c, &mut s, usize::MAX).unwrap();
     // The client's application keys, from the key log: what a hostile client could send.
-    let secret = log
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|(l, _)| l == "CLIENT_TRAFFIC_SECRET_0")
-        .unwrap()
-        .1
-        .clone();
+    let secret = log.secret("CLIENT_TRAFFIC_SECRET_0");
     let keys = traffic_keys(
         HashAlgorithm::Sha256,
         AeadAlgorithm::Aes128Gcm,

@@ -5,10 +5,10 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use common::*;
-use strata::{Error, KeyLog, ServerConfig, TlsVersion};
+use strata::{Error, ServerConfig, TlsVersion};
 use strata_alert::AlertDescription;
 use strata_handshake::{NamedGroup, Tls12Auth, ALL_SUITES};
 use strata_testdata::pki::KeyKind;
@@ -184,18 +184,6 @@ fn a_tampered_tls12_record_is_bad_record_mac_and_key_update_is_refused() {
     );
 }
 
-#[derive(Debug, Default)]
-struct Lines(Mutex<Vec<String>>);
-
-impl KeyLog for Lines {
-    fn log(&self, label: &str, client_random: &[u8; 32], secret: &[u8]) {
-        self.0
-            .lock()
-            .unwrap()
-            .push(strata::keylog::format_line(label, client_random, secret));
-    }
-}
-
 #[test]
 fn the_key_log_gets_the_tls12_master_secret() {
     let pki = Pki::new();
@@ -208,7 +196,7 @@ fn the_key_log_gets_the_tls12_master_secret() {
         .unwrap();
     let (mut c, mut s) = pair(client, pki.server(KeyKind::EcdsaP256).build().unwrap());
     handshake(&mut c, &mut s, usize::MAX).unwrap();
-    let lines = log.0.lock().unwrap();
+    let lines = log.lines();
     assert!(
         lines
             .iter()
@@ -272,8 +260,7 @@ fn application_data_in_place_of_the_clients_finished_is_unexpected_message() {
     // (record header 5 + handshake header 4 + legacy_version 2 bytes before each random).
     let client_random: [u8; 32] = hello[11..43].try_into().unwrap();
     let server_random: [u8; 32] = server_flight[11..43].try_into().unwrap();
-    let line = log.0.lock().unwrap()[0].clone();
-    let master = hex::decode(line.split_whitespace().nth(2).unwrap()).unwrap();
+    let master = log.secret("CLIENT_RANDOM");
     let keys = key_block(
         AeadAlgorithm::Aes128Gcm,
         HashAlgorithm::Sha256,

@@ -6,14 +6,14 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
 
 use strata::pki_types::UnixTime;
 use strata::{
-    Answer, AnswerMode, CertificatesBySni, ClientConnection, Connection, Error, FixedClock, KeyLog,
+    Answer, AnswerMode, CertificatesBySni, ClientConnection, Connection, Error, FixedClock,
     Request, ServerConfig, ServerConnection, TlsVersion,
 };
 use strata_alert::AlertDescription;
@@ -372,18 +372,6 @@ fn a_hello_retry_request_finds_the_group_both_support() {
     exchange(&mut c, &mut s);
 }
 
-#[derive(Debug, Default)]
-struct Lines(Mutex<Vec<String>>);
-
-impl KeyLog for Lines {
-    fn log(&self, label: &str, client_random: &[u8; 32], secret: &[u8]) {
-        self.0
-            .lock()
-            .unwrap()
-            .push(strata::keylog::format_line(label, client_random, secret));
-    }
-}
-
 #[test]
 fn the_key_log_gets_the_five_tls13_secrets() {
     let pki = Pki::new();
@@ -391,7 +379,7 @@ fn the_key_log_gets_the_five_tls13_secrets() {
     let client = pki.client().key_log(log.clone()).build().unwrap();
     let (mut c, mut s) = pair(client, pki.server(KeyKind::EcdsaP256).build().unwrap());
     handshake(&mut c, &mut s, usize::MAX).unwrap();
-    let lines = log.0.lock().unwrap();
+    let lines = log.lines();
     for label in [
         "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
         "SERVER_HANDSHAKE_TRAFFIC_SECRET",

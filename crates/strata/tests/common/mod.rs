@@ -7,13 +7,13 @@
     clippy::indexing_slicing
 )]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use strata::pki_types::{ServerName, UnixTime};
 use strata::{
-    ClientConfig, ClientConnection, Connection, Error, FixedClock, ServerConfig, ServerConnection,
-    TrustAnchors,
+    ClientConfig, ClientConnection, Connection, Error, FixedClock, KeyLog, ServerConfig,
+    ServerConnection, TrustAnchors,
 };
 use strata_alert::AlertDescription;
 use strata_pki::{CertifiedKey, RingSigningKey, WebPkiClientVerifier, WebPkiServerVerifier};
@@ -156,4 +156,37 @@ pub fn exchange(client: &mut Connection, server: &mut Connection) {
     transfer(server, client, usize::MAX).unwrap();
     let n = client.read_plaintext(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"pong");
+}
+
+/// A key log that keeps every line in memory, in the NSS format.
+#[derive(Debug, Default)]
+pub struct Lines(Mutex<Vec<(String, String)>>);
+
+impl KeyLog for Lines {
+    fn log(&self, label: &str, client_random: &[u8; 32], secret: &[u8]) {
+        let line = strata::keylog::format_line(label, client_random, secret);
+        self.0.lock().unwrap().push((label.to_owned(), line));
+    }
+}
+
+impl Lines {
+    /// Every line logged, in order.
+    pub fn lines(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, l)| l.clone())
+            .collect()
+    }
+
+    /// The secret logged under `label`.
+    pub fn secret(&self, label: &str) -> Vec<u8> {
+        let lines = self.0.lock().unwrap();
+        let (_, line) = lines
+            .iter()
+            .find(|(l, _)| l == label)
+            .expect("label logged");
+        hex::decode(line.split_whitespace().nth(2).unwrap()).unwrap()
+    }
 }
