@@ -12,6 +12,7 @@ use strata_record::ProtocolVersion;
 use crate::common::refuse;
 use crate::extensions::{KeyShareEntry, OfferedPsks, PskKeyExchangeMode, ServerNameType};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
+use crate::limits::ChainLimits;
 use crate::machine::{ClientHandshakeConfig, Resumption, StoredTicket, Tls12Session};
 use crate::messages::ClientHello;
 use crate::suites::SupportedSuite;
@@ -48,6 +49,7 @@ pub(crate) struct Offer {
     pub(crate) resumption: Option<Box<Resumption>>,
     pub(crate) psk_modes: Vec<PskKeyExchangeMode>,
     pub(crate) tls12_session_tickets: bool,
+    pub(crate) chain_limits: ChainLimits,
     pub(crate) now: u64,
 }
 
@@ -136,6 +138,7 @@ impl Offer {
             resumption,
             psk_modes: config.psk_modes.clone(),
             tls12_session_tickets: config.tls12_session_tickets,
+            chain_limits: config.chain_limits,
             now: config.now,
         })
     }

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use strata_handshake::extensions::PskKeyExchangeMode;
-use strata_handshake::limits::DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN;
+use strata_handshake::limits::{
+    ChainLimits, DEFAULT_MAX_CHAIN_CERTIFICATES, DEFAULT_MAX_CHAIN_LEN,
+    DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, MIN_MAX_HANDSHAKE_MESSAGE_LEN,
+};
 use strata_handshake::machine::{
     ClientAuthPolicy, ClientHandshakeConfig, Resumption, ServerHandshakeConfig,
 };
@@ -35,6 +38,13 @@ pub const IMPLEMENTED_VERSIONS: &[TlsVersion] = &[TlsVersion::Tls13, TlsVersion:
 pub struct Limits {
     /// The largest handshake message accepted (certificate chains are the big ones).
     pub max_handshake_message_len: usize,
+    /// The most certificates in the peer's chain, end entity included (past it:
+    /// bad_certificate). strata-pki's verifier takes at most
+    /// 1 + [`MAX_INTERMEDIATES`](strata_pki::limits::MAX_INTERMEDIATES) in any case.
+    pub max_chain_certificates: usize,
+    /// The most bytes of DER in the peer's chain, all certificates together (past it:
+    /// bad_certificate).
+    pub max_chain_bytes: usize,
     /// The most received plaintext buffered before the application reads it; past it,
     /// records stay in the socket (the connection stops reading).
     pub max_received_plaintext: usize,
@@ -57,6 +67,8 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
+            max_chain_certificates: DEFAULT_MAX_CHAIN_CERTIFICATES,
+            max_chain_bytes: DEFAULT_MAX_CHAIN_LEN,
             max_received_plaintext: 256 * 1024,
             max_pending_plaintext: 256 * 1024,
             max_warning_alerts: 4,
@@ -64,6 +76,31 @@ impl Default for Limits {
             max_key_updates_without_data: 32,
             max_change_cipher_specs: 2,
         }
+    }
+}
+
+impl Limits {
+    /// The chain limits, as the handshake layer takes them.
+    fn chain_limits(&self) -> ChainLimits {
+        ChainLimits {
+            max_certificates: self.max_chain_certificates,
+            max_total_len: self.max_chain_bytes,
+        }
+    }
+
+    /// Refuses limits that would stop every handshake or that nothing can enforce.
+    fn check(&self) -> Result<(), Error> {
+        if self.max_handshake_message_len < MIN_MAX_HANDSHAKE_MESSAGE_LEN {
+            return Err(Error::Config(format!(
+                "max_handshake_message_len below {MIN_MAX_HANDSHAKE_MESSAGE_LEN}"
+            )));
+        }
+        if self.max_chain_certificates == 0 || self.max_chain_bytes == 0 {
+            return Err(Error::Config(
+                "a chain limit of zero refuses every certificate".into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -136,6 +173,7 @@ impl Common {
         if self.groups.is_empty() {
             return Err(Error::Config("no key exchange group enabled".into()));
         }
+        self.limits.check()?;
         if let Some(p) = self
             .alpn_protocols
             .iter()
@@ -266,6 +304,7 @@ impl ClientConfig {
         config.now = self.common.time.now().as_secs();
         config.resumption = self.resumption_for(&config);
         config.max_handshake_message_len = self.common.limits.max_handshake_message_len;
+        config.chain_limits = self.common.limits.chain_limits();
         config
     }
 }
@@ -443,6 +482,7 @@ impl ServerConfig {
             client_auth,
             require_extended_master_secret: self.common.require_extended_master_secret,
             max_handshake_message_len: self.common.limits.max_handshake_message_len,
+            chain_limits: self.common.limits.chain_limits(),
             ticket_keys: self.resumption.ticket_keys.clone(),
             tickets_per_handshake: self.resumption.tickets_per_handshake,
             ticket_lifetime: self.resumption.ticket_lifetime,

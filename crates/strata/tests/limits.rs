@@ -1,5 +1,6 @@
 //! A peer that repeats itself without end is cut off: empty records, KeyUpdates without
-//! data, ChangeCipherSpec records, warning alerts; each gets unexpected_message.
+//! data, ChangeCipherSpec records, warning alerts; each gets unexpected_message. A peer
+//! whose chain is past the chain limits gets bad_certificate.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod common;
@@ -7,10 +8,11 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use strata::{Error, Limits};
+use strata::{Error, Limits, ServerConfig, TlsVersion};
 use strata_alert::AlertDescription;
 use strata_handshake::key_schedule::tls13::traffic_keys;
 use strata_handshake::{HashAlgorithm, Secret};
+use strata_pki::{CertifiedKey, RingSigningKey};
 use strata_record::{AeadAlgorithm, ContentType, Sealer};
 use strata_testdata::pki::KeyKind;
 
@@ -130,4 +132,115 @@ fn after_a_fatal_alert_nothing_more_is_processed_or_written() {
         Err(Error::AlreadyFailed(_))
     ));
     assert!(s.write_plaintext(b"more").is_err());
+}
+
+/// A chain of the leaf and one intermediate: two certificates, both valid.
+fn two_certificate_chain(pki: &Pki, server: bool) -> (Arc<CertifiedKey>, usize) {
+    let inter = pki.ca.intermediate(KeyKind::EcdsaP256, |_| {});
+    let leaf = if server {
+        inter.server_leaf(KeyKind::EcdsaP256, &["server.example"], |_| {})
+    } else {
+        inter.client_leaf(KeyKind::EcdsaP256, &["client.example"], |_| {})
+    };
+    let bytes = leaf.cert.len() + inter.cert.len();
+    let key = Arc::new(RingSigningKey::new(&leaf.key_der()).unwrap());
+    let chain = vec![leaf.cert.clone(), inter.cert.clone()];
+    (Arc::new(CertifiedKey::new(chain, key).unwrap()), bytes)
+}
+
+/// A mutually authenticated pair of `version` whose two-certificate chains each side
+/// holds to its own limits.
+fn chain_pair(
+    version: TlsVersion,
+    client_limits: Limits,
+    server_limits: Limits,
+) -> (strata::ClientConnection, strata::ServerConnection) {
+    let pki = Pki::new();
+    let (server_chain, _) = two_certificate_chain(&pki, true);
+    let (client_chain, _) = two_certificate_chain(&pki, false);
+    let client = pki
+        .client()
+        .versions(&[version])
+        .limits(client_limits)
+        .client_certificate(client_chain)
+        .build()
+        .unwrap();
+    let server = ServerConfig::builder_with_certificates(vec![server_chain])
+        .time(clock())
+        .versions(&[version])
+        .limits(server_limits)
+        .client_auth(pki.client_verifier(true))
+        .build()
+        .unwrap();
+    pair(client, server)
+}
+
+#[test]
+fn a_chain_past_the_chain_limits_is_bad_certificate_on_either_side() {
+    let pki = Pki::new();
+    let (_, chain_bytes) = two_certificate_chain(&pki, true);
+    let one_certificate = Limits {
+        max_chain_certificates: 1,
+        ..Limits::default()
+    };
+    // Well under any two-certificate chain of P-256 certificates (each is ~400 bytes).
+    let too_few_bytes = Limits {
+        max_chain_bytes: chain_bytes / 2,
+        ..Limits::default()
+    };
+    for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
+        // The defaults take both chains: the limits below are what refuses them.
+        let (mut c, mut s) = chain_pair(version, Limits::default(), Limits::default());
+        handshake(&mut c, &mut s, usize::MAX).unwrap();
+        for limits in [one_certificate, too_few_bytes] {
+            let (mut c, mut s) = chain_pair(version, limits, Limits::default());
+            assert_eq!(
+                handshake_alert(&mut c, &mut s),
+                AlertDescription::BadCertificate,
+                "{version:?}: the client refuses the server's chain with {limits:?}"
+            );
+            assert_eq!(
+                c.error().and_then(Error::alert_sent),
+                Some(AlertDescription::BadCertificate)
+            );
+            let (mut c, mut s) = chain_pair(version, Limits::default(), limits);
+            assert_eq!(
+                handshake_alert(&mut c, &mut s),
+                AlertDescription::BadCertificate,
+                "{version:?}: the server refuses the client's chain with {limits:?}"
+            );
+            assert_eq!(
+                s.error().and_then(Error::alert_sent),
+                Some(AlertDescription::BadCertificate)
+            );
+        }
+    }
+}
+
+#[test]
+fn limits_that_refuse_everything_are_a_config_error() {
+    let pki = Pki::new();
+    for limits in [
+        Limits {
+            max_chain_certificates: 0,
+            ..Limits::default()
+        },
+        Limits {
+            max_chain_bytes: 0,
+            ..Limits::default()
+        },
+        Limits {
+            max_handshake_message_len: 100,
+            ..Limits::default()
+        },
+    ] {
+        assert!(matches!(
+            pki.client().limits(limits).build(),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            pki.server(KeyKind::EcdsaP256).limits(limits).build(),
+            Err(Error::Config(_))
+        ));
+    }
 }

@@ -6,7 +6,7 @@ use strata_pki::{SignatureScheme, TlsVersion, SUPPORTED_SCHEMES};
 
 use crate::extensions::PskKeyExchangeMode;
 use crate::kx::SUPPORTED_GROUPS;
-use crate::limits::DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN;
+use crate::limits::{ChainLimits, DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN};
 use crate::suites::{SupportedSuite, ALL_SUITES};
 use crate::ticket::{ServerSessionStore, TicketKeys};
 use crate::NamedGroup;
@@ -59,6 +59,8 @@ pub struct ClientHandshakeConfig {
     pub require_extended_master_secret: bool,
     /// The largest handshake message accepted.
     pub max_handshake_message_len: usize,
+    /// How big a chain the peer may send.
+    pub chain_limits: ChainLimits,
     /// A session to offer for resumption, if any.
     pub resumption: Option<Resumption>,
     /// The TLS 1.3 PSK modes offered (RFC 8446 §4.2.9); psk_dhe_ke alone by default. With
@@ -85,6 +87,7 @@ impl ClientHandshakeConfig {
             middlebox_compatibility: true,
             require_extended_master_secret: true,
             max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
+            chain_limits: ChainLimits::default(),
             resumption: None,
             psk_modes: vec![PskKeyExchangeMode::PskDheKe],
             tls12_session_tickets: true,
@@ -133,6 +136,8 @@ pub struct ServerHandshakeConfig {
     pub require_extended_master_secret: bool,
     /// The largest handshake message accepted.
     pub max_handshake_message_len: usize,
+    /// How big a chain the peer may send.
+    pub chain_limits: ChainLimits,
     /// The keys that seal tickets (TLS 1.3 NewSessionTicket, RFC 5077 in TLS 1.2); `None`
     /// issues and accepts no tickets.
     pub ticket_keys: Option<Arc<TicketKeys>>,
@@ -165,6 +170,7 @@ impl Default for ServerHandshakeConfig {
             hello_retry_cookie: false,
             require_extended_master_secret: true,
             max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
+            chain_limits: ChainLimits::default(),
             ticket_keys: None,
             tickets_per_handshake: 2,
             ticket_lifetime: DEFAULT_TICKET_LIFETIME,

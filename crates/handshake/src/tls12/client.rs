@@ -272,7 +272,7 @@ impl Tls12Client {
                 let HandshakeMessage::CertificateTls12(certificate) = decode(raw)? else {
                     return Err(misparsed());
                 };
-                let chain = peer_chain(certificate);
+                let chain = peer_chain(certificate, &self.offer.chain_limits)?;
                 if chain.is_empty() {
                     return Err(refuse(
                         Alert::HandshakeFailure,

@@ -267,7 +267,7 @@ impl Tls12Server {
                 let HandshakeMessage::CertificateTls12(certificate) = decode(raw)? else {
                     return Err(misparsed());
                 };
-                let chain = peer_chain(certificate);
+                let chain = peer_chain(certificate, &self.config.chain_limits)?;
                 wait.transcript.add(raw.encoded);
                 if !chain.is_empty() {
                     out.push(Action::Request(Request::VerifyClientChain {

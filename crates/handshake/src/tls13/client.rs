@@ -825,7 +825,7 @@ impl Tls13Client {
         let HandshakeMessage::Certificate(certificate) = decode(raw)? else {
             return Err(misparsed());
         };
-        let chain = peer_chain(certificate, b"")?;
+        let chain = peer_chain(certificate, b"", &self.offer.chain_limits)?;
         if chain.is_empty() {
             // RFC 8446 §4.4.2.4.
             return Err(refuse(

@@ -17,6 +17,7 @@ use strata_pki::{SignatureScheme, TlsVersion};
 
 use crate::key_schedule::tls13::{self, next_traffic_secret, traffic_keys};
 use crate::key_schedule::transcript::TranscriptHash;
+use crate::limits::ChainLimits;
 use crate::machine::{Action, Event, KeyChange};
 use crate::messages::{
     CertificateEntry, CertificateTls13, DigitallySigned, Finished, HandshakeMessage,
@@ -107,6 +108,7 @@ pub(crate) fn certificate_message(context: &[u8], chain: &[CertificateDer<'stati
 pub(crate) fn peer_chain(
     certificate: CertificateTls13<'_>,
     expected_context: &[u8],
+    limits: &ChainLimits,
 ) -> Result<Vec<CertificateDer<'static>>, HandshakeError> {
     if certificate.context.as_ref() != expected_context {
         return Err(refuse(
@@ -114,6 +116,7 @@ pub(crate) fn peer_chain(
             "Certificate has the wrong certificate_request_context",
         ));
     }
+    limits.check(certificate.entries.iter().map(|e| e.cert_data.len()))?;
     certificate
         .entries
         .into_iter()
@@ -270,12 +273,33 @@ mod tests {
     }
 
     #[test]
+    fn a_peer_chain_past_the_chain_limits_is_bad_certificate() {
+        let entry = |len: usize| CertificateEntry {
+            cert_data: Cow::Owned(vec![0x30; len]),
+            extensions: Extensions(vec![]),
+        };
+        let chain = |lens: &[usize]| CertificateTls13 {
+            context: Cow::Borrowed(b""),
+            entries: lens.iter().map(|&l| entry(l)).collect(),
+        };
+        let limits = ChainLimits {
+            max_certificates: 2,
+            max_total_len: 100,
+        };
+        assert_eq!(peer_chain(chain(&[50, 50]), b"", &limits).unwrap().len(), 2);
+        for lens in [&[10, 10, 10][..], &[50, 51]] {
+            let err = peer_chain(chain(lens), b"", &limits).unwrap_err();
+            assert_eq!(err.alert(), AlertDescription::BadCertificate, "{lens:?}");
+        }
+    }
+
+    #[test]
     fn a_peer_chain_with_extensions_or_a_wrong_context_is_refused() {
         let cert = CertificateTls13 {
             context: Cow::Borrowed(b"x"),
             entries: vec![],
         };
-        let err = peer_chain(cert, b"").unwrap_err();
+        let err = peer_chain(cert, b"", &ChainLimits::default()).unwrap_err();
         assert_eq!(err.alert(), AlertDescription::IllegalParameter);
         let cert = CertificateTls13 {
             context: Cow::Borrowed(b""),
@@ -284,7 +308,7 @@ mod tests {
                 extensions: Extensions(vec![crate::Extension::StatusRequestAck]),
             }],
         };
-        let err = peer_chain(cert, b"").unwrap_err();
+        let err = peer_chain(cert, b"", &ChainLimits::default()).unwrap_err();
         assert_eq!(err.alert(), AlertDescription::UnsupportedExtension);
     }
 }

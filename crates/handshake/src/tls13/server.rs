@@ -297,7 +297,7 @@ impl Tls13Server {
                 let HandshakeMessage::Certificate(certificate) = decode(raw)? else {
                     return Err(misparsed());
                 };
-                let chain = peer_chain(certificate, b"")?;
+                let chain = peer_chain(certificate, b"", &self.config.chain_limits)?;
                 wait.transcript.add(raw.encoded);
                 if !chain.is_empty() {
                     out.push(Action::Request(Request::VerifyClientChain {
