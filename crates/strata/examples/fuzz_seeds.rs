@@ -1,6 +1,8 @@
 //! Writes seeds for the `server_connection` and `client_connection` fuzz targets: the byte
 //! streams a real strata client and server send each other in TLS 1.3 and TLS 1.2
 //! handshakes with client authentication, so that the fuzzer starts from real flights.
+//! And seeds for `mutated_flights`, which runs a real pair itself: one per mode (version x
+//! client certificate x resumption), alone and with one mutation of each early flight.
 //!
 //! Run from the repository root: `cargo run -p strata --example fuzz_seeds`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -88,6 +90,23 @@ fn main() {
                 seed.extend_from_slice(stream);
                 std::fs::write(format!("{dir}/{tag}-{name}"), seed).unwrap();
             }
+        }
+    }
+    mutated_flights_seeds();
+}
+
+/// The first byte picks the mode (`% 3`: TLS 1.3, TLS 1.2, both offered; `0x04` a client
+/// certificate; `0x08` resume); then six bytes a mutation: flight, kind, offset, argument.
+fn mutated_flights_seeds() {
+    let dir = "fuzz/seeds/mutated_flights";
+    std::fs::create_dir_all(dir).unwrap();
+    for mode in 0u8..12 {
+        let mode = mode % 3 | (mode / 3) << 2;
+        std::fs::write(format!("{dir}/mode-{mode:02x}"), [mode]).unwrap();
+        // Flip a byte in the middle of each of the first four flights (kind 0).
+        for flight in 0u8..4 {
+            let seed = [mode, flight, 0, 0, 100, 0, 0x80];
+            std::fs::write(format!("{dir}/mode-{mode:02x}-flip-{flight}"), seed).unwrap();
         }
     }
 }
