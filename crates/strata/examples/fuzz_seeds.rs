@@ -101,7 +101,7 @@ fn mutated_flights_seeds() {
     let dir = "fuzz/seeds/mutated_flights";
     std::fs::create_dir_all(dir).unwrap();
     for mode in 0u8..12 {
-        let mode = mode % 3 | (mode / 3) << 2;
+        let mode = (mode % 3) | ((mode / 3) << 2);
         std::fs::write(format!("{dir}/mode-{mode:02x}"), [mode]).unwrap();
         // Flip a byte in the middle of each of the first four flights (kind 0).
         for flight in 0u8..4 {
