@@ -551,3 +551,54 @@ fn a_known_extension_in_a_message_that_may_not_carry_it_is_illegal_parameter() {
     });
     assert_eq!(refused(&mut c, &bytes), Alert::IllegalParameter);
 }
+
+// ---- RFC 8446 §6.1, RFC 5246 §7.2.1: closure --------------------------------------------
+
+#[test]
+fn close_notify_delivers_what_came_before_it_and_ignores_what_follows() {
+    // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be
+    // ignored"; what came before it, in the same flight too, is delivered.
+    for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
+        let (mut c, mut s, log) = pair_of(version);
+        handshake(&mut c, &mut s, usize::MAX).unwrap();
+        c.write_plaintext(b"last words").unwrap();
+        c.send_close_notify();
+        let mut flight = drain(&mut c);
+        if version == TlsVersion::Tls13 {
+            // Data sealed after the close_notify (sequence numbers 0 and 1 are taken).
+            let mut sealer = tls13_sealer(&log, "CLIENT_TRAFFIC_SECRET_0");
+            seal(&mut sealer, ContentType::ApplicationData, b"0");
+            seal(&mut sealer, ContentType::ApplicationData, b"1");
+            flight.extend(seal(&mut sealer, ContentType::ApplicationData, b"after"));
+        }
+        feed(&mut s, &flight).unwrap();
+        let mut buf = [0u8; 64];
+        let n = s.read_plaintext(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"last words", "{version:?}");
+        assert_eq!(
+            s.read_plaintext(&mut buf).unwrap(),
+            0,
+            "{version:?}: a clean end"
+        );
+        assert!(s.received_close_notify());
+    }
+}
+
+#[test]
+fn a_transport_that_ends_without_close_notify_is_truncation() {
+    // RFC 8446 §6.1 / RFC 5246 §7.2.1: without close_notify the end of the stream may be
+    // an attacker's cut; it is never reported as a clean end, even after data.
+    for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
+        let (mut c, mut s, _) = pair_of(version);
+        handshake(&mut c, &mut s, usize::MAX).unwrap();
+        c.write_plaintext(b"cut short").unwrap();
+        feed(&mut s, &drain(&mut c)).unwrap();
+        assert_eq!(s.read_tls(&mut &[][..]).unwrap(), 0);
+        s.process_new_packets().unwrap();
+        let mut buf = [0u8; 64];
+        let n = s.read_plaintext(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"cut short", "{version:?}");
+        let err = s.read_plaintext(&mut buf).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof, "{version:?}");
+    }
+}
