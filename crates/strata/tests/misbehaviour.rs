@@ -403,6 +403,45 @@ fn records_over_the_size_limits_are_record_overflow() {
     );
 }
 
+#[test]
+fn a_handshake_message_over_the_limit_is_decode_error() {
+    // strata::Limits::max_handshake_message_len: the declared length is refused from the
+    // message header, before the body is buffered.
+    let pki = Pki::new();
+    let limits = strata::Limits {
+        max_handshake_message_len: 4096,
+        ..strata::Limits::default()
+    };
+    let mut c =
+        strata::ClientConnection::new(pki.client().build().unwrap(), name("server.example"))
+            .unwrap();
+    let mut s = strata::ServerConnection::new(
+        pki.server(KeyKind::EcdsaP256)
+            .limits(limits)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let hello = records(&drain(&mut c)).remove(0).1;
+    let bytes = edited(&hello, TlsVersion::Tls13, |m| {
+        let HandshakeMessage::ClientHello(ch) = m else {
+            panic!()
+        };
+        ch.extensions.0.insert(
+            0,
+            Extension::Unknown {
+                ty: ExtensionType::Unknown(0xfe42),
+                data: vec![0; 5000].into(),
+            },
+        );
+    });
+    // Only the first record, with the header: the rest never has to arrive.
+    let first = &bytes[..5 + 1000];
+    let mut first = first.to_vec();
+    first[3..5].copy_from_slice(&1000u16.to_be_bytes());
+    assert_eq!(refused(&mut s, &first), Alert::DecodeError);
+}
+
 // ---- RFC 8446 §4.1.2, RFC 5246 §7.4.1.2 / RFC 5746: a second ClientHello ----------------
 
 #[test]
