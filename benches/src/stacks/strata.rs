@@ -146,7 +146,8 @@ fn receive(conn: &mut Connection, mut tls: &[u8], sink: &mut [u8]) -> Result<usi
     let mut read = 0;
     loop {
         if !tls.is_empty() {
-            conn.read_tls(&mut tls).map_err(|e| e.to_string())?;
+            let taken = conn.read_tls_slice(tls);
+            tls = tls.get(taken..).unwrap_or_default();
         }
         conn.process_new_packets().map_err(|e| e.to_string())?;
         loop {

@@ -261,6 +261,16 @@ impl Connection {
         Ok(n)
     }
 
+    /// Takes TLS bytes from the front of `data`, as many as the receive buffer has room
+    /// for, and returns how many it took (0 when the buffer is full: call
+    /// [`Connection::process_new_packets`] first). For bytes already in memory this is
+    /// [`Connection::read_tls`] without an `io::Read`, and without preparing the buffer's
+    /// free space for one (the reader's bytes go straight in). An empty `data` is not the
+    /// end of the transport: only `read_tls` reading 0 says that.
+    pub fn read_tls_slice(&mut self, data: &[u8]) -> usize {
+        self.deframer.push(data)
+    }
+
     /// Writes pending TLS bytes to `wr`; returns how many were written.
     pub fn write_tls(&mut self, wr: &mut dyn io::Write) -> io::Result<usize> {
         if self.outgoing.is_empty() {

@@ -494,3 +494,35 @@ fn the_reader_and_writer_are_io_traits_over_the_plaintext() {
         std::io::ErrorKind::WouldBlock
     );
 }
+
+#[test]
+fn read_tls_slice_takes_what_fits_and_the_rest_after_processing() {
+    let pki = Pki::new();
+    let (mut c, mut s) = pair(
+        pki.client().build().unwrap(),
+        pki.server(KeyKind::EcdsaP256).build().unwrap(),
+    );
+    handshake(&mut c, &mut s, usize::MAX).unwrap();
+    // Eight full records at once: more than the receive buffer holds.
+    c.write_plaintext(&vec![7u8; 8 * 16384]).unwrap();
+    let mut tls = Vec::new();
+    while c.wants_write() {
+        c.write_tls(&mut tls).unwrap();
+    }
+    let (mut rest, mut got, mut buf) = (&tls[..], 0, vec![0u8; 65536]);
+    while !rest.is_empty() {
+        let taken = s.read_tls_slice(rest);
+        assert!(taken > 0 && taken < tls.len(), "some, never all at once");
+        rest = &rest[taken..];
+        s.process_new_packets().unwrap();
+        while let Ok(n) = s.read_plaintext(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            assert!(buf[..n].iter().all(|&b| b == 7));
+            got += n;
+        }
+    }
+    assert_eq!(got, 8 * 16384);
+    assert_eq!(s.read_tls_slice(&[]), 0);
+}
