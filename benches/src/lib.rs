@@ -11,9 +11,11 @@
 //! - [`measure`]: repetitions, medians and settings;
 //! - [`crypto`]: ring's AEAD and handshake primitives timed alone;
 //! - [`memory`]: heap bytes and allocations, read from the counting allocator;
-//! - [`table`]: the Markdown tables both binaries print.
+//! - [`table`]: the Markdown tables both binaries print;
+//! - [`chain_cache`]: the repeat-peer row, the verified-chain cache off and on.
 #![forbid(unsafe_code)]
 
+pub mod chain_cache;
 pub mod crypto;
 pub mod drive;
 pub mod measure;

@@ -259,6 +259,11 @@ second spent in those calls. \"ring raw\" is ring's seal or open alone on one 16
 buffer (open is timed without the seal that restores the ciphertext between calls): the \
 ceiling, which no record layer reaches since it also copies the bytes in and out (the \
 primitives table gives the cost of one 16 KiB copy).
+- **Repeat peer** compares a strata client with its verified-chain cache off and on \
+(`cache_verified_chains`), reconnecting to the same server with full handshakes: with it \
+on, the chain is verified once and taken from the cache afterwards, while the server's \
+signature is still checked every handshake; the rows differ in the chain's length (one or \
+two ECDSA P-256 signatures to check).
 - **OpenSSL** runs through the `openssl` crate: an `SslStream` over an in-memory duplex \
 (OpenSSL's BIO reads and writes two byte buffers). Its crypto is its own, not ring.
 - **Memory** comes from a second binary with a counting global allocator (stats_alloc): \

@@ -3,7 +3,7 @@
 //! (progress on stderr). The system allocator, uncounted, as an application has it; the
 //! memory figures come from `strata-bench-memory`.
 //!
-//! `strata-bench [--quick] [--only handshakes|bulk|crypto]`, or
+//! `strata-bench [--quick] [--only handshakes|bulk|crypto|cache]`, or
 //! `strata-bench --openssl-version`.
 #![forbid(unsafe_code)]
 
@@ -36,8 +36,10 @@ fn parse_args() -> Result<Option<Args>, String> {
         }
     }
     if let Some(section) = &only {
-        if !["handshakes", "bulk", "crypto"].contains(&section.as_str()) {
-            return Err(format!("--only {section}: handshakes, bulk or crypto"));
+        if !["handshakes", "bulk", "crypto", "cache"].contains(&section.as_str()) {
+            return Err(format!(
+                "--only {section}: handshakes, bulk, crypto or cache"
+            ));
         }
     }
     Ok(Some(Args { settings, only }))
@@ -70,6 +72,10 @@ fn run(args: &Args) -> Result<(), String> {
     }
     if wants("bulk") {
         println!("{}", bulk_table(&pki, settings)?.markdown());
+    }
+    if wants("cache") {
+        let cache = strata_bench::chain_cache::table(&pki, settings)?;
+        println!("{}", cache.markdown());
     }
     Ok(())
 }

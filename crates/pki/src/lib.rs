@@ -10,6 +10,10 @@
 //! - [`TrustAnchors`], [`WebPkiServerVerifier`], [`WebPkiClientVerifier`] and the
 //!   [`ServerCertVerifier`] / [`ClientCertVerifier`] traits the handshake asks through:
 //!   paths to the anchors, validity at an injected time, names, EKU, CRL revocation;
+//! - [`CachingServerVerifier`] / [`CachingClientVerifier`]: an opt-in cache of verified
+//!   chains for peers that reconnect, keyed by the exact chain, name and verifier
+//!   settings, for a short window; signatures are always checked ([`cache`] says why
+//!   that is safe);
 //! - [`SignatureScheme`], [`verify_tls_signature`] and [`SigningKey`] /
 //!   [`RingSigningKey`] / [`CertifiedKey`] for CertificateVerify and ServerKeyExchange;
 //! - [`PkiError`], whose [`PkiError::alert`] names the alert the peer must be sent.
@@ -48,6 +52,7 @@
 #![forbid(unsafe_code)]
 
 mod anchors;
+pub mod cache;
 mod der;
 mod error;
 pub mod limits;
@@ -58,6 +63,10 @@ mod verify;
 mod verify_signature;
 
 pub use anchors::{DistinguishedName, TrustAnchors};
+pub use cache::{
+    CacheStats, CachingClientVerifier, CachingServerVerifier, SettingsFingerprint,
+    DEFAULT_CACHE_ENTRIES, DEFAULT_CACHE_WINDOW,
+};
 pub use error::PkiError;
 pub use scheme::{SignatureScheme, TlsVersion, SUPPORTED_SCHEMES};
 pub use sign::{CertifiedKey, KeyType, RingSigningKey, SigningKey};

@@ -16,3 +16,13 @@ pub const MIN_RSA_BITS: usize = 2048;
 /// The largest RSA modulus strata signs with, in bits (verification accepts up to 8192,
 /// as webpki does).
 pub const MAX_RSA_BITS: usize = 4096;
+
+/// The longest a verified chain may be reused for by
+/// [`CachingServerVerifier`](crate::CachingServerVerifier) and
+/// [`CachingClientVerifier`](crate::CachingClientVerifier): ten minutes. Longer windows
+/// are cut to it: the cache is safe because revocation news can only be missed for a
+/// short time.
+pub const MAX_CACHE_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The most verified chains a cache may hold; larger capacities are cut to it.
+pub const MAX_CACHE_ENTRIES: usize = 4096;

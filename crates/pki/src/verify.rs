@@ -11,6 +11,7 @@ use webpki::{
 };
 
 use crate::anchors::{DistinguishedName, TrustAnchors};
+use crate::cache::{Fingerprinter, SettingsFingerprint};
 use crate::limits::MAX_INTERMEDIATES;
 use crate::scheme::{TlsVersion, CERTIFICATE_SIGNATURE_ALGORITHMS, SUPPORTED_SCHEMES};
 use crate::verify_signature::verify_tls_signature;
@@ -57,6 +58,20 @@ pub trait ServerCertVerifier: Send + Sync + Debug {
     /// The schemes to offer in signature_algorithms, best first.
     fn supported_schemes(&self) -> &[SignatureScheme] {
         SUPPORTED_SCHEMES
+    }
+
+    /// An identity of everything besides its arguments that
+    /// [`verify_server_cert`](Self::verify_server_cert)'s verdict depends on (trust
+    /// anchors, CRLs, revocation policy, the rules themselves): two calls with the same
+    /// arguments and the same fingerprint must give the same verdict. A verifier whose
+    /// settings change under it must return a new fingerprint from then on.
+    ///
+    /// `None`, the default, says the verifier cannot describe its settings (it asks a
+    /// server online, reads a pin list that changes, ...): a
+    /// [`CachingServerVerifier`](crate::CachingServerVerifier) around it then never
+    /// caches, and asks it every time.
+    fn settings_fingerprint(&self) -> Option<SettingsFingerprint> {
+        None
     }
 }
 
@@ -109,6 +124,14 @@ pub trait ClientCertVerifier: Send + Sync + Debug {
     fn supported_schemes(&self) -> &[SignatureScheme] {
         SUPPORTED_SCHEMES
     }
+
+    /// An identity of everything besides its arguments that
+    /// [`verify_client_cert`](Self::verify_client_cert)'s verdict depends on, as
+    /// [`ServerCertVerifier::settings_fingerprint`]; `None`, the default, keeps a
+    /// [`CachingClientVerifier`](crate::CachingClientVerifier) from caching.
+    fn settings_fingerprint(&self) -> Option<SettingsFingerprint> {
+        None
+    }
 }
 
 /// Which certificates of a chain a CRL check covers.
@@ -133,6 +156,9 @@ pub enum UnknownStatus {
 #[derive(Clone, Debug)]
 pub struct Revocation {
     crls: Arc<Vec<CertRevocationList<'static>>>,
+    /// SHA-256 over the CRLs' DER, each length-prefixed: what the settings fingerprint
+    /// names them by.
+    crls_digest: [u8; 32],
     depth: RevocationDepth,
     unknown: UnknownStatus,
 }
@@ -140,6 +166,7 @@ pub struct Revocation {
 impl Revocation {
     /// Checks the whole chain against `crls`, refusing certificates no CRL covers.
     pub fn new(crls: &[CertificateRevocationListDer<'_>]) -> Result<Self, PkiError> {
+        let crls_der = crls;
         let crls = crls
             .iter()
             .map(|der| {
@@ -151,8 +178,14 @@ impl Revocation {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let mut digest = Fingerprinter::new("strata-pki CRLs");
+        digest.count(crls.len());
+        for der in crls_der {
+            digest.bytes(der.as_ref());
+        }
         Ok(Self {
             crls: Arc::new(crls),
+            crls_digest: digest.finish().to_bytes(),
             depth: RevocationDepth::Chain,
             unknown: UnknownStatus::Deny,
         })
@@ -177,17 +210,73 @@ impl Revocation {
 struct ChainPolicy {
     anchors: Arc<TrustAnchors>,
     revocation: Option<Revocation>,
+    /// Which verifier this is the policy of, for the fingerprint.
+    label: &'static str,
+    /// The settings fingerprint, kept up to date by `new` and `set_revocation`.
+    fingerprint: SettingsFingerprint,
 }
 
 impl ChainPolicy {
-    fn new(anchors: Arc<TrustAnchors>) -> Result<Self, PkiError> {
+    fn new(anchors: Arc<TrustAnchors>, label: &'static str) -> Result<Self, PkiError> {
         if anchors.is_empty() {
             return Err(PkiError::NoTrustAnchors);
         }
+        let fingerprint = Self::fingerprint_of(label, &anchors, None);
         Ok(Self {
             anchors,
             revocation: None,
+            label,
+            fingerprint,
         })
+    }
+
+    fn set_revocation(&mut self, revocation: Revocation) {
+        self.fingerprint = Self::fingerprint_of(self.label, &self.anchors, Some(&revocation));
+        self.revocation = Some(revocation);
+    }
+
+    /// Everything the verdict depends on besides the chain, the name and the time: the
+    /// anchors (subject, key, name constraints), the CRLs and their policy, the limits and
+    /// the algorithms (fixed in this version of strata-pki: the label's "v1" names them).
+    fn fingerprint_of(
+        label: &'static str,
+        anchors: &TrustAnchors,
+        revocation: Option<&Revocation>,
+    ) -> SettingsFingerprint {
+        let mut f = Fingerprinter::new(label);
+        f.count(MAX_INTERMEDIATES);
+        f.count(anchors.anchors().len());
+        for anchor in anchors.anchors() {
+            f.bytes(anchor.subject.as_ref());
+            f.bytes(anchor.subject_public_key_info.as_ref());
+            match &anchor.name_constraints {
+                Some(nc) => {
+                    f.count(1);
+                    f.bytes(nc.as_ref());
+                }
+                None => f.count(0),
+            }
+        }
+        match revocation {
+            Some(r) => {
+                f.count(1);
+                f.bytes(&r.crls_digest);
+                f.count(match r.depth {
+                    RevocationDepth::EndEntity => 0,
+                    RevocationDepth::Chain => 1,
+                });
+                f.count(match r.unknown {
+                    UnknownStatus::Allow => 0,
+                    UnknownStatus::Deny => 1,
+                });
+            }
+            None => f.count(0),
+        }
+        f.count(SUPPORTED_SCHEMES.len());
+        for scheme in SUPPORTED_SCHEMES {
+            f.count(usize::from(scheme.to_wire()));
+        }
+        f.finish()
     }
 
     fn verify<'a>(
@@ -256,13 +345,13 @@ impl WebPkiServerVerifier {
     /// A verifier chaining to `anchors`; fails if there are none.
     pub fn new(anchors: Arc<TrustAnchors>) -> Result<Self, PkiError> {
         Ok(Self {
-            policy: ChainPolicy::new(anchors)?,
+            policy: ChainPolicy::new(anchors, "strata-pki WebPkiServerVerifier v1")?,
         })
     }
 
     /// Checks revocation against CRLs too.
     pub fn with_revocation(mut self, revocation: Revocation) -> Self {
-        self.policy.revocation = Some(revocation);
+        self.policy.set_revocation(revocation);
         self
     }
 }
@@ -285,6 +374,10 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         )?;
         cert.verify_is_valid_for_subject_name(server_name)
             .map_err(|_| PkiError::NotValidForName(name_text(server_name)))
+    }
+
+    fn settings_fingerprint(&self) -> Option<SettingsFingerprint> {
+        Some(self.policy.fingerprint)
     }
 }
 
@@ -309,7 +402,7 @@ impl WebPkiClientVerifier {
     /// are no anchors.
     pub fn new(anchors: Arc<TrustAnchors>) -> Result<Self, PkiError> {
         Ok(Self {
-            policy: ChainPolicy::new(anchors)?,
+            policy: ChainPolicy::new(anchors, "strata-pki WebPkiClientVerifier v1")?,
             mandatory: true,
         })
     }
@@ -322,7 +415,7 @@ impl WebPkiClientVerifier {
 
     /// Checks revocation against CRLs too.
     pub fn with_revocation(mut self, revocation: Revocation) -> Self {
-        self.policy.revocation = Some(revocation);
+        self.policy.set_revocation(revocation);
         self
     }
 }
@@ -351,5 +444,9 @@ impl ClientCertVerifier for WebPkiClientVerifier {
                 "a TLS client",
             )
             .map(|_| ())
+    }
+
+    fn settings_fingerprint(&self) -> Option<SettingsFingerprint> {
+        Some(self.policy.fingerprint)
     }
 }

@@ -2,6 +2,7 @@
 //! (`Arc`) by every connection that uses it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use strata_handshake::extensions::PskKeyExchangeMode;
 use strata_handshake::limits::{
@@ -17,8 +18,8 @@ use strata_handshake::{
 };
 use strata_pki::pki_types::ServerName;
 use strata_pki::{
-    CertifiedKey, ClientCertVerifier, ServerCertVerifier, TlsVersion, TrustAnchors,
-    WebPkiServerVerifier,
+    CachingClientVerifier, CachingServerVerifier, CertifiedKey, ClientCertVerifier,
+    ServerCertVerifier, TlsVersion, TrustAnchors, WebPkiServerVerifier,
 };
 
 use crate::keylog::{KeyLog, NoKeyLog};
@@ -279,6 +280,7 @@ impl ClientConfig {
             middlebox_compatibility: true,
             session_store: Some(Arc::new(MemorySessionStore::default())),
             psk_modes: vec![PskKeyExchangeMode::PskDheKe],
+            chain_cache: None,
         }
     }
 
@@ -346,6 +348,7 @@ pub struct ClientConfigBuilder {
     middlebox_compatibility: bool,
     session_store: Option<Arc<dyn ClientSessionStore>>,
     psk_modes: Vec<PskKeyExchangeMode>,
+    chain_cache: Option<Duration>,
 }
 
 impl ClientConfigBuilder {
@@ -385,6 +388,20 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Remembers, for `window` (whole seconds, ten minutes at most, never past the
+    /// chain's own validity), the server chains the verifier accepted, so that a client
+    /// reconnecting to the same server with a full handshake skips the chain's signature
+    /// checks: the verifier is wrapped in a [`CachingServerVerifier`] (64 chains). Off by
+    /// default. The server's CertificateVerify (or ServerKeyExchange) signature is still
+    /// checked on every handshake, and a verifier that gives no
+    /// [settings fingerprint](ServerCertVerifier::settings_fingerprint) is still asked
+    /// every time. [`strata_pki::cache`] explains why this is safe and what it delays
+    /// (revocation news, by up to the window).
+    pub fn cache_verified_chains(mut self, window: Duration) -> Self {
+        self.chain_cache = Some(window);
+        self
+    }
+
     /// Checks the settings and builds the shared config.
     pub fn build(self) -> Result<Arc<ClientConfig>, Error> {
         self.common.check()?;
@@ -396,9 +413,14 @@ impl ClientConfigBuilder {
                 "psk_key_exchange_modes needs psk_ke and/or psk_dhe_ke".into(),
             ));
         }
+        let verifier = match self.chain_cache {
+            Some(window) => Arc::new(CachingServerVerifier::new(self.verifier).with_window(window))
+                as Arc<dyn ServerCertVerifier>,
+            None => self.verifier,
+        };
         Ok(Arc::new(ClientConfig {
             common: self.common,
-            verifier: self.verifier,
+            verifier,
             certificate: self.certificate,
             middlebox_compatibility: self.middlebox_compatibility,
             session_store: self.session_store,
@@ -444,6 +466,7 @@ impl ServerConfig {
             session_cache_capacity: 1024,
             session_store: None,
             allow_psk_ke: false,
+            chain_cache: None,
         }
     }
 
@@ -515,6 +538,7 @@ pub struct ServerConfigBuilder {
     session_cache_capacity: usize,
     session_store: Option<Arc<dyn ServerSessionStore>>,
     allow_psk_ke: bool,
+    chain_cache: Option<Duration>,
 }
 
 impl ServerConfigBuilder {
@@ -568,6 +592,16 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Mutual TLS: remembers, for `window`, the client chains the
+    /// [client verifier](Self::client_auth) accepted, wrapping it in a
+    /// [`CachingClientVerifier`]; as [`ClientConfigBuilder::cache_verified_chains`] (the
+    /// client's CertificateVerify is still checked every time). Off by default; nothing
+    /// without a client verifier.
+    pub fn cache_verified_client_chains(mut self, window: Duration) -> Self {
+        self.chain_cache = Some(window);
+        self
+    }
+
     /// Checks the settings and builds the shared config.
     pub fn build(self) -> Result<Arc<ServerConfig>, Error> {
         self.common.check()?;
@@ -582,10 +616,17 @@ impl ServerConfigBuilder {
                     as Arc<dyn ServerSessionStore>
             })
         });
+        let client_verifier = match (self.client_verifier, self.chain_cache) {
+            (Some(v), Some(window)) => {
+                Some(Arc::new(CachingClientVerifier::new(v).with_window(window))
+                    as Arc<dyn ClientCertVerifier>)
+            }
+            (v, _) => v,
+        };
         Ok(Arc::new(ServerConfig {
             common: self.common,
             resolver: self.resolver,
-            client_verifier: self.client_verifier,
+            client_verifier,
             resumption: ServerResumption {
                 tickets_per_handshake: self.tickets_per_handshake,
                 ticket_lifetime: self.ticket_lifetime,
