@@ -38,13 +38,15 @@ pub const MAX_LABEL_LEN: usize = 255 - LABEL_PREFIX.len();
 /// The longest `Context` HKDF-Expand-Label takes: `context<0..255>` (RFC 8446 §7.1).
 pub const MAX_CONTEXT_LEN: usize = 255;
 
-/// HKDF-Expand (RFC 5869 §2.3) of `prk` with the concatenation of `info` into `out`.
-/// Writes at most 255 blocks, the most HKDF defines; callers check or use Hash.length.
-fn hkdf_expand(hash: HashAlgorithm, prk: &[u8], info: &[&[u8]], out: &mut [u8]) {
-    let key = hmac::Key::new(hash.hmac_algorithm(), prk);
+/// HKDF-Expand (RFC 5869 §2.3) with `prk` as an HMAC key, the concatenation of `info`
+/// into `out`. Writes at most 255 blocks, the most HKDF defines; callers check or use
+/// Hash.length. The key is made by the caller, once per secret: making it costs two hash
+/// compressions, as much as a short expansion itself, and several labels are often
+/// expanded from one secret (a traffic key and IV; both handshake traffic secrets).
+fn hkdf_expand(hash: HashAlgorithm, prk: &hmac::Key, info: &[&[u8]], out: &mut [u8]) {
     let mut previous: Option<Secret> = None;
     for (block, counter) in out.chunks_mut(hash.output_len()).zip(1u8..=255) {
-        let mut ctx = hmac::Context::with_key(&key);
+        let mut ctx = hmac::Context::with_key(prk);
         if let Some(previous) = &previous {
             ctx.update(previous.as_bytes());
         }
@@ -60,11 +62,27 @@ fn hkdf_expand(hash: HashAlgorithm, prk: &[u8], info: &[&[u8]], out: &mut [u8]) 
     }
 }
 
+/// A secret as the HMAC key that HKDF-Expand runs under (RFC 5869 §2.3: the PRK).
+fn prk(hash: HashAlgorithm, secret: &[u8]) -> hmac::Key {
+    hmac::Key::new(hash.hmac_algorithm(), secret)
+}
+
 /// HKDF-Expand-Label without the length checks: for labels, contexts and lengths known to
 /// fit (RFC 8446 §7.1).
 fn expand_label_into(
     hash: HashAlgorithm,
     secret: &[u8],
+    label: &[u8],
+    context: &[u8],
+    out: &mut [u8],
+) {
+    expand_label_with(hash, &prk(hash, secret), label, context, out);
+}
+
+/// [`expand_label_into`] under a PRK already made.
+fn expand_label_with(
+    hash: HashAlgorithm,
+    prk: &hmac::Key,
     label: &[u8],
     context: &[u8],
     out: &mut [u8],
@@ -80,7 +98,20 @@ fn expand_label_into(
         &[context_len],
         context,
     ];
-    hkdf_expand(hash, secret, &info, out);
+    hkdf_expand(hash, prk, &info, out);
+}
+
+/// Derive-Secret under a PRK already made, for a stage that derives several secrets from
+/// one (RFC 8446 §7.1).
+fn derive_with(
+    hash: HashAlgorithm,
+    prk: &hmac::Key,
+    label: &[u8],
+    messages: &TranscriptHash,
+) -> Secret {
+    Secret::filled(hash.output_len(), |out| {
+        expand_label_with(hash, prk, label, messages.as_bytes(), out);
+    })
 }
 
 /// HKDF-Expand-Label to Hash.length bytes with one of this module's own labels.
@@ -281,6 +312,16 @@ impl HandshakeSecret {
         derive(self.hash, &self.secret, b"s hs traffic", hello)
     }
 
+    /// Both handshake traffic secrets at once, client's first: the same as the two
+    /// methods above, with the Handshake Secret's PRK made once.
+    pub fn handshake_traffic_secrets(&self, hello: &TranscriptHash) -> (Secret, Secret) {
+        let prk = prk(self.hash, self.secret.as_bytes());
+        (
+            derive_with(self.hash, &prk, b"c hs traffic", hello),
+            derive_with(self.hash, &prk, b"s hs traffic", hello),
+        )
+    }
+
     /// The Master Secret: `HKDF-Extract(Derive-Secret(., "derived", ""), 0)`
     /// (RFC 8446 §7.1).
     pub fn into_master(self) -> MasterSecret {
@@ -356,6 +397,22 @@ impl MasterSecret {
         )
     }
 
+    /// The client's and the server's application traffic secrets and the exporter master
+    /// secret at once, over ClientHello...server Finished: the same as the three methods
+    /// above, with the Master Secret's PRK made once.
+    pub fn application_secrets(
+        &self,
+        through_server_finished: &TranscriptHash,
+    ) -> ApplicationSecrets {
+        let prk = prk(self.hash, self.secret.as_bytes());
+        let derive = |label: &[u8]| derive_with(self.hash, &prk, label, through_server_finished);
+        ApplicationSecrets {
+            client: derive(b"c ap traffic"),
+            server: derive(b"s ap traffic"),
+            exporter: derive(b"exp master"),
+        }
+    }
+
     /// `resumption_master_secret` = Derive-Secret(., "res master",
     /// ClientHello...client Finished) (RFC 8446 §7.1), for [`resumption_psk`].
     pub fn resumption_master_secret(&self, through_client_finished: &TranscriptHash) -> Secret {
@@ -366,6 +423,18 @@ impl MasterSecret {
             through_client_finished,
         )
     }
+}
+
+/// What [`MasterSecret::application_secrets`] derives (RFC 8446 §7.1). `Debug` shows no
+/// bytes (each [`Secret`] hides its own).
+#[derive(Debug)]
+pub struct ApplicationSecrets {
+    /// client_application_traffic_secret_0.
+    pub client: Secret,
+    /// server_application_traffic_secret_0.
+    pub server: Secret,
+    /// exporter_master_secret.
+    pub exporter: Secret,
 }
 
 impl core::fmt::Debug for MasterSecret {
@@ -384,9 +453,10 @@ pub fn traffic_keys(
     aead: AeadAlgorithm,
     traffic_secret: &Secret,
 ) -> TrafficKeys {
+    let prk = prk(hash, traffic_secret.as_bytes());
     TrafficKeys::filled(aead, aead.iv_len(), |key, iv| {
-        expand_label_into(hash, traffic_secret.as_bytes(), b"key", &[], key);
-        expand_label_into(hash, traffic_secret.as_bytes(), b"iv", &[], iv);
+        expand_label_with(hash, &prk, b"key", &[], key);
+        expand_label_with(hash, &prk, b"iv", &[], iv);
     })
 }
 
@@ -473,6 +543,34 @@ mod tests {
     impl hkdf::KeyType for Len {
         fn len(&self) -> usize {
             self.0
+        }
+    }
+
+    #[test]
+    fn the_batched_derivations_are_the_single_ones() {
+        let same = |a: &Secret, b: &Secret| a.ct_eq(b.as_bytes());
+        for hash in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            let hello = TranscriptHash::of(hash, b"ClientHello...ServerHello");
+            let handshake = EarlySecret::new(hash, None).into_handshake(b"shared secret");
+            let (client, server) = handshake.handshake_traffic_secrets(&hello);
+            assert!(same(
+                &client,
+                &handshake.client_handshake_traffic_secret(&hello)
+            ));
+            assert!(same(
+                &server,
+                &handshake.server_handshake_traffic_secret(&hello)
+            ));
+            assert!(!same(&client, &server));
+            let finished = TranscriptHash::of(hash, b"...server Finished");
+            let master = handshake.into_master();
+            let app = master.application_secrets(&finished);
+            let client_app = master.client_application_traffic_secret_0(&finished);
+            assert!(same(&app.client, &client_app));
+            let server_app = master.server_application_traffic_secret_0(&finished);
+            assert!(same(&app.server, &server_app));
+            let exporter = master.exporter_master_secret(&finished);
+            assert!(same(&app.exporter, &exporter));
         }
     }
 

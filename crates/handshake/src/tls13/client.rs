@@ -18,7 +18,8 @@ use super::{
 use crate::common::{client_signing_key, has_downgrade_sentinel};
 use crate::extensions::{OfferedPsks, PskIdentity, PskKeyExchangeMode};
 use crate::key_schedule::tls13::{
-    resumption_psk, verify_data, BinderKind, EarlySecret, HandshakeSecret, MasterSecret,
+    resumption_psk, verify_data, ApplicationSecrets, BinderKind, EarlySecret, HandshakeSecret,
+    MasterSecret,
 };
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret};
 use crate::machine::{
@@ -755,8 +756,7 @@ impl Tls13Client {
             .map_or(no_dhe.as_slice(), SharedSecret::as_bytes);
         let schedule =
             EarlySecret::new(suite.hash, ticket.map(|t| t.psk.as_bytes())).into_handshake(ikm);
-        let client_hs = schedule.client_handshake_traffic_secret(&hello_hash);
-        let server_hs = schedule.server_handshake_traffic_secret(&hello_hash);
+        let (client_hs, server_hs) = schedule.handshake_traffic_secrets(&hello_hash);
         let random = self.offer.random;
         out.push(key_log(label::CLIENT_HANDSHAKE, random, &client_hs));
         out.push(key_log(label::SERVER_HANDSHAKE, random, &server_hs));
@@ -863,9 +863,11 @@ impl Tls13Client {
         core.transcript.add(raw.encoded);
         let through_finished = current_hash(&core.transcript)?;
         let master = core.schedule.into_master();
-        let client_app = master.client_application_traffic_secret_0(&through_finished);
-        let server_app = master.server_application_traffic_secret_0(&through_finished);
-        let exporter = master.exporter_master_secret(&through_finished);
+        let ApplicationSecrets {
+            client: client_app,
+            server: server_app,
+            exporter,
+        } = master.application_secrets(&through_finished);
         let random = self.offer.random;
         out.push(key_log(label::CLIENT_TRAFFIC_0, random, &client_app));
         out.push(key_log(label::SERVER_TRAFFIC_0, random, &server_app));

@@ -19,7 +19,8 @@ use crate::common::{client_auth, server_certificate};
 use crate::extensions::KeyShareEntry;
 use crate::extensions::PskKeyExchangeMode;
 use crate::key_schedule::tls13::{
-    resumption_psk, verify_data, BinderKind, EarlySecret, HandshakeSecret, MasterSecret,
+    resumption_psk, verify_data, ApplicationSecrets, BinderKind, EarlySecret, HandshakeSecret,
+    MasterSecret,
 };
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret};
 use crate::machine::MAX_TICKET_LIFETIME;
@@ -643,8 +644,7 @@ impl Tls13Server {
             .as_ref()
             .map_or(no_dhe.as_slice(), SharedSecret::as_bytes);
         let schedule = EarlySecret::new(suite.hash, psk).into_handshake(ikm);
-        let client_hs = schedule.client_handshake_traffic_secret(&hello_hash);
-        let server_hs = schedule.server_handshake_traffic_secret(&hello_hash);
+        let (client_hs, server_hs) = schedule.handshake_traffic_secrets(&hello_hash);
         out.push(key_log(
             label::CLIENT_HANDSHAKE,
             accepted.client_random,
@@ -952,9 +952,11 @@ impl Tls13Server {
 
         let through_finished = current_hash(&signing.transcript)?;
         let master = signing.schedule.into_master();
-        let client_app = master.client_application_traffic_secret_0(&through_finished);
-        let server_app = master.server_application_traffic_secret_0(&through_finished);
-        let exporter = master.exporter_master_secret(&through_finished);
+        let ApplicationSecrets {
+            client: client_app,
+            server: server_app,
+            exporter,
+        } = master.application_secrets(&through_finished);
         let random = signing.client_random;
         out.push(key_log(label::CLIENT_TRAFFIC_0, random, &client_app));
         out.push(key_log(label::SERVER_TRAFFIC_0, random, &server_app));
