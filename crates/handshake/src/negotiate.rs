@@ -56,60 +56,64 @@ impl Offer {
     /// version without a configured suite is not offered. Fails when nothing usable is
     /// configured.
     pub(crate) fn new(
-        config: &ClientHandshakeConfig,
+        config: ClientHandshakeConfig,
         versions: &[TlsVersion],
         random: [u8; 32],
         session_id: [u8; 32],
     ) -> Result<Self, HandshakeError> {
+        // The config's lists are filtered where they are, not copied.
+        let ClientHandshakeConfig {
+            versions: mut offered,
+            mut suites,
+            mut groups,
+            signature_schemes,
+            alpn_protocols,
+            server_name,
+            middlebox_compatibility,
+            require_extended_master_secret,
+            resumption,
+            psk_modes,
+            tls12_session_tickets,
+            now,
+            ..
+        } = config;
         // The versions of the config that the caller implements and that have a suite
         // configured, best first, once each.
-        let versions: Vec<TlsVersion> = config
-            .versions
-            .iter()
-            .copied()
-            .filter(|v| versions.contains(v) && config.suites.iter().any(|s| s.version == *v))
-            .fold(Vec::new(), |mut list, v| {
-                if !list.contains(&v) {
-                    list.push(v);
-                }
-                list
-            });
+        let (mut seen_tls13, mut seen_tls12) = (false, false);
+        offered.retain(|v| {
+            let seen = match v {
+                TlsVersion::Tls13 => &mut seen_tls13,
+                TlsVersion::Tls12 => &mut seen_tls12,
+            };
+            let keep = !*seen && versions.contains(v) && suites.iter().any(|s| s.version == *v);
+            *seen |= keep;
+            keep
+        });
+        let versions = offered;
         if versions.is_empty() {
             return Err(HandshakeError::Internal(
                 "no cipher suite configured for a version strata implements",
             ));
         }
-        let suites: Vec<SupportedSuite> = config
-            .suites
-            .iter()
-            .copied()
-            .filter(|s| versions.contains(&s.version))
-            .collect();
-        let groups: Vec<NamedGroup> = config
-            .groups
-            .iter()
-            .copied()
-            .filter(|g| KeyExchangeGroup::from_named_group(*g).is_some())
-            .collect();
+        suites.retain(|s| versions.contains(&s.version));
+        groups.retain(|g| KeyExchangeGroup::from_named_group(*g).is_some());
         if groups.is_empty() {
             return Err(HandshakeError::Internal(
                 "no supported key exchange group configured",
             ));
         }
-        if config.signature_schemes.is_empty() {
+        if signature_schemes.is_empty() {
             return Err(HandshakeError::Internal("no signature scheme configured"));
         }
-        let sni = match &config.server_name {
+        let sni = match &server_name {
             ServerName::DnsName(name) => Some(name.as_ref().to_string()),
             _ => None,
         };
         // RFC 8446 §D.4: the fake session ID is a TLS 1.3 device; a TLS 1.2-only client
         // offers no session to resume.
-        let fake_session = config.middlebox_compatibility && versions.contains(&TlsVersion::Tls13);
-        let resumption = config
-            .resumption
-            .clone()
-            .filter(|r| usable_resumption(r, &versions, &suites, sni.as_deref(), config.now))
+        let fake_session = middlebox_compatibility && versions.contains(&TlsVersion::Tls13);
+        let resumption = resumption
+            .filter(|r| usable_resumption(r, &versions, &suites, sni.as_deref(), now))
             .map(Box::new);
         let session_id = match resumption.as_deref() {
             // RFC 5246 §7.4.1.2: the ID of the session to resume; with a ticket alone, a
@@ -127,16 +131,16 @@ impl Offer {
             versions,
             suites,
             groups,
-            schemes: config.signature_schemes.clone(),
-            alpn: config.alpn_protocols.clone(),
-            server_name: config.server_name.clone(),
+            schemes: signature_schemes,
+            alpn: alpn_protocols,
+            server_name,
             sni,
-            middlebox_compatibility: config.middlebox_compatibility,
-            require_extended_master_secret: config.require_extended_master_secret,
+            middlebox_compatibility,
+            require_extended_master_secret,
             resumption,
-            psk_modes: config.psk_modes.clone(),
-            tls12_session_tickets: config.tls12_session_tickets,
-            now: config.now,
+            psk_modes,
+            tls12_session_tickets,
+            now,
         })
     }
 
