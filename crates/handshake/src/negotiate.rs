@@ -20,6 +20,10 @@ use crate::{CipherSuite, Extension, Extensions, HandshakeError, NamedGroup};
 /// ec_point_formats: uncompressed, the only format RFC 8422 §5.1.2 keeps.
 pub(crate) const UNCOMPRESSED: u8 = 0;
 
+/// The most extensions [`Offer::client_hello`] puts in a ClientHello (room for them is
+/// made at once; `offer_psk` may add pre_shared_key).
+const CLIENT_HELLO_EXTENSIONS: usize = 12;
+
 /// The wire value of a protocol version.
 pub(crate) fn wire_version(version: TlsVersion) -> ProtocolVersion {
     match version {
@@ -199,7 +203,7 @@ impl Offer {
         key_share: Option<&EphemeralKeyPair>,
     ) -> ClientHello<'static> {
         let tls12 = self.offers(TlsVersion::Tls12);
-        let mut extensions = Vec::new();
+        let mut extensions = Vec::with_capacity(CLIENT_HELLO_EXTENSIONS);
         if let Some(name) = &self.sni {
             extensions.push(Extension::ServerName(vec![
                 crate::extensions::ServerName::host_name(name).into_owned(),
@@ -207,7 +211,7 @@ impl Offer {
         }
         extensions.push(Extension::SupportedGroups(self.groups.clone()));
         if tls12 {
-            extensions.push(Extension::EcPointFormats(Cow::Owned(vec![UNCOMPRESSED])));
+            extensions.push(Extension::EcPointFormats(Cow::Borrowed(&[UNCOMPRESSED])));
         }
         extensions.push(Extension::SignatureAlgorithms(self.schemes.clone()));
         if !self.alpn.is_empty() {
@@ -238,7 +242,7 @@ impl Offer {
             random: self.random,
             legacy_session_id: Cow::Owned(self.session_id.clone()),
             cipher_suites: self.suites.iter().map(|s| s.suite).collect(),
-            legacy_compression_methods: Cow::Owned(vec![0]),
+            legacy_compression_methods: Cow::Borrowed(&[0]),
             extensions: Extensions(extensions),
         }
     }

@@ -34,6 +34,14 @@ use crate::Error;
 /// The most session tickets a client keeps from one connection.
 const MAX_TICKETS: usize = 8;
 
+/// Room the outgoing buffer is given for a handshake flight: a TLS 1.3 server's
+/// ServerHello to Finished with a short chain (a longer one grows it).
+const FLIGHT_CAPACITY: usize = 2048;
+
+/// What a record adds to its fragment: the header, and in TLS 1.3 the inner content type
+/// and the AEAD tag.
+const RECORD_OVERHEAD: usize = 5 + 1 + 16;
+
 /// Who answers requests inline, with what.
 #[derive(Debug)]
 pub(crate) enum Responder {
@@ -557,6 +565,12 @@ impl Connection {
     fn send_records(&mut self, content_type: ContentType, data: &[u8]) -> Result<(), Error> {
         if data.is_empty() {
             return Ok(());
+        }
+        // The first thing sent makes room for a whole handshake flight at once, instead of
+        // growing the buffer message by message.
+        if self.outgoing.capacity() == 0 && self.negotiated.is_none() {
+            self.outgoing
+                .reserve(FLIGHT_CAPACITY.max(data.len() + RECORD_OVERHEAD));
         }
         match &mut self.sealer {
             Some(sealer) => {
