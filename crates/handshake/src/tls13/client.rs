@@ -289,7 +289,7 @@ pub(crate) fn offer_psk(
         .extensions
         .0
         .push(Extension::PreSharedKey(psks.clone()));
-    let encoded = encode_client_hello(&client_hello);
+    let encoded = encode_client_hello(client_hello);
     let truncated = encoded
         .len()
         .checked_sub(binders_len)
