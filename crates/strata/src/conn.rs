@@ -157,6 +157,8 @@ pub struct Connection {
     /// The version whose message forms the observer's messages are parsed in.
     observed_version: TlsVersion,
     outgoing: BytesMut,
+    /// Whether the outgoing buffer's handshake-flight room was given back.
+    outgoing_released: bool,
     /// Received plaintext, as the records' own buffers (opened in place, not copied).
     received: VecDeque<BytesMut>,
     /// The bytes in `received`.
@@ -227,6 +229,7 @@ impl Connection {
             buffers_released: false,
             observed_version: TlsVersion::Tls13,
             outgoing: BytesMut::new(),
+            outgoing_released: false,
             received: VecDeque::new(),
             received_len: 0,
             pending_send: Vec::new(),
@@ -276,6 +279,7 @@ impl Connection {
         }
         let n = wr.write(&self.outgoing)?;
         self.outgoing.advance(n);
+        self.release_outgoing();
         Ok(n)
     }
 
@@ -337,6 +341,17 @@ impl Connection {
         self.deframer.release_if_empty();
         self.joiner.release_if_empty();
         self.buffers_released = true;
+        self.release_outgoing();
+    }
+
+    /// Once the handshake is over and its last flight is out, gives back the outgoing
+    /// buffer's flight-sized room: an idle connection holds none (traffic sizes the buffer
+    /// again, once).
+    fn release_outgoing(&mut self) {
+        if self.outgoing.is_empty() && self.negotiated.is_some() && !self.outgoing_released {
+            self.outgoing = BytesMut::new();
+            self.outgoing_released = true;
+        }
     }
 
     fn handle_record(&mut self, rec: Record) -> Result<(), Error> {
