@@ -198,6 +198,9 @@ pub fn fixed_items<'a>(
     }
 }
 
+/// The most items [`vector_of`] makes room for before it has read them.
+const PRESIZED_ITEMS: usize = 32;
+
 /// A length-prefixed vector of items each read by `item`, which must use up the body
 /// exactly. Memory is bounded by the body, which is bounded by `bounds`.
 pub fn vector_of<'a, T>(
@@ -209,7 +212,9 @@ pub fn vector_of<'a, T>(
     let body = length_prefixed(prefix, bounds, field);
     move |input| {
         let (rest, mut body) = body(input)?;
-        let mut items = Vec::new();
+        // Room for an item per two bytes (the size of most listed code points), up to a
+        // bound: most lists are then allocated once, and a hostile length asks for little.
+        let mut items = Vec::with_capacity((body.len() / 2).min(PRESIZED_ITEMS));
         while !body.is_empty() {
             let (after, value) = item(body).map_err(|e| match e {
                 nom::Err::Incomplete(_) => {

@@ -4,14 +4,15 @@
 
 use std::sync::Arc;
 
+use bytes::BytesMut;
 use strata_alert::AlertDescription;
-use strata_codec::Encode;
+use strata_codec::{put_length_prefixed, Encode, LengthPrefix};
 use strata_pki::pki_types::CertificateDer;
 use strata_pki::{CertifiedKey, KeyType, SignatureScheme, TlsVersion};
 
 use crate::key_schedule::transcript::TranscriptHash;
 use crate::machine::{Action, ClientAuthPolicy, KeyLogEntry};
-use crate::messages::{DigitallySigned, HandshakeMessage, RawMessage};
+use crate::messages::{ClientHello, DigitallySigned, HandshakeMessage, RawMessage};
 use crate::{HandshakeError, HandshakeType, Secret, Transcript};
 
 /// Which end of the connection.
@@ -61,10 +62,53 @@ pub(crate) fn misparsed() -> HandshakeError {
     HandshakeError::Internal("a message parsed as another type than its header says")
 }
 
-/// The encoding of a message, header included.
+/// Room for the header and the body of a handshake message other than a Certificate: the
+/// largest of them (a ClientHello with every extension) fits, so encoding one is a single
+/// allocation.
+const MESSAGE_CAPACITY: usize = 512;
+
+/// The encoding of a message, header included, in a buffer allocated once (sized for
+/// the message, certificates counted, and handed over without a copy).
 pub(crate) fn encode(message: &HandshakeMessage<'_>) -> Vec<u8> {
-    message.to_bytes().to_vec()
+    // A certificate's encoding is its DER plus a few length prefixes.
+    let certificates: usize = match message {
+        HandshakeMessage::Certificate(m) => m
+            .entries
+            .iter()
+            .map(|e| e.cert_data.len() + CERTIFICATE_ENTRY_OVERHEAD)
+            .sum(),
+        HandshakeMessage::CertificateTls12(m) => m
+            .chain
+            .iter()
+            .map(|c| c.len() + CERTIFICATE_ENTRY_OVERHEAD)
+            .sum(),
+        _ => 0,
+    };
+    encode_with(message.ty(), MESSAGE_CAPACITY + certificates, |out| {
+        message.encode_body(out)
+    })
 }
+
+/// The encoding of a ClientHello, header included, without moving it into a
+/// [`HandshakeMessage`] (the machines keep theirs).
+pub(crate) fn encode_client_hello(hello: &ClientHello<'_>) -> Vec<u8> {
+    encode_with(HandshakeType::ClientHello, MESSAGE_CAPACITY, |out| {
+        hello.encode(out)
+    })
+}
+
+/// The header (type and 24-bit length) and the body that `body` writes, in a buffer of
+/// `capacity` handed over without a copy.
+fn encode_with(ty: HandshakeType, capacity: usize, body: impl FnOnce(&mut BytesMut)) -> Vec<u8> {
+    let mut out = BytesMut::with_capacity(capacity);
+    ty.encode(&mut out);
+    put_length_prefixed(&mut out, LengthPrefix::U24, body);
+    Vec::from(out)
+}
+
+/// What a certificate entry adds to its DER: its length, a TLS 1.3 entry's extensions and
+/// room for a small one (an OCSP response larger than that grows the buffer once).
+const CERTIFICATE_ENTRY_OVERHEAD: usize = 64;
 
 /// The transcript hash so far; the hash is always known once a suite is chosen.
 pub(crate) fn current_hash(transcript: &Transcript) -> Result<TranscriptHash, HandshakeError> {

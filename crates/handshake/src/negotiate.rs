@@ -21,6 +21,10 @@ use crate::{CipherSuite, Extension, Extensions, HandshakeError, NamedGroup};
 /// ec_point_formats: uncompressed, the only format RFC 8422 §5.1.2 keeps.
 pub(crate) const UNCOMPRESSED: u8 = 0;
 
+/// The most extensions [`Offer::client_hello`] puts in a ClientHello (room for them is
+/// made at once; `offer_psk` may add pre_shared_key).
+const CLIENT_HELLO_EXTENSIONS: usize = 12;
+
 /// The wire value of a protocol version.
 pub(crate) fn wire_version(version: TlsVersion) -> ProtocolVersion {
     match version {
@@ -58,60 +62,65 @@ impl Offer {
     /// version without a configured suite is not offered. Fails when nothing usable is
     /// configured.
     pub(crate) fn new(
-        config: &ClientHandshakeConfig,
+        config: ClientHandshakeConfig,
         versions: &[TlsVersion],
         random: [u8; 32],
         session_id: [u8; 32],
     ) -> Result<Self, HandshakeError> {
+        // The config's lists are filtered where they are, not copied.
+        let ClientHandshakeConfig {
+            versions: mut offered,
+            mut suites,
+            mut groups,
+            signature_schemes,
+            alpn_protocols,
+            server_name,
+            middlebox_compatibility,
+            require_extended_master_secret,
+            resumption,
+            psk_modes,
+            tls12_session_tickets,
+            chain_limits,
+            now,
+            ..
+        } = config;
         // The versions of the config that the caller implements and that have a suite
         // configured, best first, once each.
-        let versions: Vec<TlsVersion> = config
-            .versions
-            .iter()
-            .copied()
-            .filter(|v| versions.contains(v) && config.suites.iter().any(|s| s.version == *v))
-            .fold(Vec::new(), |mut list, v| {
-                if !list.contains(&v) {
-                    list.push(v);
-                }
-                list
-            });
+        let (mut seen_tls13, mut seen_tls12) = (false, false);
+        offered.retain(|v| {
+            let seen = match v {
+                TlsVersion::Tls13 => &mut seen_tls13,
+                TlsVersion::Tls12 => &mut seen_tls12,
+            };
+            let keep = !*seen && versions.contains(v) && suites.iter().any(|s| s.version == *v);
+            *seen |= keep;
+            keep
+        });
+        let versions = offered;
         if versions.is_empty() {
             return Err(HandshakeError::Internal(
                 "no cipher suite configured for a version strata implements",
             ));
         }
-        let suites: Vec<SupportedSuite> = config
-            .suites
-            .iter()
-            .copied()
-            .filter(|s| versions.contains(&s.version))
-            .collect();
-        let groups: Vec<NamedGroup> = config
-            .groups
-            .iter()
-            .copied()
-            .filter(|g| KeyExchangeGroup::from_named_group(*g).is_some())
-            .collect();
+        suites.retain(|s| versions.contains(&s.version));
+        groups.retain(|g| KeyExchangeGroup::from_named_group(*g).is_some());
         if groups.is_empty() {
             return Err(HandshakeError::Internal(
                 "no supported key exchange group configured",
             ));
         }
-        if config.signature_schemes.is_empty() {
+        if signature_schemes.is_empty() {
             return Err(HandshakeError::Internal("no signature scheme configured"));
         }
-        let sni = match &config.server_name {
+        let sni = match &server_name {
             ServerName::DnsName(name) => Some(name.as_ref().to_string()),
             _ => None,
         };
         // RFC 8446 §D.4: the fake session ID is a TLS 1.3 device; a TLS 1.2-only client
         // offers no session to resume.
-        let fake_session = config.middlebox_compatibility && versions.contains(&TlsVersion::Tls13);
-        let resumption = config
-            .resumption
-            .clone()
-            .filter(|r| usable_resumption(r, &versions, &suites, sni.as_deref(), config.now))
+        let fake_session = middlebox_compatibility && versions.contains(&TlsVersion::Tls13);
+        let resumption = resumption
+            .filter(|r| usable_resumption(r, &versions, &suites, sni.as_deref(), now))
             .map(Box::new);
         let session_id = match resumption.as_deref() {
             // RFC 5246 §7.4.1.2: the ID of the session to resume; with a ticket alone, a
@@ -129,17 +138,17 @@ impl Offer {
             versions,
             suites,
             groups,
-            schemes: config.signature_schemes.clone(),
-            alpn: config.alpn_protocols.clone(),
-            server_name: config.server_name.clone(),
+            schemes: signature_schemes,
+            alpn: alpn_protocols,
+            server_name,
             sni,
-            middlebox_compatibility: config.middlebox_compatibility,
-            require_extended_master_secret: config.require_extended_master_secret,
+            middlebox_compatibility,
+            require_extended_master_secret,
             resumption,
-            psk_modes: config.psk_modes.clone(),
-            tls12_session_tickets: config.tls12_session_tickets,
-            chain_limits: config.chain_limits,
-            now: config.now,
+            psk_modes,
+            tls12_session_tickets,
+            chain_limits,
+            now,
         })
     }
 
@@ -198,7 +207,7 @@ impl Offer {
         key_share: Option<&EphemeralKeyPair>,
     ) -> ClientHello<'static> {
         let tls12 = self.offers(TlsVersion::Tls12);
-        let mut extensions = Vec::new();
+        let mut extensions = Vec::with_capacity(CLIENT_HELLO_EXTENSIONS);
         if let Some(name) = &self.sni {
             extensions.push(Extension::ServerName(vec![
                 crate::extensions::ServerName::host_name(name).into_owned(),
@@ -206,7 +215,7 @@ impl Offer {
         }
         extensions.push(Extension::SupportedGroups(self.groups.clone()));
         if tls12 {
-            extensions.push(Extension::EcPointFormats(Cow::Owned(vec![UNCOMPRESSED])));
+            extensions.push(Extension::EcPointFormats(Cow::Borrowed(&[UNCOMPRESSED])));
         }
         extensions.push(Extension::SignatureAlgorithms(self.schemes.clone()));
         if !self.alpn.is_empty() {
@@ -237,7 +246,7 @@ impl Offer {
             random: self.random,
             legacy_session_id: Cow::Owned(self.session_id.clone()),
             cipher_suites: self.suites.iter().map(|s| s.suite).collect(),
-            legacy_compression_methods: Cow::Owned(vec![0]),
+            legacy_compression_methods: Cow::Borrowed(&[0]),
             extensions: Extensions(extensions),
         }
     }

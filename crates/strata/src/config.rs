@@ -294,19 +294,25 @@ impl ClientConfig {
         &self,
         server_name: ServerName<'static>,
     ) -> ClientHandshakeConfig {
-        let mut config = ClientHandshakeConfig::new(server_name);
-        config.versions = self.common.versions.clone();
-        config.suites = self.common.suites.clone();
-        config.groups = self.common.groups.clone();
-        config.signature_schemes = self.verifier.supported_schemes().to_vec();
-        config.alpn_protocols = self.common.alpn_protocols.clone();
-        config.middlebox_compatibility = self.middlebox_compatibility;
-        config.psk_modes = self.psk_modes.clone();
-        config.require_extended_master_secret = self.common.require_extended_master_secret;
-        config.now = self.common.time.now().as_secs();
+        // Every field set here (not from `ClientHandshakeConfig::new`, whose default lists
+        // would be allocated only to be replaced).
+        let mut config = ClientHandshakeConfig {
+            versions: self.common.versions.clone(),
+            suites: self.common.suites.clone(),
+            groups: self.common.groups.clone(),
+            signature_schemes: self.verifier.supported_schemes().to_vec(),
+            alpn_protocols: self.common.alpn_protocols.clone(),
+            server_name,
+            middlebox_compatibility: self.middlebox_compatibility,
+            require_extended_master_secret: self.common.require_extended_master_secret,
+            max_handshake_message_len: self.common.limits.max_handshake_message_len,
+            chain_limits: self.common.limits.chain_limits(),
+            resumption: None,
+            psk_modes: self.psk_modes.clone(),
+            tls12_session_tickets: true,
+            now: self.common.time.now().as_secs(),
+        };
         config.resumption = self.resumption_for(&config);
-        config.max_handshake_message_len = self.common.limits.max_handshake_message_len;
-        config.chain_limits = self.common.limits.chain_limits();
         config
     }
 }
@@ -512,7 +518,9 @@ impl ServerConfig {
             session_store: self.resumption.session_store.clone(),
             allow_psk_ke: self.resumption.allow_psk_ke,
             now: self.common.time.now().as_secs(),
-            ..ServerHandshakeConfig::default()
+            // Every field set (not `..Default::default()`, whose default lists would be
+            // allocated only to be dropped).
+            hello_retry_cookie: false,
         }
     }
 }

@@ -34,6 +34,14 @@ use crate::Error;
 /// The most session tickets a client keeps from one connection.
 const MAX_TICKETS: usize = 8;
 
+/// Room the outgoing buffer is given for a handshake flight: a TLS 1.3 server's
+/// ServerHello to Finished with a short chain (a longer one grows it).
+const FLIGHT_CAPACITY: usize = 2048;
+
+/// What a record adds to its fragment: the header, and in TLS 1.3 the inner content type
+/// and the AEAD tag.
+const RECORD_OVERHEAD: usize = 5 + 1 + 16;
+
 /// Who answers requests inline, with what.
 #[derive(Debug)]
 pub(crate) enum Responder {
@@ -149,6 +157,8 @@ pub struct Connection {
     /// The version whose message forms the observer's messages are parsed in.
     observed_version: TlsVersion,
     outgoing: BytesMut,
+    /// Whether the outgoing buffer's handshake-flight room was given back.
+    outgoing_released: bool,
     /// Received plaintext, as the records' own buffers (opened in place, not copied).
     received: VecDeque<BytesMut>,
     /// The bytes in `received`.
@@ -219,6 +229,7 @@ impl Connection {
             buffers_released: false,
             observed_version: TlsVersion::Tls13,
             outgoing: BytesMut::new(),
+            outgoing_released: false,
             received: VecDeque::new(),
             received_len: 0,
             pending_send: Vec::new(),
@@ -278,6 +289,7 @@ impl Connection {
         }
         let n = wr.write(&self.outgoing)?;
         self.outgoing.advance(n);
+        self.release_outgoing();
         Ok(n)
     }
 
@@ -339,6 +351,17 @@ impl Connection {
         self.deframer.release_if_empty();
         self.joiner.release_if_empty();
         self.buffers_released = true;
+        self.release_outgoing();
+    }
+
+    /// Once the handshake is over and its last flight is out, gives back the outgoing
+    /// buffer's flight-sized room: an idle connection holds none (traffic sizes the buffer
+    /// again, once).
+    fn release_outgoing(&mut self) {
+        if self.outgoing.is_empty() && self.negotiated.is_some() && !self.outgoing_released {
+            self.outgoing = BytesMut::new();
+            self.outgoing_released = true;
+        }
     }
 
     fn handle_record(&mut self, rec: Record) -> Result<(), Error> {
@@ -567,6 +590,12 @@ impl Connection {
     fn send_records(&mut self, content_type: ContentType, data: &[u8]) -> Result<(), Error> {
         if data.is_empty() {
             return Ok(());
+        }
+        // The first thing sent makes room for a whole handshake flight at once, instead of
+        // growing the buffer message by message.
+        if self.outgoing.capacity() == 0 && self.negotiated.is_none() {
+            self.outgoing
+                .reserve(FLIGHT_CAPACITY.max(data.len() + RECORD_OVERHEAD));
         }
         match &mut self.sealer {
             Some(sealer) => {

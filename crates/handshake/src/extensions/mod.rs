@@ -539,6 +539,11 @@ impl Encode for Extension<'_> {
     }
 }
 
+/// The extensions a block is expected to hold at most in the usual case: its list is
+/// allocated once for that many, and duplicates among that many are found without
+/// allocating.
+const PRESIZED_EXTENSIONS: usize = 24;
+
 /// An extension block: `Extension extensions<0..2^16-1>` with no type twice.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Extensions<'a>(pub Vec<Extension<'a>>);
@@ -578,7 +583,9 @@ impl<'a> Extensions<'a> {
         let (rest, mut block) =
             length_prefixed(LengthPrefix::U16, bounds::ANY_U16, "extensions")(input)
                 .map_err(|e| decode_error(DecodeError::from_nom(e, "extensions")))?;
-        let mut items = Vec::new();
+        // Each extension takes at least its 4-byte header: room for them all, in one
+        // allocation, up to a bound (a hostile block cannot make this large).
+        let mut items = Vec::with_capacity((block.len() / 4).min(PRESIZED_EXTENSIONS));
         while !block.is_empty() {
             let header = |input| -> Res<'a, (ExtensionType, &'a [u8])> {
                 let (input, ty) = ExtensionType::decode(input)?;
@@ -623,6 +630,13 @@ impl<'a> Extensions<'a> {
     }
 
     fn first_duplicate(&self) -> Option<ExtensionType> {
+        // A usual block is compared pair by pair, without allocating.
+        if self.0.len() <= PRESIZED_EXTENSIONS {
+            return self.0.iter().enumerate().find_map(|(i, e)| {
+                let ty = e.ty();
+                self.0.get(..i)?.iter().any(|d| d.ty() == ty).then_some(ty)
+            });
+        }
         // Sorting a copy of the types keeps this O(n log n) for a hostile block of
         // thousands of empty extensions.
         let mut types: Vec<u16> = self.0.iter().map(|e| e.ty().to_wire()).collect();

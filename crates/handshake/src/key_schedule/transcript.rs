@@ -97,6 +97,10 @@ enum State {
     },
 }
 
+/// The room [`Transcript::keep_messages`] makes for the messages: a TLS 1.2 handshake with
+/// a short chain on each side fits.
+const KEPT_MESSAGES_CAPACITY: usize = 4096;
+
 /// The running `Transcript-Hash` of a handshake (RFC 8446 §4.4.1; the TLS 1.2
 /// `handshake_messages` of RFC 5246 §7.4.8 and `session_hash` of RFC 7627 §3).
 ///
@@ -140,7 +144,10 @@ impl Transcript {
     /// returns whether the messages are being kept (`false` when it is too late).
     pub fn keep_messages(&mut self) -> bool {
         match &mut self.state {
-            State::Buffering { keep, .. } => {
+            State::Buffering { messages, keep } => {
+                // Room for a whole TLS 1.2 handshake's messages at once, rather than
+                // growing message by message.
+                messages.reserve(KEPT_MESSAGES_CAPACITY.saturating_sub(messages.len()));
                 *keep = true;
                 true
             }

@@ -201,7 +201,7 @@ impl Tls12Client {
                 "a TLS 1.2 client needs TLS 1.2 among the configured versions",
             ));
         }
-        let offer = Offer::new(&config, &[TlsVersion::Tls12], random, [0; 32])?;
+        let offer = Offer::new(config, &[TlsVersion::Tls12], random, [0; 32])?;
         let encoded = encode(&HandshakeMessage::ClientHello(offer.client_hello(None)));
         let client = Self::with_hello(offer, &encoded);
         Ok((client, vec![Action::Send(encoded)]))

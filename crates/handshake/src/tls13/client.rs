@@ -11,11 +11,11 @@ use strata_record::ProtocolVersion;
 
 use super::{
     certificate_message, certificate_verify_content, certificate_verify_message,
-    check_certificate_verify, check_finished, current_hash, decode, encode, expect,
-    finished_message, key_change, key_log, label, misparsed, not_connected, peer_chain, refuse,
-    unexpected, Side, Traffic,
+    check_certificate_verify, check_finished, current_hash, decode, expect, finished_message,
+    key_change, key_log, label, misparsed, not_connected, peer_chain, refuse, unexpected, Side,
+    Traffic,
 };
-use crate::common::{client_signing_key, has_downgrade_sentinel};
+use crate::common::{client_signing_key, encode_client_hello, has_downgrade_sentinel};
 use crate::extensions::{OfferedPsks, PskIdentity, PskKeyExchangeMode};
 use crate::key_schedule::tls13::{
     resumption_psk, verify_data, ApplicationSecrets, BinderKind, EarlySecret, HandshakeSecret,
@@ -219,11 +219,11 @@ impl Tls13Client {
                 "a TLS 1.3 client needs TLS 1.3 among the configured versions",
             ));
         }
-        let offer = Offer::new(&config, &[TlsVersion::Tls13], random, session_id)?;
+        let offer = Offer::new(config, &[TlsVersion::Tls13], random, session_id)?;
         let key_share = EphemeralKeyPair::generate(offer.first_group()?, &SystemRandom::new())?;
         let mut client_hello = offer.client_hello(Some(&key_share));
         offer_psk(&offer, &mut client_hello, &Transcript::new())?;
-        let encoded = encode(&HandshakeMessage::ClientHello(client_hello.clone()));
+        let encoded = encode_client_hello(&client_hello);
         let client = Self::with_hello(offer, key_share, client_hello, &encoded);
         Ok((client, vec![Action::Send(encoded)]))
     }
@@ -290,7 +290,7 @@ pub(crate) fn offer_psk(
         .extensions
         .0
         .push(Extension::PreSharedKey(psks.clone()));
-    let encoded = encode(&HandshakeMessage::ClientHello(client_hello.clone()));
+    let encoded = encode_client_hello(client_hello);
     let truncated = encoded
         .len()
         .checked_sub(binders_len)
@@ -618,7 +618,7 @@ impl Tls13Client {
         {
             offer_psk(&self.offer, &mut hello.client_hello, &hello.transcript)?;
         }
-        let encoded = encode(&HandshakeMessage::ClientHello(hello.client_hello.clone()));
+        let encoded = encode_client_hello(&hello.client_hello);
         hello.transcript.add(&encoded);
 
         if self.offer.middlebox_compatibility {

@@ -67,7 +67,8 @@ pub(crate) fn certificate_verify_content(signer: Side, transcript: &TranscriptHa
         Side::Server => b"TLS 1.3, server CertificateVerify",
         Side::Client => b"TLS 1.3, client CertificateVerify",
     };
-    let mut content = vec![0x20; 64];
+    let mut content = Vec::with_capacity(64 + context.len() + 1 + transcript.as_bytes().len());
+    content.resize(64, 0x20);
     content.extend_from_slice(context);
     content.push(0);
     content.extend_from_slice(transcript.as_bytes());

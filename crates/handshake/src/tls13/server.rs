@@ -610,7 +610,8 @@ impl Tls13Server {
     ) -> Result<(HandshakeSecret, Secret, Secret), HandshakeError> {
         let suite = accepted.suite;
         let transcript = &mut accepted.transcript;
-        let mut extensions = vec![Extension::SelectedVersion(ProtocolVersion::Tls13)];
+        let mut extensions = Vec::with_capacity(3);
+        extensions.push(Extension::SelectedVersion(ProtocolVersion::Tls13));
         // RFC 8446 §4.2.9: no key_share in psk_ke mode.
         if let Some(server_share) = &accepted.server_share {
             extensions.push(Extension::KeyShare(KeyShareEntry {
@@ -638,11 +639,13 @@ impl Tls13Server {
         let hello_hash = current_hash(transcript)?;
         let psk = accepted.resumed.as_ref().map(|r| r.state.secret.as_bytes());
         // RFC 8446 §7.1: without (EC)DHE the input is Hash.length zero bytes.
-        let no_dhe = vec![0u8; suite.hash.output_len()];
-        let ikm = accepted
-            .shared
-            .as_ref()
-            .map_or(no_dhe.as_slice(), SharedSecret::as_bytes);
+        let no_dhe = [0u8; 64];
+        let ikm = match &accepted.shared {
+            Some(shared) => shared.as_bytes(),
+            None => no_dhe
+                .get(..suite.hash.output_len())
+                .ok_or(HandshakeError::Internal("hash longer than 64 bytes"))?,
+        };
         let schedule = EarlySecret::new(suite.hash, psk).into_handshake(ikm);
         let (client_hs, server_hs) = schedule.handshake_traffic_secrets(&hello_hash);
         out.push(key_log(
