@@ -113,6 +113,17 @@ impl Deframer {
         }
     }
 
+    /// A deframer like [`Deframer::new`] that has no buffer yet: its first read allocates
+    /// one, unless it is given one first ([`Deframer::give_buffer`]).
+    pub fn unallocated() -> Self {
+        Self {
+            buf: BytesMut::new(),
+            limit: DEFAULT_DEFRAMER_BUFFER_LEN,
+            kind: RecordKind::Plaintext,
+            failed: None,
+        }
+    }
+
     /// Sets the kind of record expected from now on, which sets the length limit: call it
     /// when the peer's records become protected.
     pub fn set_kind(&mut self, kind: RecordKind) {
@@ -145,6 +156,34 @@ impl Deframer {
     pub fn release_if_empty(&mut self) {
         if self.buf.is_empty() {
             self.buf = BytesMut::new();
+        }
+    }
+
+    /// Takes the buffer out, for another deframer to use, if it holds nothing and owns a
+    /// whole buffer's worth of memory that no record still shares (so that the taker
+    /// reads into it without allocating); the deframer is left without memory, and its
+    /// next read allocates again unless it is given one ([`Deframer::give_buffer`]).
+    pub fn take_buffer(&mut self) -> Option<BytesMut> {
+        if self.buf.is_empty() && self.buf.try_reclaim(self.limit) {
+            Some(std::mem::take(&mut self.buf))
+        } else {
+            None
+        }
+    }
+
+    /// Whether the deframer holds no bytes and has no memory to read into (it was never
+    /// given any, or gave it away): a buffer from [`Deframer::give_buffer`] saves the
+    /// next read an allocation.
+    pub fn wants_buffer(&self) -> bool {
+        self.buf.is_empty() && self.buf.capacity() == 0
+    }
+
+    /// Reads into `buf` from now on, if the deframer holds no bytes (otherwise `buf` is
+    /// dropped); whatever `buf` held is cleared.
+    pub fn give_buffer(&mut self, mut buf: BytesMut) {
+        if self.buf.is_empty() {
+            buf.clear();
+            self.buf = buf;
         }
     }
 
@@ -219,6 +258,35 @@ mod tests {
     use super::*;
     use crate::limits::MAX_RECORD_LEN;
     use crate::RecordVersion;
+
+    #[test]
+    fn a_drained_buffer_is_taken_whole_and_given_to_another_deframer() {
+        let mut d = Deframer::new();
+        assert!(!d.wants_buffer());
+        d.push(&stream());
+        let first = d.next_record().unwrap().unwrap();
+        // Bytes held, and a record still shares the buffer: nothing to take.
+        assert!(d.take_buffer().is_none());
+        drain(&mut d);
+        assert!(
+            d.take_buffer().is_none(),
+            "the first record still shares it"
+        );
+        drop(first);
+        let buf = d.take_buffer().unwrap();
+        assert!(buf.capacity() >= d.buffer_limit());
+        assert!(d.wants_buffer() && d.is_empty());
+
+        let mut other = Deframer::unallocated();
+        assert!(other.wants_buffer());
+        other.give_buffer(buf);
+        assert!(!other.wants_buffer());
+        assert_eq!(other.push(&stream()), stream().len());
+        assert_eq!(drain(&mut other).len(), 3);
+        // The deframer that gave its buffer away still works (it allocates again).
+        assert_eq!(d.push(&stream()), stream().len());
+        assert_eq!(drain(&mut d).len(), 3);
+    }
 
     fn stream() -> Vec<u8> {
         let mut s = vec![22, 3, 1, 0, 3, 1, 2, 3];

@@ -25,6 +25,7 @@ use strata_record::{
 
 use crate::config::{AnswerMode, Common, Limits};
 use crate::keylog::KeyLog;
+use crate::pool::{BufferPool, MIN_POOLED_SEND_BUFFER};
 use crate::providers::TimeProvider;
 use crate::resolve::{ClientHelloInfo, ResolvesServerCert};
 use crate::session::ClientSessionStore;
@@ -146,6 +147,9 @@ pub struct Connection {
     counters: Counters,
     /// Whether the handshake's buffers were given back.
     buffers_released: bool,
+    /// Where drained record buffers go, and come back from (shared by the config's
+    /// connections).
+    buffers: Arc<BufferPool>,
     /// The version whose message forms the observer's messages are parsed in.
     observed_version: TlsVersion,
     outgoing: BytesMut,
@@ -199,6 +203,10 @@ impl Connection {
         common: &Common,
         plaintext_version: ProtocolVersion,
     ) -> Self {
+        let mut deframer = Deframer::unallocated();
+        if let Some(buf) = common.buffers.take_receive() {
+            deframer.give_buffer(buf);
+        }
         Self {
             machine: Machine(machine),
             responder,
@@ -207,7 +215,7 @@ impl Connection {
             key_log: common.key_log.clone(),
             observer: common.observer.clone(),
             limits: common.limits,
-            deframer: Deframer::new(),
+            deframer,
             joiner: HandshakeJoiner::new(common.limits.max_handshake_message_len),
             opener: None,
             sealer: None,
@@ -217,6 +225,7 @@ impl Connection {
             warnings_received: 0,
             counters: Counters::default(),
             buffers_released: false,
+            buffers: common.buffers.clone(),
             observed_version: TlsVersion::Tls13,
             outgoing: BytesMut::new(),
             received: VecDeque::new(),
@@ -254,6 +263,11 @@ impl Connection {
                 "TLS receive buffer full: call process_new_packets",
             ));
         }
+        if self.deframer.wants_buffer() {
+            if let Some(buf) = self.buffers.take_receive() {
+                self.deframer.give_buffer(buf);
+            }
+        }
         let n = self.deframer.read_from(&mut ReadAdapter(rd))?;
         if n == 0 {
             self.transport_eof = true;
@@ -268,7 +282,27 @@ impl Connection {
         }
         let n = wr.write(&self.outgoing)?;
         self.outgoing.advance(n);
+        self.release_send_buffer();
         Ok(n)
+    }
+
+    /// Gives the send buffer to the pool once every byte in it is written, if it is big
+    /// enough to be worth it: an idle connection holds none, and the next record sealed
+    /// takes one back (most often this one) without allocating.
+    fn release_send_buffer(&mut self) {
+        if self.outgoing.is_empty() && self.outgoing.try_reclaim(MIN_POOLED_SEND_BUFFER) {
+            self.buffers.give_send(std::mem::take(&mut self.outgoing));
+        }
+    }
+
+    /// Gives the deframer's buffer to the pool once it holds no bytes and every record
+    /// read from it has been read by the application (no received plaintext shares it).
+    fn release_receive_buffer(&mut self) {
+        if self.received.is_empty() {
+            if let Some(buf) = self.deframer.take_buffer() {
+                self.buffers.give_receive(buf);
+            }
+        }
     }
 
     /// Processes every whole record read so far: runs the handshake, opens application
@@ -313,6 +347,7 @@ impl Connection {
                 Some(rec) => self.handle_record(rec)?,
                 None => {
                     self.release_handshake_buffers();
+                    self.release_receive_buffer();
                     return Ok(());
                 }
             }
@@ -326,6 +361,7 @@ impl Connection {
         if self.buffers_released || self.negotiated.is_none() || !self.deframer.is_empty() {
             return;
         }
+        self.release_receive_buffer();
         self.deframer.release_if_empty();
         self.joiner.release_if_empty();
         self.buffers_released = true;
@@ -558,6 +594,11 @@ impl Connection {
         if data.is_empty() {
             return Ok(());
         }
+        if self.outgoing.capacity() == 0 {
+            if let Some(buf) = self.buffers.take_send() {
+                self.outgoing = buf;
+            }
+        }
         match &mut self.sealer {
             Some(sealer) => {
                 self.fragmenter
@@ -614,6 +655,9 @@ impl Connection {
                 }
             }
             self.received_len -= n;
+            if self.received_len == 0 {
+                self.release_receive_buffer();
+            }
             return Ok(n);
         }
         if self.close_notify_received {
