@@ -8,6 +8,11 @@ use crate::header::{parse_record, RecordHeader, RecordKind};
 use crate::limits::{DEFAULT_DEFRAMER_BUFFER_LEN, HEADER_LEN};
 use crate::{ContentType, RecordError};
 
+/// How many bytes past the end of the record at the front [`Deframer::read_from`] offers
+/// a reader (the next records' headers and more, so that a stream of records takes one
+/// read each).
+pub const READ_AHEAD: usize = 4096;
+
 /// One whole record as it arrived, header included, in a buffer split off the
 /// [`Deframer`]'s own (no copy). Open it in place with
 /// [`Opener::open`](crate::Opener::open), or take the fragment of an unprotected record
@@ -203,9 +208,14 @@ impl Deframer {
     }
 
     /// Reads once from `reader` into the free space and returns the count read (0 at end
-    /// of stream, or when the buffer is full).
+    /// of stream, or when the buffer is full). It offers the reader what the record at the
+    /// front still needs (when its header is in) plus [`READ_AHEAD`] bytes, not the whole
+    /// free space: the space offered is zeroed first (safe code cannot read into
+    /// uninitialised memory), and zeroing a maximal record's worth for every read of a
+    /// short handshake flight cost more than the flight's parsing.
     pub fn read_from(&mut self, reader: &mut impl Read) -> std::io::Result<usize> {
-        let space = self.space();
+        let wanted = self.bytes_needed().unwrap_or(0).saturating_add(READ_AHEAD);
+        let space = self.space().min(wanted);
         if space == 0 {
             return Ok(0);
         }
