@@ -175,6 +175,7 @@ pub fn table(pki: &Pki, settings: &Settings) -> Result<Table, String> {
         key: ServerKey::EcdsaP256,
         client_auth: false,
         aead: Aead::Aes128Gcm,
+        resumed: false,
     };
     let rows: [(&str, &Pki, Setup); 3] = [
         ("TLS 1.3, leaf ← root", pki, tls(Version::Tls13)),

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 use ring::agreement::{self, EphemeralPrivateKey, UnparsedPublicKey, X25519};
 use ring::hkdf;
+use ring::hmac;
 use ring::rand::SystemRandom;
 use ring::signature::{
     self, EcdsaKeyPair, KeyPair, RsaKeyPair, ECDSA_P256_SHA256_ASN1,
@@ -20,7 +21,7 @@ use ring::signature::{
 
 use crate::drive::RECORD;
 use crate::measure::{medians, Rep, Settings, Stopwatch};
-use crate::setup::{Aead, Pki, ServerKey, Setup};
+use crate::setup::{Aead, Pki, ServerKey, Setup, Version};
 
 /// Runs `op` in a loop for `time` and returns the median microseconds per call.
 fn per_op(settings: &Settings, mut op: impl FnMut() -> Result<(), String>) -> Result<f64, String> {
@@ -130,6 +131,13 @@ pub struct Primitives {
     pub hkdf_expand: f64,
     /// One HKDF-SHA256 extraction.
     pub hkdf_extract: f64,
+    /// One HMAC-SHA256 of 32 bytes (a Finished or a PSK binder).
+    pub hmac: f64,
+    /// A resumed TLS 1.3 server's ticket work without client authentication: open a
+    /// ticket and seal a new one.
+    pub ticket: f64,
+    /// One side's TLS 1.2 PRF work in a handshake resumed by session ID.
+    pub tls12_resumed_prf: f64,
     /// Copying 16 KiB from one buffer to another (what a record layer adds per copy).
     pub copy_16k: f64,
 }
@@ -140,6 +148,50 @@ pub struct Primitives {
 pub const HKDF_EXPANDS_PER_SIDE: u32 = 17;
 /// See [`HKDF_EXPANDS_PER_SIDE`].
 pub const HKDF_EXTRACTS_PER_SIDE: u32 = 3;
+
+/// HKDF expansions one side of a resumed TLS 1.3 handshake (psk_dhe_ke) does: the binder
+/// key and its finished key, the two derived secrets, the two handshake and two
+/// application traffic secrets with a key and an IV each, the two finished keys, the
+/// exporter and resumption master secrets, and the PSK of the one new ticket
+/// (Expand-Label of the resumption secret with its nonce). The extractions are the same
+/// three as in a full handshake (the early secret now from the PSK).
+pub const HKDF_EXPANDS_RESUMED_PER_SIDE: u32 = 21;
+/// HMAC-SHA256 operations one side of a resumed TLS 1.3 handshake does: the PSK binder and
+/// the two Finished messages (computed by one side, checked by the other).
+pub const HMACS_RESUMED_PER_SIDE: u32 = 3;
+
+/// The size of a ticket's plaintext, as strata encodes a session's state (format,
+/// version, suite, group, the 32-byte PSK, times, flags, the server name), without a
+/// client certificate; with client authentication the client's chain is added to it.
+pub const TICKET_STATE_LEN: usize = 77;
+
+/// The length of a TLS 1.2 AES-128-GCM key block: two 16-byte keys and two 4-byte IVs.
+const TLS12_KEY_BLOCK_LEN: usize = 40;
+
+/// TLS 1.2's PRF with SHA-256 (RFC 5246 §5): P_SHA256(secret, label || seed) into `out`.
+fn prf_sha256(secret: &[u8], label: &[u8], seed: &[u8], out: &mut [u8]) {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let mut a = {
+        let mut ctx = hmac::Context::with_key(&key);
+        ctx.update(label);
+        ctx.update(seed);
+        ctx.sign()
+    };
+    for chunk in out.chunks_mut(32) {
+        let mut ctx = hmac::Context::with_key(&key);
+        ctx.update(a.as_ref());
+        ctx.update(label);
+        ctx.update(seed);
+        let block = ctx.sign();
+        let n = chunk.len();
+        if let Some(src) = block.as_ref().get(..n) {
+            chunk.copy_from_slice(src);
+        }
+        if n == 32 {
+            a = hmac::sign(&key, a.as_ref());
+        }
+    }
+}
 
 /// The keys and inputs of the primitive operations, made once.
 struct Kit {
@@ -155,6 +207,18 @@ struct Kit {
     rsa_signature: Vec<u8>,
     salt: hkdf::Salt,
     prk: hkdf::Prk,
+    hmac: hmac::Key,
+    ticket_key: LessSafeKey,
+    ticket_state: Vec<u8>,
+    ticket_state_with_client: Vec<u8>,
+    sealed: Vec<u8>,
+    sealed_with_client: Vec<u8>,
+}
+
+const TICKET_AAD: [u8; 4] = [1, 2, 3, 4];
+
+fn ticket_nonce() -> Nonce {
+    Nonce::assume_unique_for_key([3; aead::NONCE_LEN])
 }
 
 impl Kit {
@@ -193,6 +257,21 @@ impl Kit {
         );
         let salt = hkdf::Salt::new(hkdf::HKDF_SHA256, &[0x33; 32]);
         let prk = salt.extract(&[0x44; 32]);
+        let ticket_key = LessSafeKey::new(
+            UnboundKey::new(&aead::CHACHA20_POLY1305, &[0x66; 32])
+                .map_err(unspecified("ticket key"))?,
+        );
+        let client_chain: usize = pki.client.chain.iter().map(|c| 3 + c.len()).sum();
+        let seal = |len: usize| -> Result<(Vec<u8>, Vec<u8>), String> {
+            let state = vec![0x88; len];
+            let mut sealed = state.clone();
+            ticket_key
+                .seal_in_place_append_tag(ticket_nonce(), Aad::from(TICKET_AAD), &mut sealed)
+                .map_err(unspecified("ticket seal"))?;
+            Ok((state, sealed))
+        };
+        let (ticket_state, sealed) = seal(TICKET_STATE_LEN)?;
+        let (ticket_state_with_client, sealed_with_client) = seal(TICKET_STATE_LEN + client_chain)?;
         Ok(Self {
             rng,
             message,
@@ -206,6 +285,12 @@ impl Kit {
             rsa_signature,
             salt,
             prk,
+            hmac: hmac::Key::new(hmac::HMAC_SHA256, &[0x77; 32]),
+            ticket_key,
+            ticket_state,
+            ticket_state_with_client,
+            sealed,
+            sealed_with_client,
         })
     }
 
@@ -301,8 +386,76 @@ impl Kit {
         Ok(())
     }
 
+    fn hmac_sha256(&self) {
+        std::hint::black_box(hmac::sign(&self.hmac, &[0x99; 32]));
+    }
+
+    /// One side's key schedule in a resumed TLS 1.3 handshake.
+    fn resumed_key_schedule(&self) -> Result<(), String> {
+        for _ in 0..HKDF_EXPANDS_RESUMED_PER_SIDE {
+            self.hkdf_expand()?;
+        }
+        for _ in 0..HKDF_EXTRACTS_PER_SIDE {
+            self.hkdf_extract();
+        }
+        for _ in 0..HMACS_RESUMED_PER_SIDE {
+            self.hmac_sha256();
+        }
+        Ok(())
+    }
+
+    /// The server's ticket work in a resumed TLS 1.3 handshake: open the ticket offered,
+    /// seal the new one (ChaCha20-Poly1305, as strata's tickets; the state as strata
+    /// encodes it, with the client's chain under client authentication).
+    fn ticket_open_and_seal(&self, client_auth: bool) -> Result<(), String> {
+        let (state, sealed) = if client_auth {
+            (&self.ticket_state_with_client, &self.sealed_with_client)
+        } else {
+            (&self.ticket_state, &self.sealed)
+        };
+        let mut ticket = sealed.clone();
+        let opened = self
+            .ticket_key
+            .open_in_place(ticket_nonce(), Aad::from(TICKET_AAD), &mut ticket)
+            .map_err(unspecified("ticket open"))?;
+        std::hint::black_box(opened);
+        let mut fresh = state.clone();
+        self.ticket_key
+            .seal_in_place_append_tag(ticket_nonce(), Aad::from(TICKET_AAD), &mut fresh)
+            .map_err(unspecified("ticket seal"))?;
+        std::hint::black_box(fresh);
+        Ok(())
+    }
+
+    /// One side's PRF work in a TLS 1.2 handshake resumed by session ID: the key block
+    /// from the session's master secret, and both Finished messages' verify_data.
+    fn tls12_resumed_prf(&self) {
+        let master = [0xabu8; 48];
+        let seed = [0xcdu8; 64];
+        let mut key_block = [0u8; TLS12_KEY_BLOCK_LEN];
+        prf_sha256(&master, b"key expansion", &seed, &mut key_block);
+        std::hint::black_box(&key_block);
+        for label in [&b"client finished"[..], b"server finished"] {
+            let mut verify_data = [0u8; 12];
+            prf_sha256(&master, label, &seed[..32], &mut verify_data);
+            std::hint::black_box(&verify_data);
+        }
+    }
+
     /// The client's primitive operations in a handshake of `setup` (see [`floor_loop`]).
     fn client_side(&self, setup: &Setup) -> Result<(), String> {
+        if setup.resumed {
+            return match setup.version {
+                Version::Tls13 => {
+                    self.x25519()?;
+                    self.resumed_key_schedule()
+                }
+                Version::Tls12 => {
+                    self.tls12_resumed_prf();
+                    Ok(())
+                }
+            };
+        }
         self.x25519()?;
         self.server_verify(setup.key)?;
         self.ecdsa_verify()?;
@@ -314,6 +467,19 @@ impl Kit {
 
     /// The server's.
     fn server_side(&self, setup: &Setup) -> Result<(), String> {
+        if setup.resumed {
+            return match setup.version {
+                Version::Tls13 => {
+                    self.x25519()?;
+                    self.resumed_key_schedule()?;
+                    self.ticket_open_and_seal(setup.client_auth)
+                }
+                Version::Tls12 => {
+                    self.tls12_resumed_prf();
+                    Ok(())
+                }
+            };
+        }
         self.x25519()?;
         self.server_sign(setup.key)?;
         if setup.client_auth {
@@ -340,6 +506,15 @@ pub fn primitives(pki: &Pki, settings: &Settings) -> Result<Primitives, String> 
             kit.hkdf_extract();
             Ok(())
         })?,
+        hmac: per_op(settings, || {
+            kit.hmac_sha256();
+            Ok(())
+        })?,
+        ticket: per_op(settings, || kit.ticket_open_and_seal(false))?,
+        tls12_resumed_prf: per_op(settings, || {
+            kit.tls12_resumed_prf();
+            Ok(())
+        })?,
         copy_16k: per_op(settings, || {
             std::hint::black_box(&mut to).copy_from_slice(std::hint::black_box(&from));
             Ok(())
@@ -363,8 +538,19 @@ pub fn primitives(pki: &Pki, settings: &Settings) -> Result<Primitives, String> 
 ///   [`HKDF_EXTRACTS_PER_SIDE`] extractions (TLS 1.2's PRF is counted the same; either
 ///   is small beside the signatures).
 ///
+/// A resumed handshake (`setup.resumed`) has no signatures and no certificates:
+///
+/// - TLS 1.3 (psk_dhe_ke), each side: X25519 and the resumed key schedule
+///   ([`HKDF_EXPANDS_RESUMED_PER_SIDE`] expansions, [`HKDF_EXTRACTS_PER_SIDE`]
+///   extractions, [`HMACS_RESUMED_PER_SIDE`] HMACs); the server also opens the ticket
+///   and seals the new one (ChaCha20-Poly1305 over [`TICKET_STATE_LEN`] bytes, plus the
+///   client's chain under client authentication);
+/// - TLS 1.2 (by session ID), each side: the PRF (HMAC-SHA256) of the key block and of
+///   both Finished messages, from the session's master secret.
+///
 /// Left out: transcript hashing, message encoding and parsing, certificate parsing, the
-/// record protection of the handshake's encrypted messages.
+/// record protection of the handshake's encrypted messages (and the server's session
+/// cache lookup).
 pub fn floor_loop(pki: &Pki, setup: &Setup, settings: &Settings) -> Result<Rep<3>, String> {
     let kit = Kit::new(pki)?;
     let setup = *setup;

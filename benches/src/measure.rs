@@ -177,20 +177,48 @@ impl<T> Figure<T> {
 }
 
 /// Sets `S` up for `setup` and checks, with one handshake, that both sides negotiate
-/// what was asked. `Ok(None)` when the stack does not implement the configuration yet.
+/// what was asked. `Ok(None)` when the stack does not implement the configuration yet (or
+/// the harness cannot measure it: [`Stack::unavailable`]). For a resumed setup that
+/// handshake is the full one that leaves the client a session, and a second one checks
+/// that it resumes.
 pub fn checked_stack<S: Stack>(pki: &Pki, setup: &Setup) -> Result<Option<S>, String> {
+    if S::unavailable(setup).is_some() {
+        return Ok(None);
+    }
     let stack = match S::new(pki, setup) {
         Ok(stack) => stack,
         Err(SetupError::NotImplemented(_)) => return Ok(None),
         Err(e) => return Err(format!("{} {}: {e}", S::NAME, setup.name())),
     };
-    let (client, server, _) = drive::handshake(&stack, &mut Buffers::default())
-        .map_err(|e| format!("{} {}: {e}", S::NAME, setup.name()))?;
-    client
-        .check(setup)
-        .and_then(|()| server.check(setup))
-        .map_err(|e| format!("{}: {e}", setup.name()))?;
+    let rounds = if setup.resumed { 2 } else { 1 };
+    for round in 0..rounds {
+        let (client, server, _) = drive::handshake(&stack, &mut Buffers::default())
+            .map_err(|e| format!("{} {}: {e}", S::NAME, setup.name()))?;
+        client
+            .check(setup)
+            .and_then(|()| server.check(setup))
+            .and_then(|()| check_resumed::<S>(&client, &server, setup.resumed && round > 0))
+            .map_err(|e| format!("{}: {e}", setup.name()))?;
+    }
     Ok(Some(stack))
+}
+
+/// Checks that both sides say the handshake resumed (`resumed`) or that neither does.
+pub fn check_resumed<S: Stack>(
+    client: &S::Client,
+    server: &S::Server,
+    resumed: bool,
+) -> Result<(), String> {
+    match (client.is_resumed(), server.is_resumed()) {
+        (c, s) if c == resumed && s == resumed => Ok(()),
+        (c, s) => Err(format!(
+            "{}: the handshake was to be {}, but the client says {} and the server {}",
+            S::NAME,
+            if resumed { "resumed" } else { "full" },
+            if c { "resumed" } else { "full" },
+            if s { "resumed" } else { "full" },
+        )),
+    }
 }
 
 /// One repetition of a measurement loop: runs for its fixed time and returns its figures.
@@ -248,8 +276,12 @@ impl HandshakeFigures {
     }
 }
 
-/// The handshake loop of `S` for `setup`: full handshakes for `handshake_time`, giving
+/// The handshake loop of `S` for `setup`: handshakes for `handshake_time`, giving
 /// [handshakes per second, client µs, server µs]. `None` if `S` does not implement it.
+/// Full handshakes, or with `setup.resumed` resumed ones: each client offers what the
+/// previous connection left it (TLS 1.3: the ticket the last handshake brought; TLS 1.2:
+/// the session ID), and every handshake is checked to have resumed on both sides (an
+/// error ends the run if one did not).
 pub fn handshake_loop<S: Stack + 'static>(
     pki: &Pki,
     setup: &Setup,
@@ -259,6 +291,7 @@ pub fn handshake_loop<S: Stack + 'static>(
         return Ok(None);
     };
     let time = settings.handshake_time;
+    let setup = *setup;
     let mut buffers = Buffers::default();
     Ok(Some(Box::new(move || {
         let watch = Stopwatch::start();
@@ -266,6 +299,7 @@ pub fn handshake_loop<S: Stack + 'static>(
         let mut sides = SideTimes::default();
         while count == 0 || watch.wall() < time {
             let (client, server, times) = drive::handshake(&stack, &mut buffers)?;
+            check_resumed::<S>(&client, &server, setup.resumed)?;
             sides += times;
             let t = Instant::now();
             drop(client);
@@ -289,18 +323,35 @@ fn figures<T, const N: usize>(
     medians: Vec<Option<[f64; N]>>,
     make: impl Fn([f64; N]) -> T,
 ) -> Vec<Figure<T>> {
+    figures_why(medians, &[], make)
+}
+
+/// [`figures`], with the reason for each missing one (by position; "not implemented yet"
+/// past the end or where `None`).
+fn figures_why<T, const N: usize>(
+    medians: Vec<Option<[f64; N]>>,
+    why: &[Option<&'static str>],
+    make: impl Fn([f64; N]) -> T,
+) -> Vec<Figure<T>> {
     medians
         .into_iter()
-        .map(|m| {
-            m.map_or(Figure::NotApplicable("not implemented yet".into()), |m| {
+        .enumerate()
+        .map(|(i, m)| {
+            let why = why
+                .get(i)
+                .copied()
+                .flatten()
+                .unwrap_or("not implemented yet");
+            m.map_or(Figure::NotApplicable(why.into()), |m| {
                 Figure::Value(make(m))
             })
         })
         .collect()
 }
 
-/// Measures full handshakes of strata, rustls and OpenSSL for `setup`, and the crypto
-/// floor ([`crate::crypto::floor_loop`]), interleaved: [strata, rustls, OpenSSL, floor].
+/// Measures handshakes (full, or resumed with `setup.resumed`) of strata, rustls and
+/// OpenSSL for `setup`, and the crypto floor ([`crate::crypto::floor_loop`]),
+/// interleaved: [strata, rustls, OpenSSL, floor].
 pub fn compare_handshakes(
     pki: &Pki,
     setup: &Setup,
@@ -312,23 +363,30 @@ pub fn compare_handshakes(
         handshake_loop::<OpenSsl>(pki, setup, settings)?,
         Some(crate::crypto::floor_loop(pki, setup, settings)?),
     ];
-    figures(
+    let why = [
+        Strata::unavailable(setup),
+        Rustls::unavailable(setup),
+        OpenSsl::unavailable(setup),
+    ];
+    figures_why(
         interleaved(settings.reps, loops)?,
+        &why,
         HandshakeFigures::from_medians,
     )
     .try_into()
     .map_err(|_| "four loops, four figures".to_owned())
 }
 
-/// Measures full handshakes of `S` alone for `setup`.
+/// Measures handshakes of `S` alone for `setup`.
 pub fn handshakes<S: Stack + 'static>(
     pki: &Pki,
     setup: &Setup,
     settings: &Settings,
 ) -> Result<Figure<HandshakeFigures>, String> {
     let loops = vec![handshake_loop::<S>(pki, setup, settings)?];
-    figures(
+    figures_why(
         interleaved(settings.reps, loops)?,
+        &[S::unavailable(setup)],
         HandshakeFigures::from_medians,
     )
     .pop()

@@ -11,7 +11,7 @@
 
 use stats_alloc::INSTRUMENTED_SYSTEM;
 
-use crate::drive::{self, Buffers, SideMeter};
+use crate::drive::{self, Buffers, SideMeter, RECORD};
 use crate::measure::{checked_stack, Figure};
 use crate::setup::{Pki, Setup};
 use crate::stacks::{Endpoint, Stack};
@@ -86,6 +86,45 @@ pub fn measure<S: Stack>(
     setup: &Setup,
     connections: usize,
 ) -> Result<Figure<MemoryFigures>, String> {
+    measure_with::<S>(pki, setup, connections, 0)
+}
+
+/// Records of 16 KiB each way in [`measure_after_traffic`].
+pub const TRAFFIC_RECORDS: usize = 4;
+
+/// [`measure`], but each pair, once established, first carries [`TRAFFIC_RECORDS`] writes
+/// of 16 KiB from the client to the server and as many back, every byte read, so that
+/// the heap is read on connections idle again after traffic. (The allocation counts are
+/// still the handshake's.)
+pub fn measure_after_traffic<S: Stack>(
+    pki: &Pki,
+    setup: &Setup,
+    connections: usize,
+) -> Result<Figure<MemoryFigures>, String> {
+    measure_with::<S>(pki, setup, connections, TRAFFIC_RECORDS)
+}
+
+/// Sends `records` writes of 16 KiB each way over an established pair.
+fn traffic<S: Stack>(
+    client: &mut S::Client,
+    server: &mut S::Server,
+    payload: &[u8],
+    records: usize,
+    buffers: &mut Buffers,
+) -> Result<(), String> {
+    if records > 0 {
+        drive::one_way(client, server, payload, records, buffers)?;
+        drive::one_way(server, client, payload, records, buffers)?;
+    }
+    Ok(())
+}
+
+fn measure_with<S: Stack>(
+    pki: &Pki,
+    setup: &Setup,
+    connections: usize,
+    records: usize,
+) -> Result<Figure<MemoryFigures>, String> {
     if !counting_allocator_installed() {
         return Err("the counting allocator is not the global allocator".into());
     }
@@ -93,19 +132,24 @@ pub fn measure<S: Stack>(
         return Ok(Figure::NotApplicable("not implemented yet".into()));
     };
     let n = connections.max(1);
-    let mut buffers = Buffers::default();
+    let mut buffers = Buffers::new(records);
+    let payload: Vec<u8> = (0..RECORD).map(|i| (i % 251) as u8).collect();
     let mut clients: Vec<Box<S::Client>> = Vec::with_capacity(n);
     let mut servers: Vec<Box<S::Server>> = Vec::with_capacity(n);
     let mut client_allocations = Vec::with_capacity(n);
     let mut server_allocations = Vec::with_capacity(n);
-    drop(drive::handshake(&stack, &mut buffers)?);
+    {
+        let (mut client, mut server, _) = drive::handshake(&stack, &mut buffers)?;
+        traffic::<S>(&mut client, &mut server, &payload, records, &mut buffers)?;
+    }
 
     let before = live_bytes();
     for _ in 0..n {
         let mut meter = AllocationMeter::default();
-        let (client, server) = drive::handshake_metered(&stack, &mut buffers, &mut meter)?;
+        let (mut client, mut server) = drive::handshake_metered(&stack, &mut buffers, &mut meter)?;
         client_allocations.push(meter.client as f64);
         server_allocations.push(meter.server as f64);
+        traffic::<S>(&mut client, &mut server, &payload, records, &mut buffers)?;
         clients.push(Box::new(client));
         servers.push(Box::new(server));
     }

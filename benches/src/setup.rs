@@ -77,9 +77,9 @@ impl Aead {
     }
 }
 
-/// One configuration, as every stack is told it. The key exchange is always X25519, and
-/// nothing is resumed: servers issue no tickets and keep no session cache, clients store
-/// nothing, so that every handshake is a full one on every stack.
+/// One configuration, as every stack is told it. The key exchange is always X25519. Unless
+/// `resumed`, nothing is resumed: servers issue no tickets and keep no session cache,
+/// clients store nothing, so that every handshake is a full one on every stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Setup {
     /// The protocol version (the only one enabled on both sides).
@@ -90,6 +90,12 @@ pub struct Setup {
     pub client_auth: bool,
     /// The suite's AEAD (the only suite enabled on both sides).
     pub aead: Aead,
+    /// Whether handshakes resume the session of an earlier one. TLS 1.3: the server sends
+    /// one ticket after every handshake (resumed ones too), the client keeps it and offers
+    /// it (psk_dhe_ke) in its next connection. TLS 1.2: resumption by session ID (the one
+    /// mechanism all three stacks' servers have on by default: rustls issues no RFC 5077
+    /// tickets unless given a ticketer); no tickets.
+    pub resumed: bool,
 }
 
 impl Setup {
@@ -100,6 +106,7 @@ impl Setup {
             key: ServerKey::EcdsaP256,
             client_auth: false,
             aead,
+            resumed: false,
         }
     }
 
@@ -115,6 +122,7 @@ impl Setup {
                         key,
                         client_auth,
                         aead: Aead::Aes128Gcm,
+                        resumed: false,
                     });
                 }
             }
@@ -122,18 +130,52 @@ impl Setup {
         all
     }
 
-    /// "TLS 1.3, ECDSA P-256, client auth".
+    /// The configurations of the resumed-handshake rows, with AES-128-GCM: each version
+    /// with an ECDSA P-256 server key without and with client authentication, and with an
+    /// RSA-2048 key without (the server key is not used in a resumed handshake: the
+    /// RSA row shows only what the bigger certificate in the session costs).
+    pub fn resumed_handshakes() -> Vec<Self> {
+        let mut all = Vec::new();
+        for version in Version::ALL {
+            for (key, client_auth) in [
+                (ServerKey::EcdsaP256, false),
+                (ServerKey::EcdsaP256, true),
+                (ServerKey::Rsa2048, false),
+            ] {
+                all.push(Self {
+                    version,
+                    key,
+                    client_auth,
+                    aead: Aead::Aes128Gcm,
+                    resumed: true,
+                });
+            }
+        }
+        all
+    }
+
+    /// "TLS 1.3, ECDSA P-256, client auth" (", resumed" after it for a resumed setup).
     pub fn name(&self) -> String {
         format!(
-            "{}, {}, {}",
+            "{}, {}, {}{}",
             self.version.name(),
             self.key.name(),
             if self.client_auth {
                 "client auth"
             } else {
                 "no client auth"
-            }
+            },
+            if self.resumed { ", resumed" } else { "" }
         )
+    }
+
+    /// [`Setup::name`] without the ", resumed": the row label in a table of one kind.
+    pub fn row_name(&self) -> String {
+        Self {
+            resumed: false,
+            ..*self
+        }
+        .name()
     }
 }
 

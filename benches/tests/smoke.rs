@@ -18,11 +18,13 @@ fn every_setup() -> Vec<Setup> {
     all
 }
 
-/// Sends 3 records of patterned data each way and checks that they arrive whole.
+/// Sends 3 records of patterned data each way and checks that they arrive whole (over a
+/// resumed connection for a resumed setup: the checked stack's client has a session).
 fn carries_data<S: Stack>(pki: &Pki, setup: &Setup) {
-    let stack = S::new(pki, setup).unwrap();
+    let stack = checked_stack::<S>(pki, setup).unwrap().unwrap();
     let mut buffers = Buffers::new(3);
     let (mut client, mut server, _) = drive::handshake(&stack, &mut buffers).unwrap();
+    measure::check_resumed::<S>(&client, &server, setup.resumed).unwrap();
     let payload: Vec<u8> = (0..RECORD).map(|i| (i * 7 % 256) as u8).collect();
     drive::one_way(&mut client, &mut server, &payload, 3, &mut buffers).unwrap();
     assert_eq!(buffers.sink, payload, "{} {}", S::NAME, setup.name());
@@ -113,5 +115,56 @@ fn a_version_strata_lacks_is_not_applicable_not_an_error() {
         assert!(matches!(figures, Figure::NotApplicable(_)));
     } else {
         assert!(figures.value().is_some());
+    }
+}
+
+/// Every resumed setup resumes on strata and rustls, handshake after handshake (each one
+/// checked on both sides, with the ticket the previous one brought in TLS 1.3), carries
+/// data, and its row (the crypto floor included) runs end to end; OpenSSL's is n/a.
+#[test]
+fn resumed_rows_resume_every_time_and_carry_data() {
+    let pki = Pki::new();
+    for setup in Setup::resumed_handshakes() {
+        assert!(setup.resumed);
+        for round in 0..4 {
+            resumes::<Strata>(&pki, &setup, round);
+            resumes::<Rustls>(&pki, &setup, round);
+        }
+        carries_data::<Strata>(&pki, &setup);
+        carries_data::<Rustls>(&pki, &setup);
+        assert!(checked_stack::<OpenSsl>(&pki, &setup).unwrap().is_none());
+
+        let [s, r, o, floor] = measure::compare_handshakes(&pki, &setup, &Settings::SMOKE).unwrap();
+        for f in [&s, &r, &floor] {
+            let f = f.value().unwrap();
+            assert!(f.per_second > 0.0 && f.client_us > 0.0 && f.server_us > 0.0);
+        }
+        assert!(matches!(o, Figure::NotApplicable(_)), "{o:?}");
+    }
+}
+
+/// `rounds` more handshakes of a fresh stack after its checked ones, each resumed, and
+/// with client authentication the server still knows the client's certificate.
+fn resumes<S: Stack>(pki: &Pki, setup: &Setup, rounds: usize) {
+    let stack = checked_stack::<S>(pki, setup).unwrap().unwrap();
+    let mut buffers = Buffers::default();
+    for _ in 0..=rounds {
+        let (client, server, _) = drive::handshake(&stack, &mut buffers).unwrap();
+        measure::check_resumed::<S>(&client, &server, true).unwrap();
+        client.check(setup).unwrap();
+        server.check(setup).unwrap();
+    }
+}
+
+/// A full-handshake setup never resumes, however many handshakes a stack runs.
+#[test]
+fn full_rows_never_resume() {
+    let pki = Pki::new();
+    let setup = Setup::handshakes()[0];
+    let stack = checked_stack::<Strata>(&pki, &setup).unwrap().unwrap();
+    let mut buffers = Buffers::default();
+    for _ in 0..3 {
+        let (client, server, _) = drive::handshake(&stack, &mut buffers).unwrap();
+        measure::check_resumed::<Strata>(&client, &server, false).unwrap();
     }
 }

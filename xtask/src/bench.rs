@@ -234,7 +234,7 @@ still slows everything alike.)
 second, MB/s) above 1 means strata is faster; for costs (µs, bytes, allocations) above 1 \
 means strata spends more. \"n/a (not implemented yet)\" is a configuration strata refuses \
 today (TLS 1.2 until it lands: those rows fill in by themselves then).
-- **Handshakes** are full ones on every stack: X25519, AES-128-GCM, the server's chain \
+- **Handshakes** (the full-handshake tables) are full ones on every stack: X25519, AES-128-GCM, the server's chain \
 verified by the client (and the client's by the server) against one ECDSA P-256 CA, no \
 session tickets, no session cache, no resumption. Handshakes per second is the wall time \
 of the loop, both sides together; the per-side table adds up the time spent inside each \
@@ -252,6 +252,30 @@ Transcript hashing, encoding, parsing, certificate parsing and the protection of
 encrypted handshake records are left out, so the floor is a bound, not a target: \
 strata/floor is the share of the time that is the crypto. The primitives table gives each \
 operation timed alone.
+- **Resumed handshakes** resume, on every measured handshake, the session the one before \
+left the client; each is checked to have resumed on both sides (strata's `is_resumed`, \
+rustls's `handshake_kind`), and the run fails if one did not. TLS 1.3: ticket resumption \
+with psk_dhe_ke (a fresh X25519 exchange); each server sends one ticket after every \
+handshake, resumed ones too (ChaCha20-Poly1305-sealed, strata's and rustls's), and since \
+tickets are used once the client offers the one the previous handshake brought: every \
+handshake in the loop is a resumed one that also issues and receives one ticket. TLS 1.2: \
+resumption by session ID against the server's session cache, no RFC 5077 tickets (the one \
+mechanism all three servers have on by default: rustls issues no TLS 1.2 tickets unless \
+given a ticketer). No certificates or signatures, so the server key hardly matters (the \
+RSA row differs only by the bigger certificate kept in the client's session); with client \
+authentication the server restores the client's chain from the ticket or cache. OpenSSL \
+is n/a: its client resumes only a session given to `SSL_set_session`, which the openssl \
+crate wraps as an `unsafe fn`, and this workspace forbids unsafe code. \
+- **The resumed crypto floor**: TLS 1.3, each side X25519 and the resumed key schedule (21 \
+HKDF-SHA256 expansions: binder key and its finished key, two derived secrets, four \
+traffic secrets with a key and an IV each, two finished keys, exporter and resumption \
+secrets, the new ticket's PSK; 3 extractions; 3 HMAC-SHA256: the binder and two \
+Finished), and on the server a ticket opened and a new one sealed (ChaCha20-Poly1305 over \
+the session state as strata encodes it, 77 bytes, plus the client's certificate with \
+client authentication); TLS 1.2, each side the PRF (HMAC-SHA256) of the key block and of \
+both Finished messages. A TLS 1.2 resumed handshake has no public-key operation at all, \
+so its floor is far above any stack: strata/floor there is the share of the time that is \
+crypto, and the interesting ratio is strata/rustls.
 - **Bulk** is one way, client to server, TLS 1.3, 16 KiB writes in batches of 4 records. \
 Send = write the plaintext (seal) and take the TLS bytes out; receive = put the TLS bytes \
 in, process (open) and read the plaintext out. MB/s is 10^6 bytes of plaintext per \
@@ -273,7 +297,12 @@ boxed, so the object itself counts), and allocation calls (alloc + realloc) insi
 side's calls during one handshake. OpenSSL allocates with C's malloc, which this does not \
 see: it has no memory figures. \"Allocations on the record path\" counts the calls while \
 1000 records of 16 KiB are sent and read back on a warmed-up pair (`cargo test -p \
-strata-bench` holds strata to zero).
+strata-bench` holds strata to zero). \"Memory per connection after traffic\" is the same \
+heap reading on pairs that have each carried 4 writes of 16 KiB each way, every byte read, \
+and are idle again: what a long-lived, mostly idle connection costs. strata gives a \
+drained record buffer (receive or send) to a pool of at most 4 of each kind shared by a \
+configuration's connections, and takes it back for the next record, so the pool's few \
+buffers are counted too, spread over the N connections.
 ";
 
 #[cfg(test)]

@@ -94,6 +94,45 @@ fn run(settings: &Settings) -> Result<(), String> {
     }
     println!("{}", heap.markdown());
 
+    let mut after = Table::new(
+        "Memory per connection after traffic",
+        &format!(
+            "Heap bytes held by one established connection that has carried {records} \
+             writes of 16 KiB each way, every byte read, and is idle again ({n} pairs at \
+             once, as above). Lower is better. OpenSSL: {}.",
+            not_applicable("allocates with malloc, not counted"),
+            records = memory::TRAFFIC_RECORDS,
+        ),
+        &[
+            "handshake",
+            "side",
+            "strata bytes",
+            "rustls bytes",
+            "strata/rustls",
+        ],
+    );
+    for setup in Setup::handshakes() {
+        eprintln!("memory after traffic: {}", setup.name());
+        let s = memory::measure_after_traffic::<Strata>(&pki, &setup, n)?;
+        let r = memory::measure_after_traffic::<Rustls>(&pki, &setup, n)?;
+        type Pick = fn(MemoryFigures) -> f64;
+        let sides: [(&str, Pick); 2] = [
+            ("client", |f| f.client_bytes),
+            ("server", |f| f.server_bytes),
+        ];
+        for (side, bytes) in sides {
+            let (sb, rb) = (s.clone().map(bytes), r.clone().map(bytes));
+            after.row(vec![
+                setup.name(),
+                side.into(),
+                figure(&sb, 0),
+                figure(&rb, 0),
+                ratio(&sb, &rb),
+            ]);
+        }
+    }
+    println!("{}", after.markdown());
+
     let mut records = Table::new(
         "Allocations on the record path",
         &format!(

@@ -3,7 +3,7 @@
 //! (progress on stderr). The system allocator, uncounted, as an application has it; the
 //! memory figures come from `strata-bench-memory`.
 //!
-//! `strata-bench [--quick] [--only handshakes|bulk|crypto|cache]`, or
+//! `strata-bench [--quick] [--only handshakes|resumed|bulk|crypto|cache]`, or
 //! `strata-bench --openssl-version`.
 #![forbid(unsafe_code)]
 
@@ -36,9 +36,9 @@ fn parse_args() -> Result<Option<Args>, String> {
         }
     }
     if let Some(section) = &only {
-        if !["handshakes", "bulk", "crypto", "cache"].contains(&section.as_str()) {
+        if !["handshakes", "resumed", "bulk", "crypto", "cache"].contains(&section.as_str()) {
             return Err(format!(
-                "--only {section}: handshakes, bulk, crypto or cache"
+                "--only {section}: handshakes, resumed, bulk, crypto or cache"
             ));
         }
     }
@@ -61,11 +61,16 @@ fn run(args: &Args) -> Result<(), String> {
     let pki = Pki::new();
 
     if wants("handshakes") {
-        let (rate, sides) = handshake_tables(&pki, settings)?;
+        let (rate, sides) = handshake_tables(&pki, settings, &FULL)?;
         println!("{}", rate.markdown());
         println!("{}", sides.markdown());
     }
-    if wants("handshakes") || wants("crypto") {
+    if wants("resumed") {
+        let (rate, sides) = handshake_tables(&pki, settings, &RESUMED)?;
+        println!("{}", rate.markdown());
+        println!("{}", sides.markdown());
+    }
+    if wants("handshakes") || wants("resumed") || wants("crypto") {
         eprintln!("ring's primitives alone");
         let primitives = crypto::primitives(&pki, settings)?;
         println!("{}", primitives_table(&primitives).markdown());
@@ -80,12 +85,42 @@ fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-fn handshake_tables(pki: &Pki, settings: &Settings) -> Result<(Table, Table), String> {
+/// A kind of handshake table: its setups and its headings.
+struct Kind {
+    setups: fn() -> Vec<Setup>,
+    progress: &'static str,
+    rate_title: &'static str,
+    rate_note: &'static str,
+    sides_title: &'static str,
+}
+
+const FULL: Kind = Kind {
+    setups: Setup::handshakes,
+    progress: "handshakes",
+    rate_title: "Full handshakes per second",
+    rate_note: "One thread runs both sides; X25519, AES-128-GCM, certificates verified, \
+                nothing resumed. Higher is better. The crypto floor is one handshake's ring \
+                primitives run by themselves: the rate no stack on ring can beat here.",
+    sides_title: "Time per handshake by side (µs)",
+};
+
+const RESUMED: Kind = Kind {
+    setups: Setup::resumed_handshakes,
+    progress: "resumed",
+    rate_title: "Resumed handshakes per second",
+    rate_note: "Every measured handshake resumes the session of the one before it, checked \
+                on both sides. TLS 1.3: ticket resumption with psk_dhe_ke (X25519), the \
+                server sending one new ticket per handshake, which the client offers in its \
+                next one (single-use tickets: each handshake uses the one the previous \
+                brought). TLS 1.2: resumption by session ID, no tickets. The crypto floor \
+                is a resumed handshake's ring primitives run by themselves.",
+    sides_title: "Time per resumed handshake by side (µs)",
+};
+
+fn handshake_tables(pki: &Pki, settings: &Settings, kind: &Kind) -> Result<(Table, Table), String> {
     let mut rate = Table::new(
-        "Full handshakes per second",
-        "One thread runs both sides; X25519, AES-128-GCM, certificates verified, nothing \
-         resumed. Higher is better. The crypto floor is one handshake's ring primitives run \
-         by themselves: the rate no stack on ring can beat here.",
+        kind.rate_title,
+        kind.rate_note,
         &[
             "handshake",
             "strata",
@@ -98,7 +133,7 @@ fn handshake_tables(pki: &Pki, settings: &Settings) -> Result<(Table, Table), St
         ],
     );
     let mut sides = Table::new(
-        "Time per handshake by side (µs)",
+        kind.sides_title,
         "Time spent in each side's calls (creating the connection, processing, writing, \
          dropping it). Lower is better, so a ratio above 1 means strata is slower; the \
          crypto floor is that side's share of the primitives.",
@@ -114,14 +149,14 @@ fn handshake_tables(pki: &Pki, settings: &Settings) -> Result<(Table, Table), St
             "strata/floor",
         ],
     );
-    for setup in Setup::handshakes() {
-        eprintln!("handshakes: {}", setup.name());
+    for setup in (kind.setups)() {
+        eprintln!("{}: {}", kind.progress, setup.row_name());
         let [s, r, o, floor] = measure::compare_handshakes(pki, &setup, settings)?;
         let per_second = |f: &Figure<measure::HandshakeFigures>| f.clone().map(|f| f.per_second);
         let (s_rate, r_rate, o_rate) = (per_second(&s), per_second(&r), per_second(&o));
         let floor_rate = per_second(&floor);
         rate.row(vec![
-            setup.name(),
+            setup.row_name(),
             figure(&s_rate, 0),
             figure(&r_rate, 0),
             figure(&o_rate, 0),
@@ -144,7 +179,7 @@ fn handshake_tables(pki: &Pki, settings: &Settings) -> Result<(Table, Table), St
             );
             let f = floor.clone().map(pick);
             sides.row(vec![
-                setup.name(),
+                setup.row_name(),
                 side.into(),
                 figure(&s, 1),
                 figure(&r, 1),
@@ -225,6 +260,15 @@ fn primitives_table(p: &crypto::Primitives) -> Table {
         ("RSA-2048 PSS SHA-256 verify", p.rsa_verify),
         ("HKDF-SHA256 expand (32 bytes)", p.hkdf_expand),
         ("HKDF-SHA256 extract", p.hkdf_extract),
+        ("HMAC-SHA256 (32 bytes)", p.hmac),
+        (
+            "ticket: ChaCha20-Poly1305 open + seal (TLS 1.3 resumed server)",
+            p.ticket,
+        ),
+        (
+            "TLS 1.2 resumed PRF, one side: key block + both Finished",
+            p.tls12_resumed_prf,
+        ),
         ("copy 16 KiB (memcpy, for the bulk table)", p.copy_16k),
     ];
     for (name, us) in rows {

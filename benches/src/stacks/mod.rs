@@ -47,6 +47,9 @@ pub trait Endpoint {
     /// Checks, after the handshake, that what was negotiated is what `setup` asked for:
     /// the version, the suite, and (on the server) whether the client sent a certificate.
     fn check(&self, setup: &Setup) -> Result<(), String>;
+
+    /// Whether the handshake resumed an earlier session, as the stack says it.
+    fn is_resumed(&self) -> bool;
 }
 
 /// A TLS implementation configured for one [`Setup`].
@@ -59,8 +62,16 @@ pub trait Stack: Sized {
     /// "strata", "rustls" or "OpenSSL".
     const NAME: &'static str;
 
-    /// Builds both sides' configurations.
+    /// Builds both sides' configurations. With `setup.resumed` the client keeps what the
+    /// server gives it to resume (a ticket, a session) and offers it in its next
+    /// connection.
     fn new(pki: &Pki, setup: &Setup) -> Result<Self, SetupError>;
+
+    /// Why the harness cannot measure this stack in `setup`, if it cannot (the row says
+    /// "n/a (why)"); `None` by default.
+    fn unavailable(_setup: &Setup) -> Option<&'static str> {
+        None
+    }
 
     /// A new client connection; it has its first flight (ClientHello) ready to transmit.
     fn client(&self) -> Result<Self::Client, String>;

@@ -97,6 +97,13 @@ impl Stack for OpenSsl {
 
     const NAME: &'static str = "OpenSSL";
 
+    /// A client resumes a session when it is given it with `SSL_set_session`, which the
+    /// openssl crate wraps as an `unsafe fn` (the session must come from the same
+    /// context), and this workspace forbids unsafe code.
+    fn unavailable(setup: &Setup) -> Option<&'static str> {
+        setup.resumed.then_some("needs unsafe SslRef::set_session")
+    }
+
     fn new(pki: &Pki, setup: &Setup) -> Result<Self, SetupError> {
         let build = || -> Result<Self, ErrorStack> {
             let mut client = context(setup, pki)?;
@@ -282,5 +289,9 @@ impl Endpoint for OpenSslEndpoint {
             );
         }
         Ok(())
+    }
+
+    fn is_resumed(&self) -> bool {
+        self.stream.ssl().session_reused()
     }
 }

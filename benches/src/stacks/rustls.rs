@@ -1,17 +1,20 @@
 //! rustls 0.23 on its ring provider, cut down to the one suite and X25519, with the webpki
 //! verifiers against the run's CA; resumption off on both sides (no tickets, no session
-//! cache, no client session store) so that every handshake is a full one.
+//! cache, no client session store) so that every handshake is a full one, unless the setup
+//! resumes: then TLS 1.3 one ticket per handshake from ring's ticketer, TLS 1.2 the
+//! default session-ID cache, and the client's default in-memory store.
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
 use rustls::client::Resumption;
+use rustls::crypto::ring::Ticketer;
 use rustls::crypto::ring::{cipher_suite, default_provider, kx_group};
 use rustls::crypto::CryptoProvider;
-use rustls::server::{NoServerSessionStorage, WebPkiClientVerifier};
+use rustls::server::{NoServerSessionStorage, ServerSessionMemoryCache, WebPkiClientVerifier};
 use rustls::{
-    ClientConfig, ClientConnection, ProtocolVersion, RootCertStore, ServerConfig, ServerConnection,
-    SupportedCipherSuite, SupportedProtocolVersion,
+    ClientConfig, ClientConnection, HandshakeKind, ProtocolVersion, RootCertStore, ServerConfig,
+    ServerConnection, SupportedCipherSuite, SupportedProtocolVersion,
 };
 use rustls_pki_types::ServerName;
 
@@ -88,7 +91,9 @@ impl Stack for Rustls {
         } else {
             client.with_no_client_auth()
         };
-        client.resumption = Resumption::disabled();
+        if !setup.resumed {
+            client.resumption = Resumption::disabled();
+        }
 
         let server = ServerConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&versions)
@@ -105,8 +110,21 @@ impl Stack for Rustls {
         let mut server = server
             .with_single_cert(identity.chain.clone(), identity.key.clone_key())
             .map_err(failed)?;
-        server.send_tls13_tickets = 0;
-        server.session_storage = Arc::new(NoServerSessionStorage {});
+        match (setup.resumed, setup.version) {
+            (true, Version::Tls13) => {
+                server.ticketer = Ticketer::new().map_err(failed)?;
+                server.send_tls13_tickets = 1;
+                server.session_storage = Arc::new(NoServerSessionStorage {});
+            }
+            (true, Version::Tls12) => {
+                server.send_tls13_tickets = 0;
+                server.session_storage = ServerSessionMemoryCache::new(1024);
+            }
+            (false, _) => {
+                server.send_tls13_tickets = 0;
+                server.session_storage = Arc::new(NoServerSessionStorage {});
+            }
+        }
 
         let server_name = ServerName::try_from(SERVER_NAME)
             .map_err(|e| SetupError::Failed(e.to_string()))?
@@ -184,8 +202,12 @@ macro_rules! endpoint {
                         want.suite()
                     ));
                 }
-                if self.negotiated_key_exchange_group().map(|g| g.name())
-                    != Some(kx_group::X25519.name())
+                // A TLS 1.2 handshake resumed by session ID exchanges no keys: rustls
+                // names no group for it.
+                let exchanged = !(setup.resumed && setup.version == Version::Tls12);
+                if exchanged
+                    && self.negotiated_key_exchange_group().map(|g| g.name())
+                        != Some(kx_group::X25519.name())
                 {
                     return Err("rustls did not negotiate X25519".into());
                 }
@@ -195,6 +217,10 @@ macro_rules! endpoint {
                     );
                 }
                 Ok(())
+            }
+
+            fn is_resumed(&self) -> bool {
+                self.handshake_kind() == Some(HandshakeKind::Resumed)
             }
         }
     };

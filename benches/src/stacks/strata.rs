@@ -102,21 +102,29 @@ impl Stack for Strata {
         let mut client = ClientConfig::builder(Arc::new(verifier))
             .versions(&versions)
             .suites(&suites)
-            .groups(groups)
+            .groups(groups);
+        if !setup.resumed {
             // Full handshakes only, as for the other stacks.
-            .no_resumption();
+            client = client.no_resumption();
+        }
         if setup.client_auth {
             client = client.client_certificate(certified_key(&pki.client)?);
         }
         let client = client.build().map_err(|e| build_error(setup, e))?;
 
-        let mut server =
+        let server =
             ServerConfig::builder_with_certificates(vec![certified_key(pki.server(setup.key))?])
                 .versions(&versions)
                 .suites(&suites)
-                .groups(groups)
-                .tickets(0, 0)
-                .session_cache(0);
+                .groups(groups);
+        // Resumed: TLS 1.3 one ticket per handshake and no session cache; TLS 1.2 the
+        // session cache and no tickets (0 tickets turns RFC 5077 tickets off too; the
+        // lifetime still bounds the cached sessions' age, so it may not be 0).
+        let mut server = match (setup.resumed, setup.version) {
+            (true, Version::Tls13) => server.tickets(1, 7200).session_cache(0),
+            (true, Version::Tls12) => server.tickets(0, 7200),
+            (false, _) => server.tickets(0, 0).session_cache(0),
+        };
         if setup.client_auth {
             let verifier = WebPkiClientVerifier::new(anchors).map_err(failed)?;
             server = server.client_auth(Arc::new(verifier));
@@ -220,6 +228,10 @@ macro_rules! endpoint {
 
             fn check(&self, setup: &Setup) -> Result<(), String> {
                 check(self, setup, $is_server)
+            }
+
+            fn is_resumed(&self) -> bool {
+                Connection::is_resumed(self)
             }
         }
     };

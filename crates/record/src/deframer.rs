@@ -8,6 +8,11 @@ use crate::header::{parse_record, RecordHeader, RecordKind};
 use crate::limits::{DEFAULT_DEFRAMER_BUFFER_LEN, HEADER_LEN};
 use crate::{ContentType, RecordError};
 
+/// How many bytes past the end of the record at the front [`Deframer::read_from`] offers
+/// a reader (the next records' headers and more, so that a stream of records takes one
+/// read each).
+pub const READ_AHEAD: usize = 4096;
+
 /// One whole record as it arrived, header included, in a buffer split off the
 /// [`Deframer`]'s own (no copy). Open it in place with
 /// [`Opener::open`](crate::Opener::open), or take the fragment of an unprotected record
@@ -113,6 +118,17 @@ impl Deframer {
         }
     }
 
+    /// A deframer like [`Deframer::new`] that has no buffer yet: its first read allocates
+    /// one, unless it is given one first ([`Deframer::give_buffer`]).
+    pub fn unallocated() -> Self {
+        Self {
+            buf: BytesMut::new(),
+            limit: DEFAULT_DEFRAMER_BUFFER_LEN,
+            kind: RecordKind::Plaintext,
+            failed: None,
+        }
+    }
+
     /// Sets the kind of record expected from now on, which sets the length limit: call it
     /// when the peer's records become protected.
     pub fn set_kind(&mut self, kind: RecordKind) {
@@ -148,6 +164,34 @@ impl Deframer {
         }
     }
 
+    /// Takes the buffer out, for another deframer to use, if it holds nothing and owns a
+    /// whole buffer's worth of memory that no record still shares (so that the taker
+    /// reads into it without allocating); the deframer is left without memory, and its
+    /// next read allocates again unless it is given one ([`Deframer::give_buffer`]).
+    pub fn take_buffer(&mut self) -> Option<BytesMut> {
+        if self.buf.is_empty() && self.buf.try_reclaim(self.limit) {
+            Some(std::mem::take(&mut self.buf))
+        } else {
+            None
+        }
+    }
+
+    /// Whether the deframer holds no bytes and has no memory to read into (it was never
+    /// given any, or gave it away): a buffer from [`Deframer::give_buffer`] saves the
+    /// next read an allocation.
+    pub fn wants_buffer(&self) -> bool {
+        self.buf.is_empty() && self.buf.capacity() == 0
+    }
+
+    /// Reads into `buf` from now on, if the deframer holds no bytes (otherwise `buf` is
+    /// dropped); whatever `buf` held is cleared.
+    pub fn give_buffer(&mut self, mut buf: BytesMut) {
+        if self.buf.is_empty() {
+            buf.clear();
+            self.buf = buf;
+        }
+    }
+
     /// How many more bytes [`Deframer::push`] would take now.
     pub fn space(&self) -> usize {
         self.limit.saturating_sub(self.buf.len())
@@ -164,9 +208,14 @@ impl Deframer {
     }
 
     /// Reads once from `reader` into the free space and returns the count read (0 at end
-    /// of stream, or when the buffer is full).
+    /// of stream, or when the buffer is full). It offers the reader what the record at the
+    /// front still needs (when its header is in) plus [`READ_AHEAD`] bytes, not the whole
+    /// free space: the space offered is zeroed first (safe code cannot read into
+    /// uninitialised memory), and zeroing a maximal record's worth for every read of a
+    /// short handshake flight cost more than the flight's parsing.
     pub fn read_from(&mut self, reader: &mut impl Read) -> std::io::Result<usize> {
-        let space = self.space();
+        let wanted = self.bytes_needed().unwrap_or(0).saturating_add(READ_AHEAD);
+        let space = self.space().min(wanted);
         if space == 0 {
             return Ok(0);
         }
@@ -219,6 +268,35 @@ mod tests {
     use super::*;
     use crate::limits::MAX_RECORD_LEN;
     use crate::RecordVersion;
+
+    #[test]
+    fn a_drained_buffer_is_taken_whole_and_given_to_another_deframer() {
+        let mut d = Deframer::new();
+        assert!(!d.wants_buffer());
+        d.push(&stream());
+        let first = d.next_record().unwrap().unwrap();
+        // Bytes held, and a record still shares the buffer: nothing to take.
+        assert!(d.take_buffer().is_none());
+        drain(&mut d);
+        assert!(
+            d.take_buffer().is_none(),
+            "the first record still shares it"
+        );
+        drop(first);
+        let buf = d.take_buffer().unwrap();
+        assert!(buf.capacity() >= d.buffer_limit());
+        assert!(d.wants_buffer() && d.is_empty());
+
+        let mut other = Deframer::unallocated();
+        assert!(other.wants_buffer());
+        other.give_buffer(buf);
+        assert!(!other.wants_buffer());
+        assert_eq!(other.push(&stream()), stream().len());
+        assert_eq!(drain(&mut other).len(), 3);
+        // The deframer that gave its buffer away still works (it allocates again).
+        assert_eq!(d.push(&stream()), stream().len());
+        assert_eq!(drain(&mut d).len(), 3);
+    }
 
     fn stream() -> Vec<u8> {
         let mut s = vec![22, 3, 1, 0, 3, 1, 2, 3];

@@ -53,7 +53,7 @@ pub mod limits;
 mod protection;
 
 pub use content_type::{ContentType, ProtocolVersion};
-pub use deframer::{Deframer, Record};
+pub use deframer::{Deframer, Record, READ_AHEAD};
 pub use error::RecordError;
 pub use fragmenter::Fragmenter;
 pub use header::{

@@ -23,6 +23,7 @@ use strata_pki::{
 };
 
 use crate::keylog::{KeyLog, NoKeyLog};
+use crate::pool::BufferPool;
 use crate::providers::{OsRandom, RandomSource, SystemClock, TimeProvider};
 use crate::resolve::{FixedCertificates, ResolvesServerCert};
 use crate::session::{ClientSessionStore, MemorySessionStore};
@@ -130,6 +131,8 @@ pub(crate) struct Common {
     pub answers: AnswerMode,
     pub observer: Option<Arc<dyn HandshakeObserver>>,
     pub require_extended_master_secret: bool,
+    /// Spare record buffers for this configuration's connections.
+    pub buffers: Arc<BufferPool>,
 }
 
 impl Default for Common {
@@ -146,6 +149,7 @@ impl Default for Common {
             answers: AnswerMode::Inline,
             observer: None,
             require_extended_master_secret: true,
+            buffers: Arc::new(BufferPool::default()),
         }
     }
 }

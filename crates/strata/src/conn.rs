@@ -25,6 +25,7 @@ use strata_record::{
 
 use crate::config::{AnswerMode, Common, Limits};
 use crate::keylog::KeyLog;
+use crate::pool::{BufferPool, MIN_POOLED_SEND_BUFFER};
 use crate::providers::TimeProvider;
 use crate::resolve::{ClientHelloInfo, ResolvesServerCert};
 use crate::session::ClientSessionStore;
@@ -154,6 +155,9 @@ pub struct Connection {
     counters: Counters,
     /// Whether the handshake's buffers were given back.
     buffers_released: bool,
+    /// Where drained record buffers go, and come back from (shared by the config's
+    /// connections).
+    buffers: Arc<BufferPool>,
     /// The version whose message forms the observer's messages are parsed in.
     observed_version: TlsVersion,
     outgoing: BytesMut,
@@ -209,6 +213,10 @@ impl Connection {
         common: &Common,
         plaintext_version: ProtocolVersion,
     ) -> Self {
+        let mut deframer = Deframer::unallocated();
+        if let Some(buf) = common.buffers.take_receive() {
+            deframer.give_buffer(buf);
+        }
         Self {
             machine: Machine(machine),
             responder,
@@ -217,7 +225,7 @@ impl Connection {
             key_log: common.key_log.clone(),
             observer: common.observer.clone(),
             limits: common.limits,
-            deframer: Deframer::new(),
+            deframer,
             joiner: HandshakeJoiner::new(common.limits.max_handshake_message_len),
             opener: None,
             sealer: None,
@@ -227,6 +235,7 @@ impl Connection {
             warnings_received: 0,
             counters: Counters::default(),
             buffers_released: false,
+            buffers: common.buffers.clone(),
             observed_version: TlsVersion::Tls13,
             outgoing: BytesMut::new(),
             outgoing_released: false,
@@ -265,6 +274,7 @@ impl Connection {
                 "TLS receive buffer full: call process_new_packets",
             ));
         }
+        self.take_receive_buffer();
         let n = self.deframer.read_from(&mut ReadAdapter(rd))?;
         if n == 0 {
             self.transport_eof = true;
@@ -279,7 +289,18 @@ impl Connection {
     /// free space for one (the reader's bytes go straight in). An empty `data` is not the
     /// end of the transport: only `read_tls` reading 0 says that.
     pub fn read_tls_slice(&mut self, data: &[u8]) -> usize {
+        self.take_receive_buffer();
         self.deframer.push(data)
+    }
+
+    /// A deframer that gave its buffer back takes a spare one from the config's pool, if
+    /// there is one, before bytes arrive: the read then allocates nothing.
+    fn take_receive_buffer(&mut self) {
+        if self.deframer.wants_buffer() {
+            if let Some(buf) = self.buffers.take_receive() {
+                self.deframer.give_buffer(buf);
+            }
+        }
     }
 
     /// Writes pending TLS bytes to `wr`; returns how many were written.
@@ -289,8 +310,28 @@ impl Connection {
         }
         let n = wr.write(&self.outgoing)?;
         self.outgoing.advance(n);
+        self.release_send_buffer();
         self.release_outgoing();
         Ok(n)
+    }
+
+    /// Gives the send buffer to the pool once every byte in it is written, if it is big
+    /// enough to be worth it: an idle connection holds none, and the next record sealed
+    /// takes one back (most often this one) without allocating.
+    fn release_send_buffer(&mut self) {
+        if self.outgoing.is_empty() && self.outgoing.try_reclaim(MIN_POOLED_SEND_BUFFER) {
+            self.buffers.give_send(std::mem::take(&mut self.outgoing));
+        }
+    }
+
+    /// Gives the deframer's buffer to the pool once it holds no bytes and every record
+    /// read from it has been read by the application (no received plaintext shares it).
+    fn release_receive_buffer(&mut self) {
+        if self.received.is_empty() {
+            if let Some(buf) = self.deframer.take_buffer() {
+                self.buffers.give_receive(buf);
+            }
+        }
     }
 
     /// Processes every whole record read so far: runs the handshake, opens application
@@ -335,6 +376,7 @@ impl Connection {
                 Some(rec) => self.handle_record(rec)?,
                 None => {
                     self.release_handshake_buffers();
+                    self.release_receive_buffer();
                     return Ok(());
                 }
             }
@@ -348,6 +390,7 @@ impl Connection {
         if self.buffers_released || self.negotiated.is_none() || !self.deframer.is_empty() {
             return;
         }
+        self.release_receive_buffer();
         self.deframer.release_if_empty();
         self.joiner.release_if_empty();
         self.buffers_released = true;
@@ -591,11 +634,16 @@ impl Connection {
         if data.is_empty() {
             return Ok(());
         }
-        // The first thing sent makes room for a whole handshake flight at once, instead of
-        // growing the buffer message by message.
-        if self.outgoing.capacity() == 0 && self.negotiated.is_none() {
-            self.outgoing
-                .reserve(FLIGHT_CAPACITY.max(data.len() + RECORD_OVERHEAD));
+        // A spare buffer from the config's pool if there is one; else the first thing
+        // sent makes room for a whole handshake flight at once, instead of growing the
+        // buffer message by message.
+        if self.outgoing.capacity() == 0 {
+            if let Some(buf) = self.buffers.take_send() {
+                self.outgoing = buf;
+            } else if self.negotiated.is_none() {
+                self.outgoing
+                    .reserve(FLIGHT_CAPACITY.max(data.len() + RECORD_OVERHEAD));
+            }
         }
         match &mut self.sealer {
             Some(sealer) => {
@@ -653,6 +701,9 @@ impl Connection {
                 }
             }
             self.received_len -= n;
+            if self.received_len == 0 {
+                self.release_receive_buffer();
+            }
             return Ok(n);
         }
         if self.close_notify_received {

@@ -65,6 +65,7 @@ pub mod config;
 mod conn;
 mod error;
 pub mod keylog;
+mod pool;
 pub mod providers;
 pub mod resolve;
 mod server;

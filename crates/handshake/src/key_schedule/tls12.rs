@@ -39,7 +39,8 @@ pub fn prf(hash: HashAlgorithm, secret: &[u8], label: &[u8], seed: &[&[u8]], out
     }
     let mut a = ctx.sign();
 
-    for chunk in out.chunks_mut(hash.output_len()) {
+    let mut chunks = out.chunks_mut(hash.output_len()).peekable();
+    while let Some(chunk) = chunks.next() {
         let mut ctx = ring::hmac::Context::with_key(&key);
         ctx.update(a.as_ref());
         ctx.update(label);
@@ -51,8 +52,11 @@ pub fn prf(hash: HashAlgorithm, secret: &[u8], label: &[u8], seed: &[&[u8]], out
         for (dst, src) in chunk.iter_mut().zip(block.as_ref()) {
             *dst = *src;
         }
-        // A(i+1) = HMAC(secret, A(i)).
-        a = ring::hmac::sign(&key, a.as_ref());
+        // A(i+1) = HMAC(secret, A(i)), only if another block follows (for a 12-byte
+        // verify_data it never does).
+        if chunks.peek().is_some() {
+            a = ring::hmac::sign(&key, a.as_ref());
+        }
     }
 }
 
