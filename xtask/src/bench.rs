@@ -58,6 +58,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             load,
             versions: versions(&root, openssl.trim()),
             tables: format!("{}\n\n{}", timing.trim_end(), memory.trim_end()),
+            profiles: std::fs::read_to_string(root.join("benches").join("PROFILES.md")).ok(),
         };
         std::fs::write(&path, report.markdown())
             .map_err(|e| format!("writing {}: {e}", path.display()))?;
@@ -179,6 +180,10 @@ struct Report {
     load: String,
     versions: Vec<(String, String)>,
     tables: String,
+    /// benches/PROFILES.md, kept by hand: what profiling found and what it changed,
+    /// with the instruction counts before and after (they are repeatable; times here are
+    /// not).
+    profiles: Option<String>,
 }
 
 impl Report {
@@ -212,6 +217,11 @@ impl Report {
         out.push_str(self.tables.trim_end());
         out.push_str("\n\n");
         out.push_str(HOW_TO_READ);
+        if let Some(profiles) = &self.profiles {
+            out.push('\n');
+            out.push_str(profiles.trim_end());
+            out.push('\n');
+        }
         out
     }
 }
