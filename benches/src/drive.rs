@@ -141,7 +141,7 @@ pub fn handshake<S: Stack>(
 
 /// Sends `records` writes of `payload` from `from` and receives them all at `to`:
 /// returns (time in the sending calls, time in the receiving calls). Sending is
-/// `send_plaintext` + `transmit` (seal and hand over the bytes); receiving is `receive`
+/// `send_into` (seal and hand over the bytes); receiving is `receive`
 /// (take the bytes, open, read the plaintext out).
 pub fn one_way<A: Endpoint, B: Endpoint>(
     from: &mut A,
@@ -154,8 +154,7 @@ pub fn one_way<A: Endpoint, B: Endpoint>(
     wire.clear();
     let start = Instant::now();
     for _ in 0..records {
-        from.send_plaintext(payload)?;
-        from.transmit(wire)?;
+        from.send_into(payload, wire)?;
     }
     let sent = Instant::now();
     let read = to.receive(wire, sink)?;

@@ -41,6 +41,13 @@ pub trait Endpoint {
     /// [`Endpoint::transmit`] sends).
     fn send_plaintext(&mut self, data: &[u8]) -> Result<(), String>;
 
+    /// [`Endpoint::send_plaintext`] then [`Endpoint::transmit`]: what the bulk rows time
+    /// as sending. A stack that can seal straight into `out` does it in one step.
+    fn send_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+        self.send_plaintext(data)?;
+        self.transmit(out)
+    }
+
     /// Whether the handshake has yet to complete on this side.
     fn is_handshaking(&self) -> bool;
 

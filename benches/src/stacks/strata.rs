@@ -179,6 +179,18 @@ fn transmit(conn: &mut Connection, out: &mut Vec<u8>) -> Result<(), String> {
     Ok(())
 }
 
+/// Seals straight into the wire buffer (`Connection::write_plaintext_into`): the records
+/// are built where they leave from, with no copy out of the connection's own buffer.
+fn send_into(conn: &mut Connection, mut data: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    while !data.is_empty() {
+        let n = conn
+            .write_plaintext_into(data, out)
+            .map_err(|e| e.to_string())?;
+        data = data.get(n..).unwrap_or_default();
+    }
+    transmit(conn, out)
+}
+
 fn send_plaintext(conn: &mut Connection, mut data: &[u8]) -> Result<(), String> {
     while !data.is_empty() {
         let n = conn.write_plaintext(data).map_err(|e| e.to_string())?;
@@ -220,6 +232,10 @@ macro_rules! endpoint {
 
             fn send_plaintext(&mut self, data: &[u8]) -> Result<(), String> {
                 send_plaintext(self, data)
+            }
+
+            fn send_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+                send_into(self, data, out)
             }
 
             fn is_handshaking(&self) -> bool {

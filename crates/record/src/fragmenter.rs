@@ -4,7 +4,7 @@ use bytes::BytesMut;
 
 use crate::header::write_plaintext_record;
 use crate::limits::MAX_PLAINTEXT_LEN;
-use crate::{ContentType, ProtocolVersion, RecordError, Sealer};
+use crate::{ContentType, ProtocolVersion, RecordError, SealBuffer, Sealer};
 
 /// Cuts outgoing data into records of at most [`Fragmenter::max_fragment_len`] bytes of
 /// content (RFC 8446 §5.1, RFC 5246 §6.2.1).
@@ -75,12 +75,12 @@ impl Fragmenter {
     /// this fragmenter's and the sealer's limit; returns how many records it wrote. On
     /// error, the records already written stay in `out` (their sequence numbers are
     /// used) and the connection must close.
-    pub fn seal(
+    pub fn seal<B: SealBuffer>(
         &self,
         sealer: &mut Sealer,
         content_type: ContentType,
         data: &[u8],
-        out: &mut BytesMut,
+        out: &mut B,
     ) -> Result<usize, RecordError> {
         let max = self.max_fragment_len.min(sealer.max_fragment_len()).max(1);
         let mut records = 0;

@@ -51,6 +51,7 @@ mod fragmenter;
 mod header;
 pub mod limits;
 mod protection;
+mod seal_buffer;
 
 pub use content_type::{ContentType, ProtocolVersion};
 pub use deframer::{Deframer, Record, READ_AHEAD};
@@ -61,3 +62,4 @@ pub use header::{
 };
 
 pub use protection::{AeadAlgorithm, Opener, PlainRecord, Sealer};
+pub use seal_buffer::SealBuffer;

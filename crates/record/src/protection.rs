@@ -16,7 +16,9 @@
 use core::fmt;
 use core::ops::Range;
 
-use bytes::{Buf, BufMut, BytesMut};
+use bytes::{Buf, BytesMut};
+
+use crate::SealBuffer;
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 use zeroize::Zeroizing;
 
@@ -371,7 +373,7 @@ impl Sealer {
 
     /// Appends [`Sealer::header_len`] placeholder bytes to `out` and returns where the
     /// record starts: write the plaintext after them, then call [`Sealer::seal_in_place`].
-    pub fn reserve_header(&self, out: &mut BytesMut) -> usize {
+    pub fn reserve_header<B: SealBuffer>(&self, out: &mut B) -> usize {
         let start = out.len();
         out.put_bytes(0, self.header_len());
         start
@@ -380,16 +382,16 @@ impl Sealer {
     /// Seals `plaintext` as one record of type `content_type` and appends it to `out`.
     /// The only copy is of the plaintext into `out`; nothing is allocated if `out` has
     /// room for the record.
-    pub fn seal(
+    pub fn seal<B: SealBuffer>(
         &mut self,
         content_type: ContentType,
         plaintext: &[u8],
-        out: &mut BytesMut,
+        out: &mut B,
     ) -> Result<(), RecordError> {
         self.check_len(plaintext.len())?;
         out.reserve(self.header_len() + plaintext.len() + self.trailer_len());
         let start = self.reserve_header(out);
-        out.extend_from_slice(plaintext);
+        out.put_slice(plaintext);
         self.seal_in_place(content_type, out, start, 0)
             .inspect_err(|_| out.truncate(start))
     }
@@ -409,10 +411,10 @@ impl Sealer {
     /// §5.4), as many as the record size limit leaves room for; TLS 1.2 has no padding
     /// and ignores it. On error the plaintext in `buf` is unchanged and no sequence number
     /// is used.
-    pub fn seal_in_place(
+    pub fn seal_in_place<B: SealBuffer>(
         &mut self,
         content_type: ContentType,
-        buf: &mut BytesMut,
+        buf: &mut B,
         start: usize,
         padding: usize,
     ) -> Result<(), RecordError> {
@@ -474,6 +476,7 @@ impl Sealer {
             Aad12(h, a) => (h, a),
         };
         let record = buf
+            .as_mut()
             .get_mut(start..)
             .ok_or(RecordError::SealBufferTooShort {
                 len: 0,
@@ -498,7 +501,7 @@ impl Sealer {
                 max: self.max_plaintext,
             });
         };
-        buf.extend_from_slice(tag.as_ref());
+        buf.put_slice(tag.as_ref());
         self.p.seq.advance();
         Ok(())
     }

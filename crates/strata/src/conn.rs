@@ -750,6 +750,41 @@ impl Connection {
         Ok(data.len())
     }
 
+    /// Seals `data` as application data straight into `out`, after whatever TLS bytes the
+    /// connection already had to send (moved to `out` first, so the order on the wire is
+    /// kept): [`Connection::write_plaintext`] and [`Connection::write_tls`] in one call,
+    /// with the records built where they will leave from instead of in the connection's
+    /// buffer and copied out. Before the handshake completes `data` is buffered as
+    /// `write_plaintext` does, and only the pending bytes move. Returns how much of
+    /// `data` was taken.
+    pub fn write_plaintext_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> io::Result<usize> {
+        if self.negotiated.is_none() || self.failed.is_some() || self.close_notify_sent {
+            let taken = self.write_plaintext(data)?;
+            self.move_outgoing_into(out);
+            return Ok(taken);
+        }
+        self.move_outgoing_into(out);
+        let Some(sealer) = &mut self.sealer else {
+            return Err(io::Error::other(Error::Misuse(
+                "no write keys after the handshake",
+            )));
+        };
+        self.fragmenter
+            .seal(sealer, ContentType::ApplicationData, data, out)
+            .map_err(|e| io::Error::other(self.fail(record(e))))?;
+        Ok(data.len())
+    }
+
+    /// Appends every pending TLS byte to `out`.
+    fn move_outgoing_into(&mut self, out: &mut Vec<u8>) {
+        if !self.outgoing.is_empty() {
+            out.extend_from_slice(&self.outgoing);
+            self.outgoing.clear();
+            self.release_send_buffer();
+            self.release_outgoing();
+        }
+    }
+
     /// The received application data as an `io::Read` (see [`Connection::read_plaintext`]).
     pub fn reader(&mut self) -> Reader<'_> {
         Reader(self)

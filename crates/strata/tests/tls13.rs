@@ -526,3 +526,46 @@ fn read_tls_slice_takes_what_fits_and_the_rest_after_processing() {
     assert_eq!(got, 8 * 16384);
     assert_eq!(s.read_tls_slice(&[]), 0);
 }
+
+#[test]
+fn write_plaintext_into_seals_into_the_callers_buffer_in_wire_order() {
+    for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
+        let pki = Pki::new();
+        let (mut c, mut s) = pair(
+            pki.client().versions(&[version]).build().unwrap(),
+            pki.server(KeyKind::EcdsaP256).build().unwrap(),
+        );
+        // Before the handshake: buffered, and the ClientHello moves out.
+        let mut wire = Vec::new();
+        assert_eq!(c.write_plaintext_into(b"early ", &mut wire).unwrap(), 6);
+        assert!(!wire.is_empty() && !c.wants_write());
+        s.read_tls_slice(&wire);
+        s.process_new_packets().unwrap();
+        handshake(&mut c, &mut s, usize::MAX).unwrap();
+        // Pending bytes (a KeyUpdate in TLS 1.3, the early data) go first, then the new
+        // records; a write larger than a record is cut.
+        if version == TlsVersion::Tls13 {
+            c.update_keys(false).unwrap();
+        }
+        let mut wire = Vec::new();
+        let big = vec![b'x'; 20_000];
+        assert_eq!(c.write_plaintext_into(&big, &mut wire).unwrap(), big.len());
+        assert!(!c.wants_write());
+        let mut rest = &wire[..];
+        while !rest.is_empty() {
+            let n = s.read_tls_slice(rest);
+            rest = &rest[n..];
+            s.process_new_packets().unwrap();
+        }
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = s.read_plaintext(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(&got[..6], b"early ", "{version:?}");
+        assert_eq!(&got[6..], &big[..], "{version:?}");
+    }
+}
