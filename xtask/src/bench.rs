@@ -292,7 +292,10 @@ in, process (open) and read the plaintext out. MB/s is 10^6 bytes of plaintext p
 second spent in those calls. \"ring raw\" is ring's seal or open alone on one 16 KiB \
 buffer (open is timed without the seal that restores the ciphertext between calls): the \
 ceiling, which no record layer reaches since it also copies the bytes in and out (the \
-primitives table gives the cost of one 16 KiB copy).
+primitives table gives the cost of one 16 KiB copy). Each stack uses its own calls for \
+bytes in memory: strata seals straight into the wire buffer (`write_plaintext_into`) and \
+takes the TLS bytes from a slice (`read_tls_slice`); rustls writes, then `write_tls` into \
+the wire, and `read_tls` from a slice; OpenSSL goes through its memory BIOs.
 - **Repeat peer** compares a strata client with its verified-chain cache off and on \
 (`cache_verified_chains`), reconnecting to the same server with full handshakes: with it \
 on, the chain is verified once and taken from the cache afterwards, while the server's \
