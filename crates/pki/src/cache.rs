@@ -419,61 +419,78 @@ fn clamp_window(window: Duration) -> u64 {
     window.min(MAX_CACHE_WINDOW).as_secs()
 }
 
+/// What the two caching verifiers share: construction, settings, statistics, and a
+/// `Debug` that shows the inner verifier and the cache's counts.
+macro_rules! caching_verifier_common {
+    ($ty:ident, $inner:ident, $name:literal) => {
+        impl $ty {
+            /// Caches what `inner` accepts: 60 s, 64 chains. If `inner` has no settings
+            /// fingerprint (`settings_fingerprint`), nothing is cached.
+            pub fn new(inner: Arc<dyn $inner>) -> Self {
+                Self {
+                    inner,
+                    cache: ChainCache::new(),
+                }
+            }
+
+            /// How long a verified chain is reused (whole seconds, [`MAX_CACHE_WINDOW`] at
+            /// most; zero turns the cache off). Never past the chain's own validity.
+            pub fn with_window(mut self, window: Duration) -> Self {
+                self.cache.window = clamp_window(window);
+                self
+            }
+
+            /// How many chains are kept ([`MAX_CACHE_ENTRIES`] at most; zero turns the
+            /// cache off); past it the least recently used goes.
+            pub fn with_capacity(mut self, entries: usize) -> Self {
+                self.cache.capacity = entries.min(MAX_CACHE_ENTRIES);
+                self
+            }
+
+            /// Hits, misses and entries so far.
+            pub fn stats(&self) -> CacheStats {
+                self.cache.stats()
+            }
+
+            /// Forgets every chain (when revocation news arrives, say).
+            pub fn clear(&self) {
+                self.cache.clear();
+            }
+
+            /// The verifier that does the work.
+            pub fn inner(&self) -> &Arc<dyn $inner> {
+                &self.inner
+            }
+        }
+
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct($name)
+                    .field("inner", &self.inner)
+                    .field("cache", &self.cache)
+                    .finish()
+            }
+        }
+    };
+}
+
+caching_verifier_common!(
+    CachingServerVerifier,
+    ServerCertVerifier,
+    "CachingServerVerifier"
+);
+caching_verifier_common!(
+    CachingClientVerifier,
+    ClientCertVerifier,
+    "CachingClientVerifier"
+);
+
 /// A [`ServerCertVerifier`] that remembers, for a short window, which server chains its
 /// inner verifier accepted (see the [module documentation](self) for why that is safe).
 /// Signatures (CertificateVerify, ServerKeyExchange) are never cached.
 pub struct CachingServerVerifier {
     inner: Arc<dyn ServerCertVerifier>,
     cache: ChainCache,
-}
-
-impl CachingServerVerifier {
-    /// Caches what `inner` accepts: 60 s, 64 chains. If `inner` has no
-    /// [settings fingerprint](ServerCertVerifier::settings_fingerprint), nothing is cached.
-    pub fn new(inner: Arc<dyn ServerCertVerifier>) -> Self {
-        Self {
-            inner,
-            cache: ChainCache::new(),
-        }
-    }
-
-    /// How long a verified chain is reused (whole seconds, [`MAX_CACHE_WINDOW`] at most;
-    /// zero turns the cache off). Never past the chain's own validity.
-    pub fn with_window(mut self, window: Duration) -> Self {
-        self.cache.window = clamp_window(window);
-        self
-    }
-
-    /// How many chains are kept ([`MAX_CACHE_ENTRIES`] at most; zero turns the cache
-    /// off); past it the least recently used goes.
-    pub fn with_capacity(mut self, entries: usize) -> Self {
-        self.cache.capacity = entries.min(MAX_CACHE_ENTRIES);
-        self
-    }
-
-    /// Hits, misses and entries so far.
-    pub fn stats(&self) -> CacheStats {
-        self.cache.stats()
-    }
-
-    /// Forgets every chain (when revocation news arrives, say).
-    pub fn clear(&self) {
-        self.cache.clear();
-    }
-
-    /// The verifier that does the work.
-    pub fn inner(&self) -> &Arc<dyn ServerCertVerifier> {
-        &self.inner
-    }
-}
-
-impl fmt::Debug for CachingServerVerifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CachingServerVerifier")
-            .field("inner", &self.inner)
-            .field("cache", &self.cache)
-            .finish()
-    }
 }
 
 impl ServerCertVerifier for CachingServerVerifier {
@@ -546,53 +563,6 @@ impl ServerCertVerifier for CachingServerVerifier {
 pub struct CachingClientVerifier {
     inner: Arc<dyn ClientCertVerifier>,
     cache: ChainCache,
-}
-
-impl CachingClientVerifier {
-    /// Caches what `inner` accepts: 60 s, 64 chains. If `inner` has no
-    /// [settings fingerprint](ClientCertVerifier::settings_fingerprint), nothing is cached.
-    pub fn new(inner: Arc<dyn ClientCertVerifier>) -> Self {
-        Self {
-            inner,
-            cache: ChainCache::new(),
-        }
-    }
-
-    /// How long a verified chain is reused, as [`CachingServerVerifier::with_window`].
-    pub fn with_window(mut self, window: Duration) -> Self {
-        self.cache.window = clamp_window(window);
-        self
-    }
-
-    /// How many chains are kept, as [`CachingServerVerifier::with_capacity`].
-    pub fn with_capacity(mut self, entries: usize) -> Self {
-        self.cache.capacity = entries.min(MAX_CACHE_ENTRIES);
-        self
-    }
-
-    /// Hits, misses and entries so far.
-    pub fn stats(&self) -> CacheStats {
-        self.cache.stats()
-    }
-
-    /// Forgets every chain.
-    pub fn clear(&self) {
-        self.cache.clear();
-    }
-
-    /// The verifier that does the work.
-    pub fn inner(&self) -> &Arc<dyn ClientCertVerifier> {
-        &self.inner
-    }
-}
-
-impl fmt::Debug for CachingClientVerifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CachingClientVerifier")
-            .field("inner", &self.inner)
-            .field("cache", &self.cache)
-            .finish()
-    }
 }
 
 impl ClientCertVerifier for CachingClientVerifier {
