@@ -745,9 +745,23 @@ impl Connection {
             self.pending_send.extend(data.iter().take(n));
             return Ok(n);
         }
-        self.send_records(ContentType::ApplicationData, data)
-            .map_err(io::Error::other)?;
-        Ok(data.len())
+        // After it, the sealed records wait in the send buffer until write_tls drains
+        // them: the same bound, so that an application writing to a peer that never
+        // reads gets WouldBlock instead of growing the buffer without end.
+        let room = self
+            .limits
+            .max_pending_plaintext
+            .saturating_sub(self.outgoing.len());
+        let n = room.min(data.len());
+        if n == 0 && !data.is_empty() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        self.send_records(
+            ContentType::ApplicationData,
+            data.get(..n).unwrap_or_default(),
+        )
+        .map_err(io::Error::other)?;
+        Ok(n)
     }
 
     /// Seals `data` as application data straight into `out`, after whatever TLS bytes the

@@ -244,3 +244,38 @@ fn limits_that_refuse_everything_are_a_config_error() {
         ));
     }
 }
+
+#[test]
+fn writes_to_a_peer_that_never_reads_stop_at_the_pending_limit() {
+    // The bound on what waits to be sent holds after the handshake too: an application
+    // whose peer never reads (write_tls never drained) gets WouldBlock, not a buffer
+    // growing without end; draining makes room again.
+    let pki = Pki::new();
+    let limits = Limits {
+        max_pending_plaintext: 64 * 1024,
+        ..Limits::default()
+    };
+    let (mut c, mut s) = pair(
+        pki.client().limits(limits).build().unwrap(),
+        pki.server(KeyKind::EcdsaP256).build().unwrap(),
+    );
+    handshake(&mut c, &mut s, usize::MAX).unwrap();
+    let chunk = vec![1u8; 16 * 1024];
+    let mut written = 0;
+    loop {
+        match c.write_plaintext(&chunk) {
+            Ok(n) => written += n,
+            Err(e) => {
+                assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+                break;
+            }
+        }
+        assert!(written <= 64 * 1024, "{written} bytes taken");
+    }
+    assert!(
+        written >= 60 * 1024,
+        "the limit is what stops it: {written}"
+    );
+    transfer(&mut c, &mut s, usize::MAX).unwrap();
+    assert_eq!(c.write_plaintext(&chunk).unwrap(), chunk.len());
+}
