@@ -21,8 +21,8 @@ use strata_handshake::suites::{
     TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384,
 };
 use strata_handshake::{
-    Client, Extension, HandshakeType, NamedGroup, Server, ServerSessionStore, SessionCache,
-    TicketKeys, TlsVersion,
+    Extension, HandshakeType, NamedGroup, Server, ServerSessionStore, SessionCache, TicketKeys,
+    TlsVersion,
 };
 use strata_testdata::pki::KeyKind;
 
@@ -66,7 +66,7 @@ fn with_client_auth(mut config: ServerHandshakeConfig) -> ServerHandshakeConfig 
 fn run(client: ClientHandshakeConfig, server: ServerHandshakeConfig, client_key: bool) -> Pair {
     let pki = Pki::new();
     let answers = pki.answers(KeyKind::EcdsaP256, client_key.then_some(KeyKind::EcdsaP256));
-    let (c, actions) = Client::new(client, random(1), [0x55; 32]).expect("client starts");
+    let (c, actions) = common::start_client(client, random(1), [0x55; 32]).expect("client starts");
     let s = Server::new(server, random(2));
     let mut pair = Pair::new(Box::new(c), actions, Box::new(s), answers);
     pair.run()
@@ -388,7 +388,8 @@ fn tls13_bad_binder_is_decrypt_error() {
     let k = keys(1);
     let ticket = first_ticket(&k);
     let pki = Pki::new();
-    let (c, actions) = Client::new(resume13(ticket, NOW, NOW), random(1), [0x55; 32]).unwrap();
+    let (c, actions) =
+        common::start_client(resume13(ticket, NOW, NOW), random(1), [0x55; 32]).unwrap();
     let s = Server::new(server_config(TLS13, Some(&k)), random(2));
     let mut pair = Pair::new(
         Box::new(c),
@@ -411,7 +412,8 @@ fn tls13_wrong_psk_is_decrypt_error() {
     let mut ticket = first_ticket(&k);
     ticket.psk = strata_handshake::Secret::from_slice(&[7; 32]).unwrap();
     let pki = Pki::new();
-    let (c, actions) = Client::new(resume13(ticket, NOW, NOW), random(1), [0x55; 32]).unwrap();
+    let (c, actions) =
+        common::start_client(resume13(ticket, NOW, NOW), random(1), [0x55; 32]).unwrap();
     let s = Server::new(server_config(TLS13, Some(&k)), random(2));
     let mut pair = Pair::new(
         Box::new(c),
@@ -559,7 +561,8 @@ fn tls13_server_hello_without_key_share_needs_psk_ke() {
     let k = keys(1);
     let ticket = first_ticket(&k);
     let pki = Pki::new();
-    let (c, actions) = Client::new(resume13(ticket, NOW, NOW), random(1), [0x55; 32]).unwrap();
+    let (c, actions) =
+        common::start_client(resume13(ticket, NOW, NOW), random(1), [0x55; 32]).unwrap();
     let s = Server::new(psk_ke_server(&k), random(2));
     let mut pair = Pair::new(
         Box::new(c),
@@ -593,7 +596,7 @@ fn tls13_ticket_for_another_name_is_not_used() {
     // The client would not offer it for another name...
     let mut client = resume13(ticket.clone(), NOW, NOW);
     client.server_name = common::name("other.example");
-    let offer = Client::new(client, random(1), [0; 32]).unwrap().1;
+    let offer = common::start_client(client, random(1), [0; 32]).unwrap().1;
     let strata_handshake::machine::Action::Send(hello) = &offer[0] else {
         panic!("a ClientHello first")
     };
@@ -603,7 +606,7 @@ fn tls13_ticket_for_another_name_is_not_used() {
     let mut client = resume13(ticket, NOW, NOW);
     client.server_name = common::name("127.0.0.1");
     let pki = Pki::new();
-    let (c, actions) = Client::new(client, random(1), [0x55; 32]).unwrap();
+    let (c, actions) = common::start_client(client, random(1), [0x55; 32]).unwrap();
     let s = Server::new(server_config(TLS13, Some(&k)), random(2));
     let mut pair = Pair::new(
         Box::new(c),
@@ -807,7 +810,7 @@ fn tls12_ems_session_resumed_without_ems_is_handshake_failure() {
     let mut server = server12(None, Some(&c));
     server.require_extended_master_secret = false;
     let pki = Pki::new();
-    let (client, actions) = Client::new(resume12(session), random(1), [0x55; 32]).unwrap();
+    let (client, actions) = common::start_client(resume12(session), random(1), [0x55; 32]).unwrap();
     let mut pair = Pair::new(
         Box::new(client),
         actions,
@@ -843,7 +846,7 @@ fn tls12_client_refuses_resumption_with_different_ems() {
     let mut client = resume12(session);
     client.require_extended_master_secret = false;
     let pki = Pki::new();
-    let (cl, actions) = Client::new(client, random(1), [0x55; 32]).unwrap();
+    let (cl, actions) = common::start_client(client, random(1), [0x55; 32]).unwrap();
     let mut pair = Pair::new(
         Box::new(cl),
         actions,

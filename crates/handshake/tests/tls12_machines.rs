@@ -8,7 +8,7 @@ mod common;
 
 use std::borrow::Cow;
 
-use common::{Bogus, Interjection, Pair, Pki, Tamper, When, Who};
+use common::{Bogus, Collect, Interjection, Pair, Pki, Tamper, When, Who};
 use ring::rand::SystemRandom;
 use strata_alert::AlertDescription as A;
 use strata_codec::Encode;
@@ -28,8 +28,8 @@ use strata_handshake::suites::{
     TLS13_AES_128_GCM_SHA256,
 };
 use strata_handshake::{
-    CipherSuite, Client, EphemeralKeyPair, HandshakeError, HandshakeType, HashAlgorithm,
-    KeyExchangeGroup, NamedGroup, Server, Tls12Client, Tls12Server, TlsVersion, Transcript,
+    CipherSuite, EphemeralKeyPair, HandshakeError, HandshakeType, HashAlgorithm, KeyExchangeGroup,
+    NamedGroup, Server, Tls12Server, TlsVersion, Transcript,
 };
 use strata_pki::{SignatureScheme, SUPPORTED_SCHEMES};
 use strata_record::{AeadAlgorithm, ProtocolVersion};
@@ -77,7 +77,7 @@ fn pair_with_answers(
     server: ServerHandshakeConfig,
     answers: common::Answers,
 ) -> Pair {
-    let (c, actions) = Client::new(client, random(1), [0x55; 32]).expect("client starts");
+    let (c, actions) = common::start_client(client, random(1), [0x55; 32]).expect("client starts");
     let s = Server::new(server, random(2));
     Pair::new(Box::new(c), actions, Box::new(s), answers)
 }
@@ -182,7 +182,7 @@ fn first_sent(actions: &[Action]) -> Vec<u8> {
 
 /// The ClientHello of a client for `config`.
 fn client_hello(config: ClientHandshakeConfig) -> ClientHello<'static> {
-    let (_, actions) = Client::new(config, random(9), [0x55; 32]).unwrap();
+    let (_, actions) = common::start_client(config, random(9), [0x55; 32]).unwrap();
     match decode12(&first_sent(&actions)) {
         HandshakeMessage::ClientHello(ch) => ch,
         other => panic!("{other:?}"),
@@ -366,7 +366,7 @@ fn matrix_ecdhe_rsa_chacha20_poly1305_sha256() {
 #[test]
 fn the_tls12_machines_work_on_their_own() {
     let pki = Pki::new();
-    let (client, actions) = Tls12Client::new(client_config(), random(1)).unwrap();
+    let (client, actions) = common::start_tls12_client(client_config(), random(1)).unwrap();
     let server = Tls12Server::new(server12_config(), random(2));
     let mut pair = Pair::new(
         Box::new(client),
@@ -375,7 +375,7 @@ fn the_tls12_machines_work_on_their_own() {
         pki.answers(KeyKind::EcdsaP256, None),
     );
     complete12(&mut pair);
-    assert!(Tls12Client::new(
+    assert!(common::start_tls12_client(
         {
             let mut c = client_config();
             c.versions = vec![TlsVersion::Tls13];
@@ -538,7 +538,7 @@ fn a_tls12_server_hello_with_the_sentinel_is_illegal_parameter_for_a_tls13_clien
     // Tls12Server on a config that also enables TLS 1.3 sets the sentinel, as if TLS 1.3
     // had been stripped from the ClientHello on the way.
     let pki = Pki::new();
-    let (client, actions) = Client::new(client_config(), random(1), [0x55; 32]).unwrap();
+    let (client, actions) = common::start_client(client_config(), random(1), [0x55; 32]).unwrap();
     let server = Tls12Server::new(server_config(), random(2));
     let mut p = Pair::new(
         Box::new(client),
@@ -578,7 +578,7 @@ fn a_client_hello_below_tls12_is_protocol_version() {
     ch.legacy_version = ProtocolVersion::Tls11;
     let mut server = Server::new(server_config(), random(2));
     let err = server
-        .handle(Input::Message(
+        .handle_vec(Input::Message(
             RawMessage::from_encoded(&bytes(HandshakeMessage::ClientHello(ch))).unwrap(),
         ))
         .unwrap_err();
@@ -594,7 +594,7 @@ fn a_client_hello_below_tls12_is_protocol_version() {
     ch.legacy_version = ProtocolVersion::Tls13;
     let mut server = Server::new(server_config(), random(2));
     let actions = server
-        .handle(Input::Message(
+        .handle_vec(Input::Message(
             RawMessage::from_encoded(&bytes(HandshakeMessage::ClientHello(ch))).unwrap(),
         ))
         .unwrap();
@@ -611,7 +611,7 @@ fn a_client_hello_below_tls12_is_protocol_version() {
 #[test]
 fn a_server_choosing_tls10_is_protocol_version() {
     for config in [client_config(), client12_config()] {
-        let (mut client, actions) = Client::new(config, random(1), [0x55; 32]).unwrap();
+        let (mut client, actions) = common::start_client(config, random(1), [0x55; 32]).unwrap();
         let HandshakeMessage::ClientHello(ch) = decode12(&first_sent(&actions)) else {
             panic!()
         };
@@ -624,7 +624,7 @@ fn a_server_choosing_tls10_is_protocol_version() {
             extensions: Default::default(),
         }));
         let err = client
-            .handle(Input::Message(RawMessage::from_encoded(&sh).unwrap()))
+            .handle_vec(Input::Message(RawMessage::from_encoded(&sh).unwrap()))
             .unwrap_err();
         assert_eq!(err.alert(), A::ProtocolVersion, "{err}");
     }
@@ -795,7 +795,7 @@ fn change_cipher_spec_out_of_order_is_unexpected_message() {
     }
     // Before the ClientHello.
     let mut server = Server::new(server12_config(), random(2));
-    let err = server.handle(Input::ChangeCipherSpec).unwrap_err();
+    let err = server.handle_vec(Input::ChangeCipherSpec).unwrap_err();
     assert_eq!(err.alert(), A::UnexpectedMessage);
 }
 
@@ -863,7 +863,7 @@ struct Legacy {
 /// Feeds `input` to `server`, answering its requests; returns what it sent and did.
 fn drive(server: &mut Server, answers: &common::Answers, input: Input<'_>) -> Vec<Action> {
     let mut out = Vec::new();
-    let mut pending = server.handle(input).unwrap();
+    let mut pending = server.handle_vec(input).unwrap();
     loop {
         let mut next = Vec::new();
         for action in pending {
@@ -871,7 +871,7 @@ fn drive(server: &mut Server, answers: &common::Answers, input: Input<'_>) -> Ve
                 Action::Request(request) => {
                     next.extend(
                         server
-                            .handle(Input::Answer(answers.answer(&request)))
+                            .handle_vec(Input::Answer(answers.answer(&request)))
                             .unwrap(),
                     );
                 }
@@ -914,15 +914,15 @@ fn legacy_client(config: ServerHandshakeConfig) -> Result<Legacy, HandshakeError
         ]),
     }));
     let mut server = Server::new(config, random(6));
-    server.handle(Input::Message(RawMessage::from_encoded(&ch).unwrap()))?;
+    server.handle_vec(Input::Message(RawMessage::from_encoded(&ch).unwrap()))?;
     // The first handle asked for a certificate: answer it and what follows.
     let cert = Answer::Certificate(answers.server_cert.clone());
     let mut flight = Vec::new();
-    let mut pending = server.handle(Input::Answer(cert))?;
+    let mut pending = server.handle_vec(Input::Answer(cert))?;
     while let Some(Action::Request(request)) = pending.last() {
         let answer = answers.answer(request);
         flight.extend(sent(&pending));
-        pending = server.handle(Input::Answer(answer))?;
+        pending = server.handle_vec(Input::Answer(answer))?;
     }
     flight.extend(sent(&pending));
     assert_eq!(
@@ -1371,7 +1371,7 @@ fn server_states_refuse_messages_out_of_order() {
     // Before the ClientHello.
     let mut server = Server::new(server12_config(), random(2));
     let err = server
-        .handle(Input::Message(
+        .handle_vec(Input::Message(
             RawMessage::from_encoded(&finished12()).unwrap(),
         ))
         .unwrap_err();
@@ -1415,8 +1415,8 @@ fn tls12_has_no_key_update_and_exporters_need_the_handshake() {
         .export_keying_material(b"EXPORTER-x", None, &mut out)
         .is_err());
     complete12(&mut p);
-    assert!(p.client.machine.update_keys(true).is_err());
-    assert!(p.server.machine.update_keys(false).is_err());
+    assert!(p.client.machine.update_keys_vec(true).is_err());
+    assert!(p.server.machine.update_keys_vec(false).is_err());
     // No context and an empty context differ (RFC 5705 §4); an empty label is refused.
     let (mut a, mut b) = ([0; 16], [0; 16]);
     p.client
@@ -1438,16 +1438,18 @@ fn tls12_has_no_key_update_and_exporters_need_the_handshake() {
 #[test]
 fn the_server_entry_issues_tickets_only_after_tls13() {
     let mut server = Server::new(server_config(), random(2));
-    assert!(server.issue_ticket(60, 1, vec![1]).is_err());
+    assert!(server
+        .issue_ticket(60, 1, vec![1], &mut Vec::new())
+        .is_err());
     assert_eq!(server.version(), None);
 }
 
 #[test]
 fn secrets_are_not_printed() {
-    let (client, _) = Tls12Client::new(client_config(), random(1)).unwrap();
+    let (client, _) = common::start_tls12_client(client_config(), random(1)).unwrap();
     let shown = format!("{client:?}");
     assert!(shown.contains("WaitServerHello"), "{shown}");
-    let (client, _) = Client::new(client_config(), random(1), [0; 32]).unwrap();
+    let (client, _) = common::start_client(client_config(), random(1), [0; 32]).unwrap();
     let shown = format!("{client:?}");
     assert!(!shown.contains("private"), "{shown}");
 }
@@ -1492,5 +1494,5 @@ fn a_version_enabled_without_a_suite_is_not_spoken() {
     // Nothing to offer at all is a configuration error.
     let mut client = client_config();
     client.suites = vec![];
-    assert!(Client::new(client, random(1), [0; 32]).is_err());
+    assert!(common::start_client(client, random(1), [0; 32]).is_err());
 }

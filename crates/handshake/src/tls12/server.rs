@@ -949,16 +949,24 @@ impl Tls12Server {
 }
 
 impl StateMachine for Tls12Server {
-    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
+    fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
         let state = core::mem::replace(&mut self.state, ServerState::Poisoned);
         if matches!(state, ServerState::Poisoned) {
             return Err(HandshakeError::Internal(
                 "the handshake already failed; the connection is dead",
             ));
         }
-        let mut out = Vec::new();
-        self.state = self.step(state, input, &mut out)?;
-        Ok(out)
+        let before = out.len();
+        match self.step(state, input, out) {
+            Ok(next) => {
+                self.state = next;
+                Ok(())
+            }
+            Err(err) => {
+                out.truncate(before);
+                Err(err)
+            }
+        }
     }
 
     fn is_handshaking(&self) -> bool {
@@ -969,7 +977,11 @@ impl StateMachine for Tls12Server {
         self.state.wants_answer()
     }
 
-    fn update_keys(&mut self, _request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+    fn update_keys(
+        &mut self,
+        _request_peer: bool,
+        _out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError> {
         Err(no_key_update())
     }
 

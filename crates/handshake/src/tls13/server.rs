@@ -229,13 +229,15 @@ impl Tls13Server {
     }
 
     /// After the handshake: a NewSessionTicket carrying `ticket` (RFC 8446 §4.6.1), to
-    /// send, and the PSK it stands for, to keep with whatever `ticket` identifies.
+    /// send (appended to `out`), and the PSK it stands for, returned, to keep with
+    /// whatever `ticket` identifies.
     pub fn issue_ticket(
         &mut self,
         lifetime: u32,
         age_add: u32,
         ticket: Vec<u8>,
-    ) -> Result<(Vec<Action>, Secret), HandshakeError> {
+        out: &mut Vec<Action>,
+    ) -> Result<Secret, HandshakeError> {
         let ServerState::Connected(connected) = &mut self.state else {
             return Err(not_connected(
                 "ticket issued before the handshake completed",
@@ -259,7 +261,8 @@ impl Tls13Server {
             ticket: Cow::Owned(ticket),
             extensions: Extensions::default(),
         }));
-        Ok((vec![Action::Send(message)], psk))
+        out.push(Action::Send(message));
+        Ok(psk)
     }
 
     /// The schemes the server accepts in a client's CertificateVerify (RFC 8446 §4.3.2).
@@ -1024,16 +1027,24 @@ fn check_tls13_offer(offer: &ClientOffer<'_, '_>) -> Result<(), HandshakeError> 
 }
 
 impl StateMachine for Tls13Server {
-    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
+    fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
         let state = core::mem::replace(&mut self.state, ServerState::Poisoned);
         if matches!(state, ServerState::Poisoned) {
             return Err(HandshakeError::Internal(
                 "the handshake already failed; the connection is dead",
             ));
         }
-        let mut out = Vec::new();
-        self.state = self.step(state, input, &mut out)?;
-        Ok(out)
+        let before = out.len();
+        match self.step(state, input, out) {
+            Ok(next) => {
+                self.state = next;
+                Ok(())
+            }
+            Err(err) => {
+                out.truncate(before);
+                Err(err)
+            }
+        }
     }
 
     fn is_handshaking(&self) -> bool {
@@ -1044,18 +1055,21 @@ impl StateMachine for Tls13Server {
         self.state.wants_answer()
     }
 
-    fn update_keys(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+    fn update_keys(
+        &mut self,
+        request_peer: bool,
+        out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError> {
         let ServerState::Connected(connected) = &mut self.state else {
             return Err(not_connected("KeyUpdate before the handshake completed"));
         };
-        let mut out = Vec::new();
         let request = if request_peer {
             KeyUpdateRequest::UpdateRequested
         } else {
             KeyUpdateRequest::UpdateNotRequested
         };
-        connected.traffic.update_write(request, &mut out);
-        Ok(out)
+        connected.traffic.update_write(request, out);
+        Ok(())
     }
 
     fn export_keying_material(
