@@ -323,7 +323,7 @@ fn choose_version(
 impl StateMachine for Server {
     fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
         let inner = core::mem::replace(&mut self.inner, ServerInner::Poisoned);
-        let mut next = match inner {
+        let (next, result) = match inner {
             ServerInner::WaitClientHello { config, random } => {
                 let state = "waiting for ClientHello";
                 let raw = match &input {
@@ -336,24 +336,33 @@ impl StateMachine for Server {
                 if raw.ty != HandshakeType::ClientHello {
                     return Err(unexpected(raw.ty, state));
                 }
+                // Decoded once: the machine of the version chosen takes it as it is.
                 let ch = ClientHello::decode(raw.body)?;
                 match choose_version(&config, &ch)? {
                     TlsVersion::Tls13 => {
-                        ServerInner::Tls13(Box::new(Tls13Server::new(*config, random)))
+                        let mut m = Box::new(Tls13Server::new(*config, random));
+                        let result = m.handle_first_client_hello(raw, &ch, out);
+                        (ServerInner::Tls13(m), result)
                     }
                     TlsVersion::Tls12 => {
-                        ServerInner::Tls12(Box::new(Tls12Server::new(*config, random)))
+                        let mut m = Box::new(Tls12Server::new(*config, random));
+                        let result = m.handle_first_client_hello(raw, &ch, out);
+                        (ServerInner::Tls12(m), result)
                     }
                 }
             }
-            other => other,
-        };
-        let result = match &mut next {
-            ServerInner::Tls13(m) => m.handle(input, out),
-            ServerInner::Tls12(m) => m.handle(input, out),
-            ServerInner::WaitClientHello { .. } | ServerInner::Poisoned => Err(
-                HandshakeError::Internal("the handshake already failed; the connection is dead"),
-            ),
+            mut other => {
+                let result = match &mut other {
+                    ServerInner::Tls13(m) => m.handle(input, out),
+                    ServerInner::Tls12(m) => m.handle(input, out),
+                    ServerInner::WaitClientHello { .. } | ServerInner::Poisoned => {
+                        Err(HandshakeError::Internal(
+                            "the handshake already failed; the connection is dead",
+                        ))
+                    }
+                };
+                (other, result)
+            }
         };
         if result.is_ok() {
             self.inner = next;

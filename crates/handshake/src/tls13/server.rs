@@ -228,6 +228,53 @@ impl Tls13Server {
         }
     }
 
+    /// The first ClientHello, which the version-negotiating [`Server`](crate::Server)
+    /// decoded to choose TLS 1.3: what `handle(Input::Message(raw))` does, without
+    /// decoding the message a second time.
+    pub(crate) fn handle_first_client_hello(
+        &mut self,
+        raw: RawMessage<'_>,
+        ch: &ClientHello<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError> {
+        self.advance(out, |server, state, out| match state {
+            ServerState::WaitClientHello(None) if raw.ty == HandshakeType::ClientHello => {
+                server.on_client_hello(None, ch, raw, out)
+            }
+            state => server.step(state, Input::Message(raw), out),
+        })
+    }
+
+    /// Runs `step` on the current state and keeps the state it returns; an error leaves
+    /// the machine dead and `out` as it was.
+    fn advance(
+        &mut self,
+        out: &mut Vec<Action>,
+        step: impl FnOnce(
+            &mut Self,
+            ServerState,
+            &mut Vec<Action>,
+        ) -> Result<ServerState, HandshakeError>,
+    ) -> Result<(), HandshakeError> {
+        let state = core::mem::replace(&mut self.state, ServerState::Poisoned);
+        if matches!(state, ServerState::Poisoned) {
+            return Err(HandshakeError::Internal(
+                "the handshake already failed; the connection is dead",
+            ));
+        }
+        let before = out.len();
+        match step(self, state, out) {
+            Ok(next) => {
+                self.state = next;
+                Ok(())
+            }
+            Err(err) => {
+                out.truncate(before);
+                Err(err)
+            }
+        }
+    }
+
     /// After the handshake: a NewSessionTicket carrying `ticket` (RFC 8446 §4.6.1), to
     /// send (appended to `out`), and the PSK it stands for, returned, to keep with
     /// whatever `ticket` identifies.
@@ -294,7 +341,10 @@ impl Tls13Server {
         match state {
             S::WaitClientHello(retry) => {
                 expect(&raw, HandshakeType::ClientHello, name)?;
-                self.on_client_hello(retry, raw, out)
+                let HandshakeMessage::ClientHello(ch) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                self.on_client_hello(retry, &ch, raw, out)
             }
             S::WaitClientCertificate { mut wait, required } => {
                 expect(&raw, HandshakeType::Certificate, name)?;
@@ -387,19 +437,17 @@ impl Tls13Server {
     fn on_client_hello(
         &mut self,
         retry: Option<Box<Retry>>,
+        ch: &ClientHello<'_>,
         raw: RawMessage<'_>,
         out: &mut Vec<Action>,
     ) -> Result<ServerState, HandshakeError> {
-        let HandshakeMessage::ClientHello(ch) = decode(raw)? else {
-            return Err(misparsed());
-        };
         if ch.legacy_compression_methods.as_ref() != [0] {
             return Err(refuse(
                 Alert::IllegalParameter,
                 "legacy_compression_methods is not the null method alone",
             ));
         }
-        self.check_version(&ch)?;
+        self.check_version(ch)?;
         let suite = choose_suite(
             &self.config.suites,
             TlsVersion::Tls13,
@@ -407,7 +455,7 @@ impl Tls13Server {
             |_| true,
         )
         .ok_or(refuse(Alert::HandshakeFailure, "no cipher suite in common"))?;
-        let offer = ClientOffer::read(&ch);
+        let offer = ClientOffer::read(ch);
         check_tls13_offer(&offer)?;
         let sni = offer.sni()?;
         let alpn = offer.choose_alpn(&self.config.alpn_protocols)?;
@@ -468,7 +516,7 @@ impl Tls13Server {
                     if let Some((group, share)) = shared {
                         (transcript, false, group, share)
                     } else if let Some(group) = common {
-                        return self.hello_retry(&ch, suite, group, transcript, out);
+                        return self.hello_retry(ch, suite, group, transcript, out);
                     } else {
                         return Err(refuse(
                             Alert::HandshakeFailure,
@@ -1028,23 +1076,7 @@ fn check_tls13_offer(offer: &ClientOffer<'_, '_>) -> Result<(), HandshakeError> 
 
 impl StateMachine for Tls13Server {
     fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
-        let state = core::mem::replace(&mut self.state, ServerState::Poisoned);
-        if matches!(state, ServerState::Poisoned) {
-            return Err(HandshakeError::Internal(
-                "the handshake already failed; the connection is dead",
-            ));
-        }
-        let before = out.len();
-        match self.step(state, input, out) {
-            Ok(next) => {
-                self.state = next;
-                Ok(())
-            }
-            Err(err) => {
-                out.truncate(before);
-                Err(err)
-            }
-        }
+        self.advance(out, |server, state, out| server.step(state, input, out))
     }
 
     fn is_handshaking(&self) -> bool {
