@@ -38,14 +38,14 @@ fn random(tag: u8) -> [u8; 32] {
 
 fn client_config(versions: &[TlsVersion]) -> ClientHandshakeConfig {
     let mut config = ClientHandshakeConfig::new(common::name("example.com"));
-    config.versions = versions.to_vec();
+    config.versions = versions.into();
     config.now = NOW;
     config
 }
 
 fn server_config(versions: &[TlsVersion], keys: Option<&Arc<TicketKeys>>) -> ServerHandshakeConfig {
     ServerHandshakeConfig {
-        versions: versions.to_vec(),
+        versions: versions.into(),
         ticket_keys: keys.cloned(),
         now: NOW,
         ..ServerHandshakeConfig::default()
@@ -58,7 +58,7 @@ fn keys(tag: u8) -> Arc<TicketKeys> {
 
 fn with_client_auth(mut config: ServerHandshakeConfig) -> ServerHandshakeConfig {
     config.client_auth = ClientAuthPolicy::Required {
-        authorities: Vec::new(),
+        authorities: Arc::new([]),
     };
     config
 }
@@ -428,14 +428,14 @@ fn tls13_wrong_psk_is_decrypt_error() {
 fn tls13_suite_hash_mismatch_is_a_full_handshake() {
     let k = keys(1);
     let mut server = server_config(TLS13, Some(&k));
-    server.suites = vec![TLS13_AES_256_GCM_SHA384];
+    server.suites = vec![TLS13_AES_256_GCM_SHA384].into();
     let full = run(client_config(BOTH), server, false);
     let ticket = tickets(&full).remove(0);
     assert_eq!(ticket.suite, TLS13_AES_256_GCM_SHA384);
 
     // Now the server speaks only a SHA-256 suite.
     let mut server = server_config(TLS13, Some(&k));
-    server.suites = vec![TLS13_AES_128_GCM_SHA256];
+    server.suites = vec![TLS13_AES_128_GCM_SHA256].into();
     let pair = run(resume13(ticket, NOW, NOW), server, false);
     assert_full_tls13(&pair);
 }
@@ -445,10 +445,10 @@ fn tls13_resumption_after_hello_retry_request() {
     let k = keys(1);
     let ticket = first_ticket(&k);
     let mut server = server_config(TLS13, Some(&k));
-    server.groups = vec![NamedGroup::Secp384r1];
+    server.groups = vec![NamedGroup::Secp384r1].into();
     server.hello_retry_cookie = true;
     let mut client = resume13(ticket, NOW, NOW);
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp384r1];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp384r1].into();
     let pair = run(client, server, false);
     let n = agreed(&pair);
     assert!(n.resumed);
@@ -472,7 +472,7 @@ fn tls13_psk_ke_alone_is_refused_by_default() {
     let k = keys(1);
     let ticket = first_ticket(&k);
     let mut client = resume13(ticket, NOW, NOW);
-    client.psk_modes = vec![PskKeyExchangeMode::PskKe];
+    client.psk_modes = vec![PskKeyExchangeMode::PskKe].into();
     let server = server_config(TLS13, Some(&k));
     assert!(!server.allow_psk_ke);
     let pair = run(client, server, false);
@@ -515,7 +515,7 @@ fn tls13_psk_ke_resumes_without_key_share() {
     let k = keys(1);
     let ticket = first_ticket(&k);
     let mut client = resume13(ticket, NOW, NOW);
-    client.psk_modes = vec![PskKeyExchangeMode::PskKe];
+    client.psk_modes = vec![PskKeyExchangeMode::PskKe].into();
     let pair = run(client, psk_ke_server(&k), false);
     let n = agreed(&pair);
     assert!(n.resumed);
@@ -534,7 +534,7 @@ fn tls13_psk_ke_resumes_without_key_share() {
     // Its tickets resume again.
     let again = tickets(&pair).remove(0);
     let mut client = resume13(again, NOW, NOW);
-    client.psk_modes = vec![PskKeyExchangeMode::PskKe];
+    client.psk_modes = vec![PskKeyExchangeMode::PskKe].into();
     assert!(agreed(&run(client, psk_ke_server(&k), false)).resumed);
 }
 
@@ -547,7 +547,7 @@ fn tls13_psk_ke_allowed_prefers_psk_dhe_ke() {
         vec![PskKeyExchangeMode::PskKe, PskKeyExchangeMode::PskDheKe],
     ] {
         let mut client = resume13(first_ticket(&k), NOW, NOW);
-        client.psk_modes = modes;
+        client.psk_modes = modes.into();
         let pair = run(client, psk_ke_server(&k), false);
         assert!(agreed(&pair).resumed);
         assert!(has_key_share(&server_hello_extensions(&pair)));
@@ -787,11 +787,11 @@ fn tls12_session_cache_stays_bounded() {
 fn tls12_suite_mismatch_is_a_full_handshake() {
     let c = cache(8);
     let mut server = server12(None, Some(&c));
-    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256];
+    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256].into();
     let (_, session) = full12(server);
     assert_eq!(session.suite, TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256);
     let mut server = server12(None, Some(&c));
-    server.suites = vec![TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384];
+    server.suites = vec![TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384].into();
     let pair = run(resume12(session), server, false);
     assert_full12(&pair);
     assert_eq!(

@@ -7,6 +7,7 @@
 mod common;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use common::{Bogus, Collect, Interjection, Pair, Pki, Tamper, When, Who};
 use ring::rand::SystemRandom;
@@ -58,7 +59,7 @@ fn client_config() -> ClientHandshakeConfig {
 
 fn client12_config() -> ClientHandshakeConfig {
     let mut config = client_config();
-    config.versions = vec![TlsVersion::Tls12];
+    config.versions = vec![TlsVersion::Tls12].into();
     config
 }
 
@@ -68,7 +69,7 @@ fn server_config() -> ServerHandshakeConfig {
 
 fn server12_config() -> ServerHandshakeConfig {
     let mut config = server_config();
-    config.versions = vec![TlsVersion::Tls12];
+    config.versions = vec![TlsVersion::Tls12].into();
     config
 }
 
@@ -100,7 +101,7 @@ fn pair12() -> Pair {
 fn auth_server(required: bool) -> ServerHandshakeConfig {
     let mut config = server12_config();
     let pki = Pki::new();
-    let authorities = vec![pki.root.cert.as_ref().to_vec()];
+    let authorities: Arc<[Vec<u8>]> = Arc::new([pki.root.cert.as_ref().to_vec()]);
     config.client_auth = if required {
         ClientAuthPolicy::Required { authorities }
     } else {
@@ -263,11 +264,11 @@ fn matrix_case(
     } else {
         client12_config()
     };
-    client.suites = vec![TLS13_AES_128_GCM_SHA256, suite];
+    client.suites = vec![TLS13_AES_128_GCM_SHA256, suite].into();
     let mut server = server12_config();
-    server.suites = vec![suite];
-    server.groups = vec![group];
-    let authorities = vec![pki.root.cert.as_ref().to_vec()];
+    server.suites = vec![suite].into();
+    server.groups = vec![group].into();
+    let authorities: Arc<[Vec<u8>]> = Arc::new([pki.root.cert.as_ref().to_vec()]);
     let client_key = match auth {
         Auth::Off => None,
         Auth::OptionalWithout => {
@@ -378,7 +379,7 @@ fn the_tls12_machines_work_on_their_own() {
     assert!(common::start_tls12_client(
         {
             let mut c = client_config();
-            c.versions = vec![TlsVersion::Tls13];
+            c.versions = vec![TlsVersion::Tls13].into();
             c
         },
         random(1)
@@ -394,7 +395,8 @@ fn the_server_picks_the_suite_for_its_certificate_in_its_own_order() {
         TLS12_ECDHE_RSA_AES_256_GCM_SHA384,
         TLS12_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
         TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256,
-    ];
+    ]
+    .into();
     let mut p = pair(client_config(), server.clone(), KeyKind::EcdsaP256, None);
     let n = complete12(&mut p);
     assert_eq!(n.suite, TLS12_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256);
@@ -402,7 +404,7 @@ fn the_server_picks_the_suite_for_its_certificate_in_its_own_order() {
     assert_eq!(complete12(&mut p).suite, TLS12_ECDHE_RSA_AES_256_GCM_SHA384);
     // The group too follows the server's order among those the client offers.
     let mut server = server12_config();
-    server.groups = vec![NamedGroup::Secp384r1, NamedGroup::X25519];
+    server.groups = vec![NamedGroup::Secp384r1, NamedGroup::X25519].into();
     let mut p = pair(client_config(), server, KeyKind::EcdsaP256, None);
     assert_eq!(complete12(&mut p).group, NamedGroup::Secp384r1);
 }
@@ -429,9 +431,9 @@ fn the_requests_come_in_the_documented_order() {
 #[test]
 fn the_server_flight_and_the_client_hello_carry_the_tls12_extensions() {
     let mut config = client_config();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()].into();
     let mut server = auth_server(false);
-    server.alpn_protocols = vec![b"http/1.1".to_vec(), b"h2".to_vec()];
+    server.alpn_protocols = vec![b"http/1.1".to_vec(), b"h2".to_vec()].into();
     let mut p = pair(config, server, KeyKind::EcdsaP256, None);
     let n = complete12(&mut p);
     assert_eq!(n.alpn.as_deref(), Some(&b"http/1.1"[..]));
@@ -487,9 +489,9 @@ fn the_server_flight_and_the_client_hello_carry_the_tls12_extensions() {
 #[test]
 fn alpn_without_overlap_is_no_application_protocol() {
     let mut config = client_config();
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec()].into();
     let mut server = server12_config();
-    server.alpn_protocols = vec![b"http/1.1".to_vec()];
+    server.alpn_protocols = vec![b"http/1.1".to_vec()].into();
     pair(config, server, KeyKind::EcdsaP256, None).fails(Who::Server, A::NoApplicationProtocol);
 }
 
@@ -563,11 +565,11 @@ fn tls13_on_both_sides_is_tls13() {
 #[test]
 fn no_version_in_common_is_protocol_version() {
     let mut tls13_only = client_config();
-    tls13_only.versions = vec![TlsVersion::Tls13];
+    tls13_only.versions = vec![TlsVersion::Tls13].into();
     pair(tls13_only, server12_config(), KeyKind::EcdsaP256, None)
         .fails(Who::Server, A::ProtocolVersion);
     let mut server = server_config();
-    server.versions = vec![TlsVersion::Tls13];
+    server.versions = vec![TlsVersion::Tls13].into();
     pair(client12_config(), server, KeyKind::EcdsaP256, None)
         .fails(Who::Server, A::ProtocolVersion);
 }
@@ -647,9 +649,9 @@ fn a_fallback_scsv_to_a_tls13_server_is_inappropriate_fallback() {
 /// (4), curve_type (1), group (2), point length (1), point (32), scheme (2), signature.
 fn x25519_pair() -> Pair {
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1].into();
     let mut server = server12_config();
-    server.groups = vec![NamedGroup::X25519];
+    server.groups = vec![NamedGroup::X25519].into();
     pair(client, server, KeyKind::EcdsaP256, None)
 }
 
@@ -689,13 +691,13 @@ fn a_server_key_exchange_scheme_not_offered_or_not_fitting_the_suite_is_illegal_
 #[test]
 fn an_ecdsa_certificate_on_a_curve_the_client_did_not_offer_is_handshake_failure() {
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1].into();
     let err = pair(client, server12_config(), KeyKind::EcdsaP384, None)
         .fails(Who::Server, A::HandshakeFailure);
     assert!(err.to_string().contains("curve"), "{err}");
     // With P-384 offered it works.
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp384r1];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp384r1].into();
     complete12(&mut pair(
         client,
         server12_config(),
@@ -707,24 +709,24 @@ fn an_ecdsa_certificate_on_a_curve_the_client_did_not_offer_is_handshake_failure
 #[test]
 fn a_certificate_that_fits_no_offered_suite_is_handshake_failure() {
     let mut client = client12_config();
-    client.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256];
+    client.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256].into();
     pair(client, server12_config(), KeyKind::Rsa2048, None).fails(Who::Server, A::HandshakeFailure);
     let mut client = client12_config();
-    client.suites = vec![TLS12_ECDHE_RSA_AES_128_GCM_SHA256];
+    client.suites = vec![TLS12_ECDHE_RSA_AES_128_GCM_SHA256].into();
     pair(client, server12_config(), KeyKind::Ed25519, None).fails(Who::Server, A::HandshakeFailure);
 }
 
 #[test]
 fn no_common_suite_or_group_is_handshake_failure() {
     let mut client = client12_config();
-    client.suites = vec![TLS12_ECDHE_RSA_AES_128_GCM_SHA256];
+    client.suites = vec![TLS12_ECDHE_RSA_AES_128_GCM_SHA256].into();
     let mut server = server12_config();
-    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256];
+    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256].into();
     pair(client, server, KeyKind::EcdsaP256, None).fails(Who::Server, A::HandshakeFailure);
     let mut client = client12_config();
-    client.groups = vec![NamedGroup::X25519];
+    client.groups = vec![NamedGroup::X25519].into();
     let mut server = server12_config();
-    server.groups = vec![NamedGroup::Secp256r1];
+    server.groups = vec![NamedGroup::Secp256r1].into();
     pair(client, server, KeyKind::EcdsaP256, None).fails(Who::Server, A::HandshakeFailure);
 }
 
@@ -1180,7 +1182,7 @@ fn a_client_chain_to_an_unknown_ca_is_unknown_ca() {
 #[test]
 fn a_client_key_the_request_does_not_allow_sends_an_empty_certificate() {
     let mut server = auth_server(false);
-    server.signature_schemes = vec![SignatureScheme::EcdsaSecp256r1Sha256];
+    server.signature_schemes = vec![SignatureScheme::EcdsaSecp256r1Sha256].into();
     let mut p = pair(
         client_config(),
         server,
@@ -1457,9 +1459,9 @@ fn secrets_are_not_printed() {
 #[test]
 fn a_hello_retry_request_keeps_a_client_of_both_versions_in_tls13() {
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1].into();
     let mut server = server_config();
-    server.groups = vec![NamedGroup::Secp256r1];
+    server.groups = vec![NamedGroup::Secp256r1].into();
     let mut p = pair(client, server, KeyKind::EcdsaP256, None);
     p.run().unwrap();
     let n = p.check_agreement();
@@ -1479,7 +1481,7 @@ fn a_hello_retry_request_keeps_a_client_of_both_versions_in_tls13() {
 fn a_version_enabled_without_a_suite_is_not_spoken() {
     // A client of both versions with TLS 1.2 suites only sends a plain TLS 1.2 hello.
     let mut client = client_config();
-    client.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256];
+    client.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256].into();
     let ch = client_hello(client.clone());
     assert!(!has_extension(&ch.extensions.0, |e| matches!(
         e,
@@ -1487,12 +1489,12 @@ fn a_version_enabled_without_a_suite_is_not_spoken() {
     )));
     // A server of both versions with TLS 1.2 suites only sets no downgrade sentinel.
     let mut server = server_config();
-    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256];
+    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256].into();
     let mut p = pair(client_config(), server, KeyKind::EcdsaP256, None);
     complete12(&mut p);
     assert_eq!(server_random(&p), random(2));
     // Nothing to offer at all is a configuration error.
     let mut client = client_config();
-    client.suites = vec![];
+    client.suites = vec![].into();
     assert!(common::start_client(client, random(1), [0; 32]).is_err());
 }

@@ -793,10 +793,10 @@ fn matrix_for(server_kind: KeyKind) {
         for group in GROUPS {
             for auth in AUTHS {
                 let mut client = client_config();
-                client.suites = vec![suite];
-                client.groups = vec![group];
+                client.suites = vec![suite].into();
+                client.groups = vec![group].into();
                 let mut server = server_config();
-                let authorities = vec![pki.root.cert.as_ref().to_vec()];
+                let authorities: Arc<[Vec<u8>]> = Arc::new([pki.root.cert.as_ref().to_vec()]);
                 let (policy, client_cert) = match auth {
                     Auth::Off => (ClientAuthPolicy::Off, None),
                     Auth::OptionalWithout => (ClientAuthPolicy::Optional { authorities }, None),
@@ -880,7 +880,7 @@ fn the_requests_come_in_the_documented_order() {
     let pki = Pki::new();
     let mut server = server_config();
     server.client_auth = ClientAuthPolicy::Required {
-        authorities: vec![],
+        authorities: Arc::new([]),
     };
     let mut pair = Pair::new(
         client_config(),
@@ -918,7 +918,7 @@ fn middlebox_compatibility_sends_one_ccs_each_way_and_a_session_id() {
 #[test]
 fn the_client_hello_offers_tls13_only_with_the_configured_extensions() {
     let mut config = client_config();
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec()].into();
     let (_, ch) = lone_client(config);
     assert_eq!(ch.legacy_version, ProtocolVersion::Tls12);
     assert_eq!(
@@ -1005,9 +1005,9 @@ fn no_certificate_for_the_name_is_unrecognized_name_and_without_sni_handshake_fa
 
 fn hrr_configs() -> (ClientHandshakeConfig, ServerHandshakeConfig) {
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1].into();
     let mut server = server_config();
-    server.groups = vec![NamedGroup::Secp256r1];
+    server.groups = vec![NamedGroup::Secp256r1].into();
     (client, server)
 }
 
@@ -1046,9 +1046,10 @@ fn hello_retry_request_without_compatibility_mode_sends_no_ccs() {
             NamedGroup::X25519,
             NamedGroup::Secp256r1,
             NamedGroup::Secp384r1,
-        ];
+        ]
+        .into();
         let mut server = client_auth_server();
-        server.groups = vec![group];
+        server.groups = vec![group].into();
         let pki = Pki::new();
         let mut pair = Pair::new(
             client,
@@ -1087,7 +1088,7 @@ fn a_second_client_hello_without_the_cookie_is_illegal_parameter() {
     assert!(matches!(&out[0], Action::Send(m) if m[0] == 2));
     // The same random, a P-256 share, but no cookie.
     let mut retry = client;
-    retry.groups = vec![NamedGroup::Secp256r1, NamedGroup::X25519];
+    retry.groups = vec![NamedGroup::Secp256r1, NamedGroup::X25519].into();
     let (_, actions) = start_tls13_client(retry, random(3), [0x77; 32]).unwrap();
     let Action::Send(ch2) = &actions[0] else {
         panic!()
@@ -1167,7 +1168,7 @@ fn hello_retry_requests_the_client_must_refuse() {
     ];
     for (why, extensions, alert) in cases {
         let mut config = client_config();
-        config.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+        config.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1].into();
         let (mut client, _) = lone_client(config);
         let err = feed(&mut client, &hrr(&session, extensions)).unwrap_err();
         assert_eq!(err.alert(), alert, "{why}: {err}");
@@ -1249,9 +1250,9 @@ fn after_hello_retry_the_server_hello_must_keep_the_suite() {
 #[test]
 fn alpn_follows_the_servers_preference() {
     let mut client = client_config();
-    client.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    client.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()].into();
     let mut server = server_config();
-    server.alpn_protocols = vec![b"http/1.1".to_vec(), b"h2".to_vec()];
+    server.alpn_protocols = vec![b"http/1.1".to_vec(), b"h2".to_vec()].into();
     let mut pair = pair_with(KeyKind::EcdsaP256, client, server);
     pair.complete();
     assert_eq!(
@@ -1263,23 +1264,23 @@ fn alpn_follows_the_servers_preference() {
 #[test]
 fn alpn_without_overlap_is_no_application_protocol() {
     let mut client = client_config();
-    client.alpn_protocols = vec![b"h2".to_vec()];
+    client.alpn_protocols = vec![b"h2".to_vec()].into();
     let mut server = server_config();
-    server.alpn_protocols = vec![b"http/1.1".to_vec()];
+    server.alpn_protocols = vec![b"http/1.1".to_vec()].into();
     pair_with(KeyKind::EcdsaP256, client, server).fails(Who::Server, A::NoApplicationProtocol);
 }
 
 #[test]
 fn a_client_offering_no_alpn_gets_none() {
     let mut server = server_config();
-    server.alpn_protocols = vec![b"http/1.1".to_vec()];
+    server.alpn_protocols = vec![b"http/1.1".to_vec()].into();
     let mut pair = pair_with(KeyKind::EcdsaP256, client_config(), server);
     pair.complete();
     assert_eq!(pair.client.negotiated().unwrap().alpn, None);
 
     // A server with no ALPN ignores the client's offer.
     let mut client = client_config();
-    client.alpn_protocols = vec![b"h2".to_vec()];
+    client.alpn_protocols = vec![b"h2".to_vec()].into();
     let mut pair = pair_with(KeyKind::EcdsaP256, client, server_config());
     pair.complete();
     assert_eq!(pair.server.negotiated().unwrap().alpn, None);
@@ -1307,7 +1308,7 @@ fn the_client_refuses_alpn_it_did_not_offer_or_more_than_one() {
     ];
     for (offered, answer, alert) in cases {
         let mut client = client_config();
-        client.alpn_protocols = offered;
+        client.alpn_protocols = offered.into();
         let mut pair = pair_with(KeyKind::EcdsaP256, client, server_config());
         let ee = encrypted_extensions(vec![answer]);
         pair.tamper = Some(replace(
@@ -1648,7 +1649,7 @@ fn a_late_client_signature_and_chain_check_interleave() {
     let pki = Pki::new();
     let mut server = server_config();
     server.client_auth = ClientAuthPolicy::Required {
-        authorities: vec![],
+        authorities: Arc::new([]),
     };
     let mut first = Pair::new(
         client_config(),
@@ -1743,7 +1744,7 @@ fn an_answer_of_the_wrong_kind_is_internal_error() {
 fn client_auth_server() -> ServerHandshakeConfig {
     let mut server = server_config();
     server.client_auth = ClientAuthPolicy::Optional {
-        authorities: vec![],
+        authorities: Arc::new([]),
     };
     server
 }
@@ -1984,7 +1985,7 @@ fn a_client_chain_to_an_unknown_ca_is_unknown_ca() {
 fn a_required_client_certificate_that_is_missing_is_certificate_required() {
     let mut server = server_config();
     server.client_auth = ClientAuthPolicy::Required {
-        authorities: vec![],
+        authorities: Arc::new([]),
     };
     pair_with(KeyKind::EcdsaP256, client_config(), server)
         .fails(Who::Server, A::CertificateRequired);
@@ -1994,9 +1995,9 @@ fn a_required_client_certificate_that_is_missing_is_certificate_required() {
 fn a_client_key_without_a_scheme_the_server_accepts_sends_an_empty_certificate() {
     let pki = Pki::new();
     let mut server = server_config();
-    server.signature_schemes = vec![SignatureScheme::Ed25519];
+    server.signature_schemes = vec![SignatureScheme::Ed25519].into();
     server.client_auth = ClientAuthPolicy::Optional {
-        authorities: vec![],
+        authorities: Arc::new([]),
     };
     let mut pair = Pair::new(
         client_config(),
@@ -2016,7 +2017,7 @@ fn a_client_key_without_a_scheme_the_server_accepts_sends_an_empty_certificate()
     );
 
     server.client_auth = ClientAuthPolicy::Required {
-        authorities: vec![],
+        authorities: Arc::new([]),
     };
     Pair::new(
         client_config(),
@@ -2031,7 +2032,7 @@ fn the_certificate_request_names_the_authorities_and_tls13_schemes() {
     let pki = Pki::new();
     let mut server = server_config();
     server.client_auth = ClientAuthPolicy::Optional {
-        authorities: vec![b"0\x00".to_vec()],
+        authorities: Arc::new([b"0\x00".to_vec()]),
     };
     let mut pair = Pair::new(
         client_config(),
@@ -2124,7 +2125,7 @@ fn a_tampered_client_certificate_verify_is_decrypt_error() {
 #[test]
 fn a_certificate_verify_with_a_scheme_not_offered_is_illegal_parameter() {
     let mut client = client_config();
-    client.signature_schemes = vec![SignatureScheme::EcdsaSecp256r1Sha256];
+    client.signature_schemes = vec![SignatureScheme::EcdsaSecp256r1Sha256].into();
     let mut pair = pair_with(KeyKind::EcdsaP256, client, server_config());
     // Rewrite the scheme to Ed25519 (0x0807).
     pair.tamper = Some(replace(
@@ -2144,7 +2145,8 @@ fn a_certificate_verify_with_a_scheme_not_offered_is_illegal_parameter() {
     client.signature_schemes = vec![
         SignatureScheme::RsaPssRsaeSha256,
         SignatureScheme::RsaPkcs1Sha256,
-    ];
+    ]
+    .into();
     let mut pair = pair_with(KeyKind::Rsa2048, client, server_config());
     pair.tamper = Some(replace(
         Who::Server,
@@ -2191,19 +2193,19 @@ fn a_server_certificate_with_a_context_is_illegal_parameter() {
 #[test]
 fn no_common_suite_is_handshake_failure() {
     let mut client = client_config();
-    client.suites = vec![TLS13_AES_128_GCM_SHA256];
+    client.suites = vec![TLS13_AES_128_GCM_SHA256].into();
     let mut server = server_config();
-    server.suites = vec![TLS13_AES_256_GCM_SHA384];
+    server.suites = vec![TLS13_AES_256_GCM_SHA384].into();
     pair_with(KeyKind::EcdsaP256, client, server).fails(Who::Server, A::HandshakeFailure);
 }
 
 #[test]
 fn the_server_picks_the_suite_and_group_it_prefers() {
     let mut server = server_config();
-    server.suites = vec![TLS13_CHACHA20_POLY1305_SHA256, TLS13_AES_128_GCM_SHA256];
+    server.suites = vec![TLS13_CHACHA20_POLY1305_SHA256, TLS13_AES_128_GCM_SHA256].into();
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp384r1];
-    server.groups = vec![NamedGroup::Secp384r1, NamedGroup::X25519];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp384r1].into();
+    server.groups = vec![NamedGroup::Secp384r1, NamedGroup::X25519].into();
     let mut pair = pair_with(KeyKind::EcdsaP256, client, server);
     pair.complete();
     let n = pair.client.negotiated().unwrap();
@@ -2215,16 +2217,16 @@ fn the_server_picks_the_suite_and_group_it_prefers() {
 #[test]
 fn no_common_group_is_handshake_failure() {
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519];
+    client.groups = vec![NamedGroup::X25519].into();
     let mut server = server_config();
-    server.groups = vec![NamedGroup::Secp384r1];
+    server.groups = vec![NamedGroup::Secp384r1].into();
     pair_with(KeyKind::EcdsaP256, client, server).fails(Who::Server, A::HandshakeFailure);
 }
 
 #[test]
 fn no_common_signature_scheme_is_handshake_failure() {
     let mut client = client_config();
-    client.signature_schemes = vec![SignatureScheme::Ed25519];
+    client.signature_schemes = vec![SignatureScheme::Ed25519].into();
     pair_with(KeyKind::EcdsaP256, client, server_config()).fails(Who::Server, A::HandshakeFailure);
 }
 
