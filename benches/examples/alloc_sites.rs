@@ -8,6 +8,8 @@
 //!
 //! HANDSHAKES (default 20) are profiled after one warm-up; FILTER keeps the setups whose name
 //! contains it (for example `"TLS 1.3, ECDSA"`). The default is the four ECDSA P-256 rows.
+//! `ALLOC_SITES_DEPTH=N` groups by the N innermost strata frames instead of 2, the innermost
+//! with its source line (from 3 on), to tell apart the calls inside one function.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -55,8 +57,21 @@ fn is_strata(function: &str) -> bool {
     })
 }
 
-/// (side, site) of one backtrace, innermost frame first.
-fn classify(frames: &[&str]) -> (&'static str, String) {
+/// Where the innermost frame's source line is, "file:line" (dhat's frames end in
+/// "(file:line:col)").
+fn location(frame: &str) -> &str {
+    let Some((_, place)) = frame.rsplit_once(" (") else {
+        return "";
+    };
+    let place = place.trim_end_matches(')');
+    let file_line = place.rsplit_once(':').map_or(place, |(fl, _)| fl);
+    file_line.rsplit('/').next().unwrap_or(file_line)
+}
+
+/// (side, site) of one backtrace, innermost frame first: the `depth` innermost strata
+/// frames (2 unless `ALLOC_SITES_DEPTH` says otherwise), the first with its source line
+/// when `depth` is over 2.
+fn classify(frames: &[&str], depth: usize) -> (&'static str, String) {
     let side = frames
         .iter()
         .map(|f| function_name(f))
@@ -71,8 +86,12 @@ fn classify(frames: &[&str]) -> (&'static str, String) {
     for frame in frames {
         let f = function_name(frame);
         if is_strata(f) {
-            site.push(f.to_string());
-            if site.len() == 2 {
+            if depth > 2 && site.is_empty() {
+                site.push(format!("{f} [{}]", location(frame)));
+            } else {
+                site.push(f.to_string());
+            }
+            if site.len() == depth {
                 break;
             }
         } else if site.is_empty() && dependency.is_none() {
@@ -81,10 +100,10 @@ fn classify(frames: &[&str]) -> (&'static str, String) {
             }
         }
     }
-    let mut key = match site.as_slice() {
-        [] => "(no strata frame)".to_string(),
-        [inner] => inner.clone(),
-        [inner, outer, ..] => format!("{inner}  <-  {outer}"),
+    let mut key = if site.is_empty() {
+        "(no strata frame)".to_string()
+    } else {
+        site.join("  <-  ")
     };
     if let Some(d) = dependency {
         key = format!("[{d}] {key}");
@@ -158,6 +177,10 @@ fn profile(pki: &Pki, setup: &Setup, handshakes: usize) -> Result<(), String> {
         .iter()
         .map(|f| f.as_str().unwrap_or(""))
         .collect();
+    let depth = std::env::var("ALLOC_SITES_DEPTH")
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(2);
     let mut by_site: BTreeMap<(&str, String), u64> = BTreeMap::new();
     for pp in json.get("pps").and_then(Value::as_array).ok_or("no pps")? {
         let blocks = pp.get("tbk").and_then(Value::as_u64).unwrap_or(0);
@@ -170,7 +193,7 @@ fn profile(pki: &Pki, setup: &Setup, handshakes: usize) -> Result<(), String> {
                     .collect()
             })
             .unwrap_or_default();
-        *by_site.entry(classify(&frames)).or_default() += blocks;
+        *by_site.entry(classify(&frames, depth)).or_default() += blocks;
     }
     println!("## {}  ({handshakes} handshakes profiled)\n", setup.name());
     for side in ["client", "server", "other"] {

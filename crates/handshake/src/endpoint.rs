@@ -49,14 +49,15 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client for `config`, and its first actions: Send(ClientHello). `session_id` is
-    /// the legacy_session_id of TLS 1.3 middlebox compatibility (RFC 8446 §D.4), sent
-    /// when TLS 1.3 is offered and `config.middlebox_compatibility` is on.
+    /// A client for `config`; its first action, Send(ClientHello), is appended to `out`.
+    /// `session_id` is the legacy_session_id of TLS 1.3 middlebox compatibility (RFC 8446
+    /// §D.4), sent when TLS 1.3 is offered and `config.middlebox_compatibility` is on.
     pub fn new(
         config: ClientHandshakeConfig,
         random: [u8; 32],
         session_id: [u8; 32],
-    ) -> Result<(Self, Vec<Action>), HandshakeError> {
+        out: &mut Vec<Action>,
+    ) -> Result<Self, HandshakeError> {
         let offer = Offer::new(config, IMPLEMENTED, random, session_id)?;
         let (inner, encoded) = if offer.offers(TlsVersion::Tls13) {
             let key_share = EphemeralKeyPair::generate(offer.first_group()?, &SystemRandom::new())?;
@@ -89,7 +90,8 @@ impl Client {
             let tls12 = Box::new(Tls12Client::with_hello(offer, &encoded));
             (ClientInner::Tls12(tls12), encoded)
         };
-        Ok((Self { inner }, vec![Action::Send(encoded)]))
+        out.push(Action::Send(encoded));
+        Ok(Self { inner })
     }
 
     /// The version negotiated so far: `None` until the ServerHello.
@@ -136,7 +138,7 @@ fn selects_tls12_or_older(body: &[u8]) -> bool {
 }
 
 impl StateMachine for Client {
-    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
+    fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
         // The first ServerHello decides; anything before it (a compatibility CCS, or what
         // the TLS 1.3 machine refuses) leaves the choice open.
         let choice = match (&self.inner, &input) {
@@ -155,8 +157,10 @@ impl StateMachine for Client {
             };
         }
         let result = match &mut self.inner {
-            ClientInner::Undecided { tls13, .. } | ClientInner::Tls13(tls13) => tls13.handle(input),
-            ClientInner::Tls12(tls12) => tls12.handle(input),
+            ClientInner::Undecided { tls13, .. } | ClientInner::Tls13(tls13) => {
+                tls13.handle(input, out)
+            }
+            ClientInner::Tls12(tls12) => tls12.handle(input, out),
             ClientInner::Poisoned => Err(HandshakeError::Internal(
                 "the handshake already failed; the connection is dead",
             )),
@@ -175,9 +179,13 @@ impl StateMachine for Client {
         self.machine().is_some_and(|m| m.wants_answer())
     }
 
-    fn update_keys(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+    fn update_keys(
+        &mut self,
+        request_peer: bool,
+        out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError> {
         match self.machine_mut() {
-            Some(m) => m.update_keys(request_peer),
+            Some(m) => m.update_keys(request_peer, out),
             None => Err(HandshakeError::Internal("the connection is dead")),
         }
     }
@@ -239,16 +247,17 @@ impl Server {
         }
     }
 
-    /// TLS 1.3, after the handshake: a NewSessionTicket (see
+    /// TLS 1.3, after the handshake: a NewSessionTicket, appended to `out` (see
     /// [`Tls13Server::issue_ticket`]). TLS 1.2 session tickets are not implemented.
     pub fn issue_ticket(
         &mut self,
         lifetime: u32,
         age_add: u32,
         ticket: Vec<u8>,
-    ) -> Result<(Vec<Action>, Secret), HandshakeError> {
+        out: &mut Vec<Action>,
+    ) -> Result<Secret, HandshakeError> {
         match &mut self.inner {
-            ServerInner::Tls13(m) => m.issue_ticket(lifetime, age_add, ticket),
+            ServerInner::Tls13(m) => m.issue_ticket(lifetime, age_add, ticket, out),
             _ => Err(HandshakeError::Internal(
                 "tickets are issued only after a TLS 1.3 handshake",
             )),
@@ -312,9 +321,9 @@ fn choose_version(
 }
 
 impl StateMachine for Server {
-    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
+    fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
         let inner = core::mem::replace(&mut self.inner, ServerInner::Poisoned);
-        let mut next = match inner {
+        let (next, result) = match inner {
             ServerInner::WaitClientHello { config, random } => {
                 let state = "waiting for ClientHello";
                 let raw = match &input {
@@ -327,24 +336,33 @@ impl StateMachine for Server {
                 if raw.ty != HandshakeType::ClientHello {
                     return Err(unexpected(raw.ty, state));
                 }
+                // Decoded once: the machine of the version chosen takes it as it is.
                 let ch = ClientHello::decode(raw.body)?;
                 match choose_version(&config, &ch)? {
                     TlsVersion::Tls13 => {
-                        ServerInner::Tls13(Box::new(Tls13Server::new(*config, random)))
+                        let mut m = Box::new(Tls13Server::new(*config, random));
+                        let result = m.handle_first_client_hello(raw, &ch, out);
+                        (ServerInner::Tls13(m), result)
                     }
                     TlsVersion::Tls12 => {
-                        ServerInner::Tls12(Box::new(Tls12Server::new(*config, random)))
+                        let mut m = Box::new(Tls12Server::new(*config, random));
+                        let result = m.handle_first_client_hello(raw, &ch, out);
+                        (ServerInner::Tls12(m), result)
                     }
                 }
             }
-            other => other,
-        };
-        let result = match &mut next {
-            ServerInner::Tls13(m) => m.handle(input),
-            ServerInner::Tls12(m) => m.handle(input),
-            ServerInner::WaitClientHello { .. } | ServerInner::Poisoned => Err(
-                HandshakeError::Internal("the handshake already failed; the connection is dead"),
-            ),
+            mut other => {
+                let result = match &mut other {
+                    ServerInner::Tls13(m) => m.handle(input, out),
+                    ServerInner::Tls12(m) => m.handle(input, out),
+                    ServerInner::WaitClientHello { .. } | ServerInner::Poisoned => {
+                        Err(HandshakeError::Internal(
+                            "the handshake already failed; the connection is dead",
+                        ))
+                    }
+                };
+                (other, result)
+            }
         };
         if result.is_ok() {
             self.inner = next;
@@ -360,9 +378,13 @@ impl StateMachine for Server {
         self.machine().is_some_and(|m| m.wants_answer())
     }
 
-    fn update_keys(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+    fn update_keys(
+        &mut self,
+        request_peer: bool,
+        out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError> {
         match self.machine_mut() {
-            Some(m) => m.update_keys(request_peer),
+            Some(m) => m.update_keys(request_peer, out),
             None => Err(HandshakeError::Internal(
                 "KeyUpdate before the handshake completed",
             )),

@@ -3,6 +3,7 @@
 //! reading that offer and choosing a suite, a group, ALPN and SNI from it.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use strata_alert::AlertDescription as Alert;
 use strata_pki::pki_types::ServerName;
@@ -39,19 +40,19 @@ pub(crate) struct Offer {
     pub(crate) random: [u8; 32],
     pub(crate) session_id: Vec<u8>,
     /// The versions offered, best first.
-    pub(crate) versions: Vec<TlsVersion>,
+    pub(crate) versions: Arc<[TlsVersion]>,
     /// The suites offered, of every version offered.
-    pub(crate) suites: Vec<SupportedSuite>,
-    pub(crate) groups: Vec<NamedGroup>,
-    pub(crate) schemes: Vec<SignatureScheme>,
-    pub(crate) alpn: Vec<Vec<u8>>,
+    pub(crate) suites: Arc<[SupportedSuite]>,
+    pub(crate) groups: Arc<[NamedGroup]>,
+    pub(crate) schemes: Arc<[SignatureScheme]>,
+    pub(crate) alpn: Arc<[Vec<u8>]>,
     pub(crate) server_name: ServerName<'static>,
     pub(crate) sni: Option<String>,
     pub(crate) middlebox_compatibility: bool,
     pub(crate) require_extended_master_secret: bool,
     /// The session offered for resumption, if any (already checked to be usable).
     pub(crate) resumption: Option<Box<Resumption>>,
-    pub(crate) psk_modes: Vec<PskKeyExchangeMode>,
+    pub(crate) psk_modes: Arc<[PskKeyExchangeMode]>,
     pub(crate) tls12_session_tickets: bool,
     pub(crate) chain_limits: ChainLimits,
     pub(crate) now: u64,
@@ -67,11 +68,12 @@ impl Offer {
         random: [u8; 32],
         session_id: [u8; 32],
     ) -> Result<Self, HandshakeError> {
-        // The config's lists are filtered where they are, not copied.
+        // The config's lists are shared, and copied only when filtering leaves something
+        // out.
         let ClientHandshakeConfig {
-            versions: mut offered,
-            mut suites,
-            mut groups,
+            versions: offered,
+            suites,
+            groups,
             signature_schemes,
             alpn_protocols,
             server_name,
@@ -86,24 +88,20 @@ impl Offer {
         } = config;
         // The versions of the config that the caller implements and that have a suite
         // configured, best first, once each.
-        let (mut seen_tls13, mut seen_tls12) = (false, false);
-        offered.retain(|v| {
-            let seen = match v {
-                TlsVersion::Tls13 => &mut seen_tls13,
-                TlsVersion::Tls12 => &mut seen_tls12,
-            };
-            let keep = !*seen && versions.contains(v) && suites.iter().any(|s| s.version == *v);
-            *seen |= keep;
-            keep
+        let versions = retained(&offered, |i, v| {
+            versions.contains(v)
+                && suites.iter().any(|s| s.version == *v)
+                && !offered.iter().take(i).any(|earlier| earlier == v)
         });
-        let versions = offered;
         if versions.is_empty() {
             return Err(HandshakeError::Internal(
                 "no cipher suite configured for a version strata implements",
             ));
         }
-        suites.retain(|s| versions.contains(&s.version));
-        groups.retain(|g| KeyExchangeGroup::from_named_group(*g).is_some());
+        let suites = retained(&suites, |_, s| versions.contains(&s.version));
+        let groups = retained(&groups, |_, g| {
+            KeyExchangeGroup::from_named_group(*g).is_some()
+        });
         if groups.is_empty() {
             return Err(HandshakeError::Internal(
                 "no supported key exchange group configured",
@@ -213,11 +211,11 @@ impl Offer {
                 crate::extensions::ServerName::host_name(name).into_owned(),
             ]));
         }
-        extensions.push(Extension::SupportedGroups(self.groups.clone()));
+        extensions.push(Extension::SupportedGroups(self.groups.to_vec()));
         if tls12 {
             extensions.push(Extension::EcPointFormats(Cow::Borrowed(&[UNCOMPRESSED])));
         }
-        extensions.push(Extension::SignatureAlgorithms(self.schemes.clone()));
+        extensions.push(Extension::SignatureAlgorithms(self.schemes.to_vec()));
         if !self.alpn.is_empty() {
             extensions.push(Extension::Alpn(
                 self.alpn.iter().map(|p| Cow::Owned(p.clone())).collect(),
@@ -238,7 +236,7 @@ impl Offer {
             extensions.push(Extension::SupportedVersions(
                 self.versions.iter().copied().map(wire_version).collect(),
             ));
-            extensions.push(Extension::PskKeyExchangeModes(self.psk_modes.clone()));
+            extensions.push(Extension::PskKeyExchangeModes(self.psk_modes.to_vec()));
             extensions.push(Extension::KeyShares(vec![share_entry(key_share)]));
         }
         ClientHello {
@@ -271,6 +269,21 @@ impl Offer {
             )),
         }
     }
+}
+
+/// The elements of `list` that `keep` (given each one's index) keeps, in order: `list`
+/// itself, shared, when it keeps them all (the usual case, which copies nothing), else a
+/// new list.
+fn retained<T: Copy>(list: &Arc<[T]>, keep: impl Fn(usize, &T) -> bool) -> Arc<[T]> {
+    let kept = |(i, item): &(usize, &T)| keep(*i, item);
+    if list.iter().enumerate().all(|entry| kept(&entry)) {
+        return Arc::clone(list);
+    }
+    list.iter()
+        .enumerate()
+        .filter(kept)
+        .map(|(_, item)| *item)
+        .collect()
 }
 
 /// Whether a stored session may be offered: of an offered version, its suite offered

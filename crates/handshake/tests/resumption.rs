@@ -21,8 +21,8 @@ use strata_handshake::suites::{
     TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384,
 };
 use strata_handshake::{
-    Client, Extension, HandshakeType, NamedGroup, Server, ServerSessionStore, SessionCache,
-    TicketKeys, TlsVersion,
+    Extension, HandshakeType, NamedGroup, Server, ServerSessionStore, SessionCache, TicketKeys,
+    TlsVersion,
 };
 use strata_testdata::pki::KeyKind;
 
@@ -38,14 +38,14 @@ fn random(tag: u8) -> [u8; 32] {
 
 fn client_config(versions: &[TlsVersion]) -> ClientHandshakeConfig {
     let mut config = ClientHandshakeConfig::new(common::name("example.com"));
-    config.versions = versions.to_vec();
+    config.versions = versions.into();
     config.now = NOW;
     config
 }
 
 fn server_config(versions: &[TlsVersion], keys: Option<&Arc<TicketKeys>>) -> ServerHandshakeConfig {
     ServerHandshakeConfig {
-        versions: versions.to_vec(),
+        versions: versions.into(),
         ticket_keys: keys.cloned(),
         now: NOW,
         ..ServerHandshakeConfig::default()
@@ -58,7 +58,7 @@ fn keys(tag: u8) -> Arc<TicketKeys> {
 
 fn with_client_auth(mut config: ServerHandshakeConfig) -> ServerHandshakeConfig {
     config.client_auth = ClientAuthPolicy::Required {
-        authorities: Vec::new(),
+        authorities: Arc::new([]),
     };
     config
 }
@@ -66,7 +66,7 @@ fn with_client_auth(mut config: ServerHandshakeConfig) -> ServerHandshakeConfig 
 fn run(client: ClientHandshakeConfig, server: ServerHandshakeConfig, client_key: bool) -> Pair {
     let pki = Pki::new();
     let answers = pki.answers(KeyKind::EcdsaP256, client_key.then_some(KeyKind::EcdsaP256));
-    let (c, actions) = Client::new(client, random(1), [0x55; 32]).expect("client starts");
+    let (c, actions) = common::start_client(client, random(1), [0x55; 32]).expect("client starts");
     let s = Server::new(server, random(2));
     let mut pair = Pair::new(Box::new(c), actions, Box::new(s), answers);
     pair.run()
@@ -388,7 +388,8 @@ fn tls13_bad_binder_is_decrypt_error() {
     let k = keys(1);
     let ticket = first_ticket(&k);
     let pki = Pki::new();
-    let (c, actions) = Client::new(resume13(ticket, NOW, NOW), random(1), [0x55; 32]).unwrap();
+    let (c, actions) =
+        common::start_client(resume13(ticket, NOW, NOW), random(1), [0x55; 32]).unwrap();
     let s = Server::new(server_config(TLS13, Some(&k)), random(2));
     let mut pair = Pair::new(
         Box::new(c),
@@ -411,7 +412,8 @@ fn tls13_wrong_psk_is_decrypt_error() {
     let mut ticket = first_ticket(&k);
     ticket.psk = strata_handshake::Secret::from_slice(&[7; 32]).unwrap();
     let pki = Pki::new();
-    let (c, actions) = Client::new(resume13(ticket, NOW, NOW), random(1), [0x55; 32]).unwrap();
+    let (c, actions) =
+        common::start_client(resume13(ticket, NOW, NOW), random(1), [0x55; 32]).unwrap();
     let s = Server::new(server_config(TLS13, Some(&k)), random(2));
     let mut pair = Pair::new(
         Box::new(c),
@@ -426,14 +428,14 @@ fn tls13_wrong_psk_is_decrypt_error() {
 fn tls13_suite_hash_mismatch_is_a_full_handshake() {
     let k = keys(1);
     let mut server = server_config(TLS13, Some(&k));
-    server.suites = vec![TLS13_AES_256_GCM_SHA384];
+    server.suites = vec![TLS13_AES_256_GCM_SHA384].into();
     let full = run(client_config(BOTH), server, false);
     let ticket = tickets(&full).remove(0);
     assert_eq!(ticket.suite, TLS13_AES_256_GCM_SHA384);
 
     // Now the server speaks only a SHA-256 suite.
     let mut server = server_config(TLS13, Some(&k));
-    server.suites = vec![TLS13_AES_128_GCM_SHA256];
+    server.suites = vec![TLS13_AES_128_GCM_SHA256].into();
     let pair = run(resume13(ticket, NOW, NOW), server, false);
     assert_full_tls13(&pair);
 }
@@ -443,10 +445,10 @@ fn tls13_resumption_after_hello_retry_request() {
     let k = keys(1);
     let ticket = first_ticket(&k);
     let mut server = server_config(TLS13, Some(&k));
-    server.groups = vec![NamedGroup::Secp384r1];
+    server.groups = vec![NamedGroup::Secp384r1].into();
     server.hello_retry_cookie = true;
     let mut client = resume13(ticket, NOW, NOW);
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp384r1];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp384r1].into();
     let pair = run(client, server, false);
     let n = agreed(&pair);
     assert!(n.resumed);
@@ -470,7 +472,7 @@ fn tls13_psk_ke_alone_is_refused_by_default() {
     let k = keys(1);
     let ticket = first_ticket(&k);
     let mut client = resume13(ticket, NOW, NOW);
-    client.psk_modes = vec![PskKeyExchangeMode::PskKe];
+    client.psk_modes = vec![PskKeyExchangeMode::PskKe].into();
     let server = server_config(TLS13, Some(&k));
     assert!(!server.allow_psk_ke);
     let pair = run(client, server, false);
@@ -513,7 +515,7 @@ fn tls13_psk_ke_resumes_without_key_share() {
     let k = keys(1);
     let ticket = first_ticket(&k);
     let mut client = resume13(ticket, NOW, NOW);
-    client.psk_modes = vec![PskKeyExchangeMode::PskKe];
+    client.psk_modes = vec![PskKeyExchangeMode::PskKe].into();
     let pair = run(client, psk_ke_server(&k), false);
     let n = agreed(&pair);
     assert!(n.resumed);
@@ -532,7 +534,7 @@ fn tls13_psk_ke_resumes_without_key_share() {
     // Its tickets resume again.
     let again = tickets(&pair).remove(0);
     let mut client = resume13(again, NOW, NOW);
-    client.psk_modes = vec![PskKeyExchangeMode::PskKe];
+    client.psk_modes = vec![PskKeyExchangeMode::PskKe].into();
     assert!(agreed(&run(client, psk_ke_server(&k), false)).resumed);
 }
 
@@ -545,7 +547,7 @@ fn tls13_psk_ke_allowed_prefers_psk_dhe_ke() {
         vec![PskKeyExchangeMode::PskKe, PskKeyExchangeMode::PskDheKe],
     ] {
         let mut client = resume13(first_ticket(&k), NOW, NOW);
-        client.psk_modes = modes;
+        client.psk_modes = modes.into();
         let pair = run(client, psk_ke_server(&k), false);
         assert!(agreed(&pair).resumed);
         assert!(has_key_share(&server_hello_extensions(&pair)));
@@ -559,7 +561,8 @@ fn tls13_server_hello_without_key_share_needs_psk_ke() {
     let k = keys(1);
     let ticket = first_ticket(&k);
     let pki = Pki::new();
-    let (c, actions) = Client::new(resume13(ticket, NOW, NOW), random(1), [0x55; 32]).unwrap();
+    let (c, actions) =
+        common::start_client(resume13(ticket, NOW, NOW), random(1), [0x55; 32]).unwrap();
     let s = Server::new(psk_ke_server(&k), random(2));
     let mut pair = Pair::new(
         Box::new(c),
@@ -593,7 +596,7 @@ fn tls13_ticket_for_another_name_is_not_used() {
     // The client would not offer it for another name...
     let mut client = resume13(ticket.clone(), NOW, NOW);
     client.server_name = common::name("other.example");
-    let offer = Client::new(client, random(1), [0; 32]).unwrap().1;
+    let offer = common::start_client(client, random(1), [0; 32]).unwrap().1;
     let strata_handshake::machine::Action::Send(hello) = &offer[0] else {
         panic!("a ClientHello first")
     };
@@ -603,7 +606,7 @@ fn tls13_ticket_for_another_name_is_not_used() {
     let mut client = resume13(ticket, NOW, NOW);
     client.server_name = common::name("127.0.0.1");
     let pki = Pki::new();
-    let (c, actions) = Client::new(client, random(1), [0x55; 32]).unwrap();
+    let (c, actions) = common::start_client(client, random(1), [0x55; 32]).unwrap();
     let s = Server::new(server_config(TLS13, Some(&k)), random(2));
     let mut pair = Pair::new(
         Box::new(c),
@@ -784,11 +787,11 @@ fn tls12_session_cache_stays_bounded() {
 fn tls12_suite_mismatch_is_a_full_handshake() {
     let c = cache(8);
     let mut server = server12(None, Some(&c));
-    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256];
+    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256].into();
     let (_, session) = full12(server);
     assert_eq!(session.suite, TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256);
     let mut server = server12(None, Some(&c));
-    server.suites = vec![TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384];
+    server.suites = vec![TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384].into();
     let pair = run(resume12(session), server, false);
     assert_full12(&pair);
     assert_eq!(
@@ -807,7 +810,7 @@ fn tls12_ems_session_resumed_without_ems_is_handshake_failure() {
     let mut server = server12(None, Some(&c));
     server.require_extended_master_secret = false;
     let pki = Pki::new();
-    let (client, actions) = Client::new(resume12(session), random(1), [0x55; 32]).unwrap();
+    let (client, actions) = common::start_client(resume12(session), random(1), [0x55; 32]).unwrap();
     let mut pair = Pair::new(
         Box::new(client),
         actions,
@@ -843,7 +846,7 @@ fn tls12_client_refuses_resumption_with_different_ems() {
     let mut client = resume12(session);
     client.require_extended_master_secret = false;
     let pki = Pki::new();
-    let (cl, actions) = Client::new(client, random(1), [0x55; 32]).unwrap();
+    let (cl, actions) = common::start_client(client, random(1), [0x55; 32]).unwrap();
     let mut pair = Pair::new(
         Box::new(cl),
         actions,

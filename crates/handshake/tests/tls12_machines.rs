@@ -7,8 +7,9 @@
 mod common;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
-use common::{Bogus, Interjection, Pair, Pki, Tamper, When, Who};
+use common::{Bogus, Collect, Interjection, Pair, Pki, Tamper, When, Who};
 use ring::rand::SystemRandom;
 use strata_alert::AlertDescription as A;
 use strata_codec::Encode;
@@ -28,8 +29,8 @@ use strata_handshake::suites::{
     TLS13_AES_128_GCM_SHA256,
 };
 use strata_handshake::{
-    CipherSuite, Client, EphemeralKeyPair, HandshakeError, HandshakeType, HashAlgorithm,
-    KeyExchangeGroup, NamedGroup, Server, Tls12Client, Tls12Server, TlsVersion, Transcript,
+    CipherSuite, EphemeralKeyPair, HandshakeError, HandshakeType, HashAlgorithm, KeyExchangeGroup,
+    NamedGroup, Server, Tls12Server, TlsVersion, Transcript,
 };
 use strata_pki::{SignatureScheme, SUPPORTED_SCHEMES};
 use strata_record::{AeadAlgorithm, ProtocolVersion};
@@ -58,7 +59,7 @@ fn client_config() -> ClientHandshakeConfig {
 
 fn client12_config() -> ClientHandshakeConfig {
     let mut config = client_config();
-    config.versions = vec![TlsVersion::Tls12];
+    config.versions = vec![TlsVersion::Tls12].into();
     config
 }
 
@@ -68,7 +69,7 @@ fn server_config() -> ServerHandshakeConfig {
 
 fn server12_config() -> ServerHandshakeConfig {
     let mut config = server_config();
-    config.versions = vec![TlsVersion::Tls12];
+    config.versions = vec![TlsVersion::Tls12].into();
     config
 }
 
@@ -77,7 +78,7 @@ fn pair_with_answers(
     server: ServerHandshakeConfig,
     answers: common::Answers,
 ) -> Pair {
-    let (c, actions) = Client::new(client, random(1), [0x55; 32]).expect("client starts");
+    let (c, actions) = common::start_client(client, random(1), [0x55; 32]).expect("client starts");
     let s = Server::new(server, random(2));
     Pair::new(Box::new(c), actions, Box::new(s), answers)
 }
@@ -100,7 +101,7 @@ fn pair12() -> Pair {
 fn auth_server(required: bool) -> ServerHandshakeConfig {
     let mut config = server12_config();
     let pki = Pki::new();
-    let authorities = vec![pki.root.cert.as_ref().to_vec()];
+    let authorities: Arc<[Vec<u8>]> = Arc::new([pki.root.cert.as_ref().to_vec()]);
     config.client_auth = if required {
         ClientAuthPolicy::Required { authorities }
     } else {
@@ -182,7 +183,7 @@ fn first_sent(actions: &[Action]) -> Vec<u8> {
 
 /// The ClientHello of a client for `config`.
 fn client_hello(config: ClientHandshakeConfig) -> ClientHello<'static> {
-    let (_, actions) = Client::new(config, random(9), [0x55; 32]).unwrap();
+    let (_, actions) = common::start_client(config, random(9), [0x55; 32]).unwrap();
     match decode12(&first_sent(&actions)) {
         HandshakeMessage::ClientHello(ch) => ch,
         other => panic!("{other:?}"),
@@ -263,11 +264,11 @@ fn matrix_case(
     } else {
         client12_config()
     };
-    client.suites = vec![TLS13_AES_128_GCM_SHA256, suite];
+    client.suites = vec![TLS13_AES_128_GCM_SHA256, suite].into();
     let mut server = server12_config();
-    server.suites = vec![suite];
-    server.groups = vec![group];
-    let authorities = vec![pki.root.cert.as_ref().to_vec()];
+    server.suites = vec![suite].into();
+    server.groups = vec![group].into();
+    let authorities: Arc<[Vec<u8>]> = Arc::new([pki.root.cert.as_ref().to_vec()]);
     let client_key = match auth {
         Auth::Off => None,
         Auth::OptionalWithout => {
@@ -366,7 +367,7 @@ fn matrix_ecdhe_rsa_chacha20_poly1305_sha256() {
 #[test]
 fn the_tls12_machines_work_on_their_own() {
     let pki = Pki::new();
-    let (client, actions) = Tls12Client::new(client_config(), random(1)).unwrap();
+    let (client, actions) = common::start_tls12_client(client_config(), random(1)).unwrap();
     let server = Tls12Server::new(server12_config(), random(2));
     let mut pair = Pair::new(
         Box::new(client),
@@ -375,10 +376,10 @@ fn the_tls12_machines_work_on_their_own() {
         pki.answers(KeyKind::EcdsaP256, None),
     );
     complete12(&mut pair);
-    assert!(Tls12Client::new(
+    assert!(common::start_tls12_client(
         {
             let mut c = client_config();
-            c.versions = vec![TlsVersion::Tls13];
+            c.versions = vec![TlsVersion::Tls13].into();
             c
         },
         random(1)
@@ -394,7 +395,8 @@ fn the_server_picks_the_suite_for_its_certificate_in_its_own_order() {
         TLS12_ECDHE_RSA_AES_256_GCM_SHA384,
         TLS12_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
         TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256,
-    ];
+    ]
+    .into();
     let mut p = pair(client_config(), server.clone(), KeyKind::EcdsaP256, None);
     let n = complete12(&mut p);
     assert_eq!(n.suite, TLS12_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256);
@@ -402,7 +404,7 @@ fn the_server_picks_the_suite_for_its_certificate_in_its_own_order() {
     assert_eq!(complete12(&mut p).suite, TLS12_ECDHE_RSA_AES_256_GCM_SHA384);
     // The group too follows the server's order among those the client offers.
     let mut server = server12_config();
-    server.groups = vec![NamedGroup::Secp384r1, NamedGroup::X25519];
+    server.groups = vec![NamedGroup::Secp384r1, NamedGroup::X25519].into();
     let mut p = pair(client_config(), server, KeyKind::EcdsaP256, None);
     assert_eq!(complete12(&mut p).group, NamedGroup::Secp384r1);
 }
@@ -429,9 +431,9 @@ fn the_requests_come_in_the_documented_order() {
 #[test]
 fn the_server_flight_and_the_client_hello_carry_the_tls12_extensions() {
     let mut config = client_config();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()].into();
     let mut server = auth_server(false);
-    server.alpn_protocols = vec![b"http/1.1".to_vec(), b"h2".to_vec()];
+    server.alpn_protocols = vec![b"http/1.1".to_vec(), b"h2".to_vec()].into();
     let mut p = pair(config, server, KeyKind::EcdsaP256, None);
     let n = complete12(&mut p);
     assert_eq!(n.alpn.as_deref(), Some(&b"http/1.1"[..]));
@@ -487,9 +489,9 @@ fn the_server_flight_and_the_client_hello_carry_the_tls12_extensions() {
 #[test]
 fn alpn_without_overlap_is_no_application_protocol() {
     let mut config = client_config();
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec()].into();
     let mut server = server12_config();
-    server.alpn_protocols = vec![b"http/1.1".to_vec()];
+    server.alpn_protocols = vec![b"http/1.1".to_vec()].into();
     pair(config, server, KeyKind::EcdsaP256, None).fails(Who::Server, A::NoApplicationProtocol);
 }
 
@@ -538,7 +540,7 @@ fn a_tls12_server_hello_with_the_sentinel_is_illegal_parameter_for_a_tls13_clien
     // Tls12Server on a config that also enables TLS 1.3 sets the sentinel, as if TLS 1.3
     // had been stripped from the ClientHello on the way.
     let pki = Pki::new();
-    let (client, actions) = Client::new(client_config(), random(1), [0x55; 32]).unwrap();
+    let (client, actions) = common::start_client(client_config(), random(1), [0x55; 32]).unwrap();
     let server = Tls12Server::new(server_config(), random(2));
     let mut p = Pair::new(
         Box::new(client),
@@ -563,11 +565,11 @@ fn tls13_on_both_sides_is_tls13() {
 #[test]
 fn no_version_in_common_is_protocol_version() {
     let mut tls13_only = client_config();
-    tls13_only.versions = vec![TlsVersion::Tls13];
+    tls13_only.versions = vec![TlsVersion::Tls13].into();
     pair(tls13_only, server12_config(), KeyKind::EcdsaP256, None)
         .fails(Who::Server, A::ProtocolVersion);
     let mut server = server_config();
-    server.versions = vec![TlsVersion::Tls13];
+    server.versions = vec![TlsVersion::Tls13].into();
     pair(client12_config(), server, KeyKind::EcdsaP256, None)
         .fails(Who::Server, A::ProtocolVersion);
 }
@@ -578,7 +580,7 @@ fn a_client_hello_below_tls12_is_protocol_version() {
     ch.legacy_version = ProtocolVersion::Tls11;
     let mut server = Server::new(server_config(), random(2));
     let err = server
-        .handle(Input::Message(
+        .handle_vec(Input::Message(
             RawMessage::from_encoded(&bytes(HandshakeMessage::ClientHello(ch))).unwrap(),
         ))
         .unwrap_err();
@@ -594,7 +596,7 @@ fn a_client_hello_below_tls12_is_protocol_version() {
     ch.legacy_version = ProtocolVersion::Tls13;
     let mut server = Server::new(server_config(), random(2));
     let actions = server
-        .handle(Input::Message(
+        .handle_vec(Input::Message(
             RawMessage::from_encoded(&bytes(HandshakeMessage::ClientHello(ch))).unwrap(),
         ))
         .unwrap();
@@ -611,7 +613,7 @@ fn a_client_hello_below_tls12_is_protocol_version() {
 #[test]
 fn a_server_choosing_tls10_is_protocol_version() {
     for config in [client_config(), client12_config()] {
-        let (mut client, actions) = Client::new(config, random(1), [0x55; 32]).unwrap();
+        let (mut client, actions) = common::start_client(config, random(1), [0x55; 32]).unwrap();
         let HandshakeMessage::ClientHello(ch) = decode12(&first_sent(&actions)) else {
             panic!()
         };
@@ -624,7 +626,7 @@ fn a_server_choosing_tls10_is_protocol_version() {
             extensions: Default::default(),
         }));
         let err = client
-            .handle(Input::Message(RawMessage::from_encoded(&sh).unwrap()))
+            .handle_vec(Input::Message(RawMessage::from_encoded(&sh).unwrap()))
             .unwrap_err();
         assert_eq!(err.alert(), A::ProtocolVersion, "{err}");
     }
@@ -647,9 +649,9 @@ fn a_fallback_scsv_to_a_tls13_server_is_inappropriate_fallback() {
 /// (4), curve_type (1), group (2), point length (1), point (32), scheme (2), signature.
 fn x25519_pair() -> Pair {
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1].into();
     let mut server = server12_config();
-    server.groups = vec![NamedGroup::X25519];
+    server.groups = vec![NamedGroup::X25519].into();
     pair(client, server, KeyKind::EcdsaP256, None)
 }
 
@@ -689,13 +691,13 @@ fn a_server_key_exchange_scheme_not_offered_or_not_fitting_the_suite_is_illegal_
 #[test]
 fn an_ecdsa_certificate_on_a_curve_the_client_did_not_offer_is_handshake_failure() {
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1].into();
     let err = pair(client, server12_config(), KeyKind::EcdsaP384, None)
         .fails(Who::Server, A::HandshakeFailure);
     assert!(err.to_string().contains("curve"), "{err}");
     // With P-384 offered it works.
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp384r1];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp384r1].into();
     complete12(&mut pair(
         client,
         server12_config(),
@@ -707,24 +709,24 @@ fn an_ecdsa_certificate_on_a_curve_the_client_did_not_offer_is_handshake_failure
 #[test]
 fn a_certificate_that_fits_no_offered_suite_is_handshake_failure() {
     let mut client = client12_config();
-    client.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256];
+    client.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256].into();
     pair(client, server12_config(), KeyKind::Rsa2048, None).fails(Who::Server, A::HandshakeFailure);
     let mut client = client12_config();
-    client.suites = vec![TLS12_ECDHE_RSA_AES_128_GCM_SHA256];
+    client.suites = vec![TLS12_ECDHE_RSA_AES_128_GCM_SHA256].into();
     pair(client, server12_config(), KeyKind::Ed25519, None).fails(Who::Server, A::HandshakeFailure);
 }
 
 #[test]
 fn no_common_suite_or_group_is_handshake_failure() {
     let mut client = client12_config();
-    client.suites = vec![TLS12_ECDHE_RSA_AES_128_GCM_SHA256];
+    client.suites = vec![TLS12_ECDHE_RSA_AES_128_GCM_SHA256].into();
     let mut server = server12_config();
-    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256];
+    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256].into();
     pair(client, server, KeyKind::EcdsaP256, None).fails(Who::Server, A::HandshakeFailure);
     let mut client = client12_config();
-    client.groups = vec![NamedGroup::X25519];
+    client.groups = vec![NamedGroup::X25519].into();
     let mut server = server12_config();
-    server.groups = vec![NamedGroup::Secp256r1];
+    server.groups = vec![NamedGroup::Secp256r1].into();
     pair(client, server, KeyKind::EcdsaP256, None).fails(Who::Server, A::HandshakeFailure);
 }
 
@@ -795,7 +797,7 @@ fn change_cipher_spec_out_of_order_is_unexpected_message() {
     }
     // Before the ClientHello.
     let mut server = Server::new(server12_config(), random(2));
-    let err = server.handle(Input::ChangeCipherSpec).unwrap_err();
+    let err = server.handle_vec(Input::ChangeCipherSpec).unwrap_err();
     assert_eq!(err.alert(), A::UnexpectedMessage);
 }
 
@@ -863,7 +865,7 @@ struct Legacy {
 /// Feeds `input` to `server`, answering its requests; returns what it sent and did.
 fn drive(server: &mut Server, answers: &common::Answers, input: Input<'_>) -> Vec<Action> {
     let mut out = Vec::new();
-    let mut pending = server.handle(input).unwrap();
+    let mut pending = server.handle_vec(input).unwrap();
     loop {
         let mut next = Vec::new();
         for action in pending {
@@ -871,7 +873,7 @@ fn drive(server: &mut Server, answers: &common::Answers, input: Input<'_>) -> Ve
                 Action::Request(request) => {
                     next.extend(
                         server
-                            .handle(Input::Answer(answers.answer(&request)))
+                            .handle_vec(Input::Answer(answers.answer(&request)))
                             .unwrap(),
                     );
                 }
@@ -914,15 +916,15 @@ fn legacy_client(config: ServerHandshakeConfig) -> Result<Legacy, HandshakeError
         ]),
     }));
     let mut server = Server::new(config, random(6));
-    server.handle(Input::Message(RawMessage::from_encoded(&ch).unwrap()))?;
+    server.handle_vec(Input::Message(RawMessage::from_encoded(&ch).unwrap()))?;
     // The first handle asked for a certificate: answer it and what follows.
     let cert = Answer::Certificate(answers.server_cert.clone());
     let mut flight = Vec::new();
-    let mut pending = server.handle(Input::Answer(cert))?;
+    let mut pending = server.handle_vec(Input::Answer(cert))?;
     while let Some(Action::Request(request)) = pending.last() {
         let answer = answers.answer(request);
         flight.extend(sent(&pending));
-        pending = server.handle(Input::Answer(answer))?;
+        pending = server.handle_vec(Input::Answer(answer))?;
     }
     flight.extend(sent(&pending));
     assert_eq!(
@@ -1180,7 +1182,7 @@ fn a_client_chain_to_an_unknown_ca_is_unknown_ca() {
 #[test]
 fn a_client_key_the_request_does_not_allow_sends_an_empty_certificate() {
     let mut server = auth_server(false);
-    server.signature_schemes = vec![SignatureScheme::EcdsaSecp256r1Sha256];
+    server.signature_schemes = vec![SignatureScheme::EcdsaSecp256r1Sha256].into();
     let mut p = pair(
         client_config(),
         server,
@@ -1371,7 +1373,7 @@ fn server_states_refuse_messages_out_of_order() {
     // Before the ClientHello.
     let mut server = Server::new(server12_config(), random(2));
     let err = server
-        .handle(Input::Message(
+        .handle_vec(Input::Message(
             RawMessage::from_encoded(&finished12()).unwrap(),
         ))
         .unwrap_err();
@@ -1415,8 +1417,8 @@ fn tls12_has_no_key_update_and_exporters_need_the_handshake() {
         .export_keying_material(b"EXPORTER-x", None, &mut out)
         .is_err());
     complete12(&mut p);
-    assert!(p.client.machine.update_keys(true).is_err());
-    assert!(p.server.machine.update_keys(false).is_err());
+    assert!(p.client.machine.update_keys_vec(true).is_err());
+    assert!(p.server.machine.update_keys_vec(false).is_err());
     // No context and an empty context differ (RFC 5705 §4); an empty label is refused.
     let (mut a, mut b) = ([0; 16], [0; 16]);
     p.client
@@ -1438,16 +1440,18 @@ fn tls12_has_no_key_update_and_exporters_need_the_handshake() {
 #[test]
 fn the_server_entry_issues_tickets_only_after_tls13() {
     let mut server = Server::new(server_config(), random(2));
-    assert!(server.issue_ticket(60, 1, vec![1]).is_err());
+    assert!(server
+        .issue_ticket(60, 1, vec![1], &mut Vec::new())
+        .is_err());
     assert_eq!(server.version(), None);
 }
 
 #[test]
 fn secrets_are_not_printed() {
-    let (client, _) = Tls12Client::new(client_config(), random(1)).unwrap();
+    let (client, _) = common::start_tls12_client(client_config(), random(1)).unwrap();
     let shown = format!("{client:?}");
     assert!(shown.contains("WaitServerHello"), "{shown}");
-    let (client, _) = Client::new(client_config(), random(1), [0; 32]).unwrap();
+    let (client, _) = common::start_client(client_config(), random(1), [0; 32]).unwrap();
     let shown = format!("{client:?}");
     assert!(!shown.contains("private"), "{shown}");
 }
@@ -1455,9 +1459,9 @@ fn secrets_are_not_printed() {
 #[test]
 fn a_hello_retry_request_keeps_a_client_of_both_versions_in_tls13() {
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1].into();
     let mut server = server_config();
-    server.groups = vec![NamedGroup::Secp256r1];
+    server.groups = vec![NamedGroup::Secp256r1].into();
     let mut p = pair(client, server, KeyKind::EcdsaP256, None);
     p.run().unwrap();
     let n = p.check_agreement();
@@ -1477,7 +1481,7 @@ fn a_hello_retry_request_keeps_a_client_of_both_versions_in_tls13() {
 fn a_version_enabled_without_a_suite_is_not_spoken() {
     // A client of both versions with TLS 1.2 suites only sends a plain TLS 1.2 hello.
     let mut client = client_config();
-    client.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256];
+    client.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256].into();
     let ch = client_hello(client.clone());
     assert!(!has_extension(&ch.extensions.0, |e| matches!(
         e,
@@ -1485,12 +1489,12 @@ fn a_version_enabled_without_a_suite_is_not_spoken() {
     )));
     // A server of both versions with TLS 1.2 suites only sets no downgrade sentinel.
     let mut server = server_config();
-    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256];
+    server.suites = vec![TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256].into();
     let mut p = pair(client_config(), server, KeyKind::EcdsaP256, None);
     complete12(&mut p);
     assert_eq!(server_random(&p), random(2));
     // Nothing to offer at all is a configuration error.
     let mut client = client_config();
-    client.suites = vec![];
-    assert!(Client::new(client, random(1), [0; 32]).is_err());
+    client.suites = vec![].into();
+    assert!(common::start_client(client, random(1), [0; 32]).is_err());
 }

@@ -193,6 +193,39 @@ fn fingerprint(change: &KeyChange) -> Vec<u8> {
     bytes
 }
 
+// The machines' calls with their actions returned, as the tests look at them
+
+/// `handle` and `update_keys` returning the actions in a vector of their own (the
+/// machines append to the caller's, which the facade reuses).
+pub trait Collect {
+    /// [`StateMachine::handle`], its actions returned.
+    fn handle_vec(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError>;
+    /// [`StateMachine::update_keys`], its actions returned.
+    fn update_keys_vec(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError>;
+}
+
+impl<M: StateMachine + ?Sized> Collect for M {
+    fn handle_vec(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
+        let mut out = Vec::new();
+        self.handle(input, &mut out).map(|()| out)
+    }
+
+    fn update_keys_vec(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+        let mut out = Vec::new();
+        self.update_keys(request_peer, &mut out).map(|()| out)
+    }
+}
+
+/// A TLS 1.3-only client and its first actions.
+fn start_tls13_client(
+    config: ClientHandshakeConfig,
+    random: [u8; 32],
+    session_id: [u8; 32],
+) -> Result<(Tls13Client, Vec<Action>), HandshakeError> {
+    let mut out = Vec::new();
+    Tls13Client::new(config, random, session_id, &mut out).map(|c| (c, out))
+}
+
 /// Either machine, so that tests can reach the server's ticket API.
 #[derive(Debug)]
 enum Machine {
@@ -215,8 +248,8 @@ impl Machine {
         }
     }
 
-    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
-        self.as_dyn().handle(input)
+    fn handle_vec(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
+        self.as_dyn().handle_vec(input)
     }
 
     fn is_handshaking(&self) -> bool {
@@ -227,8 +260,8 @@ impl Machine {
         self.as_ref().wants_answer()
     }
 
-    fn update_keys(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
-        self.as_dyn().update_keys(request_peer)
+    fn update_keys_vec(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+        self.as_dyn().update_keys_vec(request_peer)
     }
 
     fn export_keying_material(
@@ -355,7 +388,7 @@ fn random(tag: u8) -> [u8; 32] {
 impl Pair {
     fn new(client: ClientHandshakeConfig, server: ServerHandshakeConfig, answers: Answers) -> Self {
         let (client_machine, actions) =
-            Tls13Client::new(client, random(1), [0x55; 32]).expect("client starts");
+            start_tls13_client(client, random(1), [0x55; 32]).expect("client starts");
         let server_machine = Tls13Server::new(server, random(2));
         let mut pair = Self {
             client: Endpoint::new(Machine::Client(client_machine)),
@@ -440,7 +473,7 @@ impl Pair {
     }
 
     fn handle(&mut self, who: Who, input: Input<'_>) -> Result<(), Failure> {
-        match self.side(who).machine.handle(input) {
+        match self.side(who).machine.handle_vec(input) {
             Ok(actions) => {
                 self.apply(who, actions);
                 Ok(())
@@ -606,7 +639,7 @@ impl Pair {
             failure.error
         );
         // The machine that failed is dead.
-        let dead = self.side(who).machine.handle(Input::ChangeCipherSpec);
+        let dead = self.side(who).machine.handle_vec(Input::ChangeCipherSpec);
         assert!(dead.is_err());
         failure.error
     }
@@ -650,7 +683,7 @@ fn certificate_verify_bytes() -> Vec<u8> {
 }
 
 fn client_hello_bytes() -> Vec<u8> {
-    let (_, actions) = Tls13Client::new(client_config(), random(9), [0; 32]).unwrap();
+    let (_, actions) = start_tls13_client(client_config(), random(9), [0; 32]).unwrap();
     match actions.into_iter().next() {
         Some(Action::Send(bytes)) => bytes,
         other => panic!("{other:?}"),
@@ -666,7 +699,7 @@ fn decode_client_hello(bytes: &[u8]) -> ClientHello<'static> {
 
 /// A fresh client, its ClientHello, and the session ID it sent.
 fn lone_client(config: ClientHandshakeConfig) -> (Tls13Client, ClientHello<'static>) {
-    let (client, actions) = Tls13Client::new(config, random(3), [0x77; 32]).unwrap();
+    let (client, actions) = start_tls13_client(config, random(3), [0x77; 32]).unwrap();
     let ch = match &actions[0] {
         Action::Send(bytes) => decode_client_hello(bytes),
         other => panic!("{other:?}"),
@@ -675,7 +708,7 @@ fn lone_client(config: ClientHandshakeConfig) -> (Tls13Client, ClientHello<'stat
 }
 
 fn feed(machine: &mut dyn StateMachine, message: &[u8]) -> Result<Vec<Action>, HandshakeError> {
-    machine.handle(Input::Message(RawMessage::from_encoded(message).unwrap()))
+    machine.handle_vec(Input::Message(RawMessage::from_encoded(message).unwrap()))
 }
 
 fn hrr(session_id: &[u8], extensions: Vec<Extension<'static>>) -> Vec<u8> {
@@ -760,10 +793,10 @@ fn matrix_for(server_kind: KeyKind) {
         for group in GROUPS {
             for auth in AUTHS {
                 let mut client = client_config();
-                client.suites = vec![suite];
-                client.groups = vec![group];
+                client.suites = vec![suite].into();
+                client.groups = vec![group].into();
                 let mut server = server_config();
-                let authorities = vec![pki.root.cert.as_ref().to_vec()];
+                let authorities: Arc<[Vec<u8>]> = Arc::new([pki.root.cert.as_ref().to_vec()]);
                 let (policy, client_cert) = match auth {
                     Auth::Off => (ClientAuthPolicy::Off, None),
                     Auth::OptionalWithout => (ClientAuthPolicy::Optional { authorities }, None),
@@ -847,7 +880,7 @@ fn the_requests_come_in_the_documented_order() {
     let pki = Pki::new();
     let mut server = server_config();
     server.client_auth = ClientAuthPolicy::Required {
-        authorities: vec![],
+        authorities: Arc::new([]),
     };
     let mut pair = Pair::new(
         client_config(),
@@ -885,7 +918,7 @@ fn middlebox_compatibility_sends_one_ccs_each_way_and_a_session_id() {
 #[test]
 fn the_client_hello_offers_tls13_only_with_the_configured_extensions() {
     let mut config = client_config();
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec()].into();
     let (_, ch) = lone_client(config);
     assert_eq!(ch.legacy_version, ProtocolVersion::Tls12);
     assert_eq!(
@@ -972,9 +1005,9 @@ fn no_certificate_for_the_name_is_unrecognized_name_and_without_sni_handshake_fa
 
 fn hrr_configs() -> (ClientHandshakeConfig, ServerHandshakeConfig) {
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1].into();
     let mut server = server_config();
-    server.groups = vec![NamedGroup::Secp256r1];
+    server.groups = vec![NamedGroup::Secp256r1].into();
     (client, server)
 }
 
@@ -1013,9 +1046,10 @@ fn hello_retry_request_without_compatibility_mode_sends_no_ccs() {
             NamedGroup::X25519,
             NamedGroup::Secp256r1,
             NamedGroup::Secp384r1,
-        ];
+        ]
+        .into();
         let mut server = client_auth_server();
-        server.groups = vec![group];
+        server.groups = vec![group].into();
         let pki = Pki::new();
         let mut pair = Pair::new(
             client,
@@ -1045,7 +1079,7 @@ fn hello_retry_request_with_a_cookie_is_echoed() {
 fn a_second_client_hello_without_the_cookie_is_illegal_parameter() {
     let (client, mut server_cfg) = hrr_configs();
     server_cfg.hello_retry_cookie = true;
-    let (_, actions) = Tls13Client::new(client.clone(), random(3), [0x77; 32]).unwrap();
+    let (_, actions) = start_tls13_client(client.clone(), random(3), [0x77; 32]).unwrap();
     let Action::Send(ch1) = &actions[0] else {
         panic!()
     };
@@ -1054,8 +1088,8 @@ fn a_second_client_hello_without_the_cookie_is_illegal_parameter() {
     assert!(matches!(&out[0], Action::Send(m) if m[0] == 2));
     // The same random, a P-256 share, but no cookie.
     let mut retry = client;
-    retry.groups = vec![NamedGroup::Secp256r1, NamedGroup::X25519];
-    let (_, actions) = Tls13Client::new(retry, random(3), [0x77; 32]).unwrap();
+    retry.groups = vec![NamedGroup::Secp256r1, NamedGroup::X25519].into();
+    let (_, actions) = start_tls13_client(retry, random(3), [0x77; 32]).unwrap();
     let Action::Send(ch2) = &actions[0] else {
         panic!()
     };
@@ -1065,7 +1099,7 @@ fn a_second_client_hello_without_the_cookie_is_illegal_parameter() {
 #[test]
 fn a_second_client_hello_still_without_the_share_is_illegal_parameter() {
     let (client, server_cfg) = hrr_configs();
-    let (_, actions) = Tls13Client::new(client, random(3), [0x77; 32]).unwrap();
+    let (_, actions) = start_tls13_client(client, random(3), [0x77; 32]).unwrap();
     let Action::Send(ch1) = &actions[0] else {
         panic!()
     };
@@ -1073,7 +1107,10 @@ fn a_second_client_hello_still_without_the_share_is_illegal_parameter() {
     let out = feed(&mut server, ch1).unwrap();
     assert!(matches!(out.last(), Some(Action::SendChangeCipherSpec)));
     // A CCS between the two ClientHellos is dropped.
-    assert!(server.handle(Input::ChangeCipherSpec).unwrap().is_empty());
+    assert!(server
+        .handle_vec(Input::ChangeCipherSpec)
+        .unwrap()
+        .is_empty());
     let err = feed(&mut server, ch1).unwrap_err();
     assert_eq!(err.alert(), A::IllegalParameter, "{err}");
 }
@@ -1131,7 +1168,7 @@ fn hello_retry_requests_the_client_must_refuse() {
     ];
     for (why, extensions, alert) in cases {
         let mut config = client_config();
-        config.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+        config.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1].into();
         let (mut client, _) = lone_client(config);
         let err = feed(&mut client, &hrr(&session, extensions)).unwrap_err();
         assert_eq!(err.alert(), alert, "{why}: {err}");
@@ -1213,9 +1250,9 @@ fn after_hello_retry_the_server_hello_must_keep_the_suite() {
 #[test]
 fn alpn_follows_the_servers_preference() {
     let mut client = client_config();
-    client.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    client.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()].into();
     let mut server = server_config();
-    server.alpn_protocols = vec![b"http/1.1".to_vec(), b"h2".to_vec()];
+    server.alpn_protocols = vec![b"http/1.1".to_vec(), b"h2".to_vec()].into();
     let mut pair = pair_with(KeyKind::EcdsaP256, client, server);
     pair.complete();
     assert_eq!(
@@ -1227,23 +1264,23 @@ fn alpn_follows_the_servers_preference() {
 #[test]
 fn alpn_without_overlap_is_no_application_protocol() {
     let mut client = client_config();
-    client.alpn_protocols = vec![b"h2".to_vec()];
+    client.alpn_protocols = vec![b"h2".to_vec()].into();
     let mut server = server_config();
-    server.alpn_protocols = vec![b"http/1.1".to_vec()];
+    server.alpn_protocols = vec![b"http/1.1".to_vec()].into();
     pair_with(KeyKind::EcdsaP256, client, server).fails(Who::Server, A::NoApplicationProtocol);
 }
 
 #[test]
 fn a_client_offering_no_alpn_gets_none() {
     let mut server = server_config();
-    server.alpn_protocols = vec![b"http/1.1".to_vec()];
+    server.alpn_protocols = vec![b"http/1.1".to_vec()].into();
     let mut pair = pair_with(KeyKind::EcdsaP256, client_config(), server);
     pair.complete();
     assert_eq!(pair.client.negotiated().unwrap().alpn, None);
 
     // A server with no ALPN ignores the client's offer.
     let mut client = client_config();
-    client.alpn_protocols = vec![b"h2".to_vec()];
+    client.alpn_protocols = vec![b"h2".to_vec()].into();
     let mut pair = pair_with(KeyKind::EcdsaP256, client, server_config());
     pair.complete();
     assert_eq!(pair.server.negotiated().unwrap().alpn, None);
@@ -1271,7 +1308,7 @@ fn the_client_refuses_alpn_it_did_not_offer_or_more_than_one() {
     ];
     for (offered, answer, alert) in cases {
         let mut client = client_config();
-        client.alpn_protocols = offered;
+        client.alpn_protocols = offered.into();
         let mut pair = pair_with(KeyKind::EcdsaP256, client, server_config());
         let ee = encrypted_extensions(vec![answer]);
         pair.tamper = Some(replace(
@@ -1325,7 +1362,7 @@ fn key_update_both_ways_with_update_requested() {
     let mut pair = default_pair();
     pair.complete();
 
-    let actions = pair.client.machine.update_keys(true).unwrap();
+    let actions = pair.client.machine.update_keys_vec(true).unwrap();
     let Action::Send(m) = &actions[0] else {
         panic!()
     };
@@ -1341,7 +1378,7 @@ fn key_update_both_ways_with_update_requested() {
     assert_eq!(pair.server.writes, pair.client.reads);
     assert_eq!(pair.client.writes.len(), 3);
 
-    let actions = pair.server.machine.update_keys(true).unwrap();
+    let actions = pair.server.machine.update_keys_vec(true).unwrap();
     pair.apply(Who::Server, actions);
     pair.run().unwrap();
     assert_eq!(
@@ -1349,7 +1386,7 @@ fn key_update_both_ways_with_update_requested() {
         (2, 2)
     );
 
-    let actions = pair.server.machine.update_keys(false).unwrap();
+    let actions = pair.server.machine.update_keys_vec(false).unwrap();
     assert!(matches!(&actions[0], Action::Send(m) if m[4] == 0));
     pair.apply(Who::Server, actions);
     pair.run().unwrap();
@@ -1383,15 +1420,18 @@ impl Pair {
 #[test]
 fn a_new_session_ticket_gives_the_client_the_servers_psk() {
     let mut idle = Tls13Server::new(server_config(), random(2));
-    assert!(idle.issue_ticket(3600, 7, vec![1, 2, 3]).is_err());
+    assert!(idle
+        .issue_ticket(3600, 7, vec![1, 2, 3], &mut Vec::new())
+        .is_err());
 
     let mut pair = pair_with(KeyKind::Ed25519, client_config(), server_config());
     pair.complete();
-    let (actions, psk) = pair
+    let mut actions = Vec::new();
+    let psk = pair
         .server
         .machine
         .server()
-        .issue_ticket(3600, 0xdead_beef, b"opaque".to_vec())
+        .issue_ticket(3600, 0xdead_beef, b"opaque".to_vec(), &mut actions)
         .unwrap();
     let Action::Send(nst) = &actions[0] else {
         panic!()
@@ -1420,11 +1460,11 @@ fn a_new_session_ticket_gives_the_client_the_servers_psk() {
     assert_eq!(ticket.max_early_data, None);
     assert!(!format!("{ticket:?}").contains("psk"));
     // A second ticket has another nonce, hence another PSK.
-    let (_, psk2) = pair
+    let psk2 = pair
         .server
         .machine
         .server()
-        .issue_ticket(3600, 1, b"other".to_vec())
+        .issue_ticket(3600, 1, b"other".to_vec(), &mut Vec::new())
         .unwrap();
     assert_ne!(psk.as_bytes(), psk2.as_bytes());
     // The server takes no ticket.
@@ -1470,12 +1510,12 @@ fn exporters_and_key_updates_need_a_completed_handshake() {
     assert!(client
         .export_keying_material(b"label", None, &mut out)
         .is_err());
-    assert!(client.update_keys(false).is_err());
+    assert!(client.update_keys_vec(false).is_err());
     let mut server = Tls13Server::new(server_config(), random(2));
     assert!(server
         .export_keying_material(b"label", None, &mut out)
         .is_err());
-    assert!(server.update_keys(true).is_err());
+    assert!(server.update_keys_vec(true).is_err());
     assert!(client.is_handshaking() && server.is_handshaking());
 }
 
@@ -1506,8 +1546,12 @@ fn handshake_messages_after_the_handshake_are_unexpected_message() {
         let err = feed(pair.client.machine.as_dyn(), &bogus).unwrap_err();
         assert_eq!(err.alert(), A::UnexpectedMessage, "{err}");
         // The client is dead now.
-        assert!(pair.client.machine.update_keys(false).is_err());
-        assert!(pair.client.machine.handle(Input::ChangeCipherSpec).is_err());
+        assert!(pair.client.machine.update_keys_vec(false).is_err());
+        assert!(pair
+            .client
+            .machine
+            .handle_vec(Input::ChangeCipherSpec)
+            .is_err());
     }
     for bogus in [client_hello_bytes(), finished_bytes(), hello_request] {
         let mut pair = default_pair();
@@ -1525,7 +1569,7 @@ fn change_cipher_spec_after_the_handshake_is_unexpected_message() {
         let err = pair
             .side(who)
             .machine
-            .handle(Input::ChangeCipherSpec)
+            .handle_vec(Input::ChangeCipherSpec)
             .unwrap_err();
         assert!(matches!(err, HandshakeError::UnexpectedChangeCipherSpec(_)));
         assert_eq!(err.alert(), A::UnexpectedMessage);
@@ -1536,7 +1580,7 @@ fn change_cipher_spec_after_the_handshake_is_unexpected_message() {
 fn change_cipher_spec_before_the_first_client_hello_is_unexpected_message() {
     let mut server = Tls13Server::new(server_config(), random(2));
     assert_eq!(
-        alert_of(server.handle(Input::ChangeCipherSpec)),
+        alert_of(server.handle_vec(Input::ChangeCipherSpec)),
         A::UnexpectedMessage
     );
 }
@@ -1564,7 +1608,7 @@ impl Pair {
                     && matches!(me.inbox.front(), Some(Record::Handshake { .. }))
                     && (who == Who::Client || !me.sent.is_empty())
                 {
-                    me.machine.handle(Input::ChangeCipherSpec).unwrap();
+                    me.machine.handle_vec(Input::ChangeCipherSpec).unwrap();
                 }
             }
             let c = self.step_side(Who::Client).unwrap();
@@ -1605,7 +1649,7 @@ fn a_late_client_signature_and_chain_check_interleave() {
     let pki = Pki::new();
     let mut server = server_config();
     server.client_auth = ClientAuthPolicy::Required {
-        authorities: vec![],
+        authorities: Arc::new([]),
     };
     let mut first = Pair::new(
         client_config(),
@@ -1632,15 +1676,15 @@ fn a_late_client_signature_and_chain_check_interleave() {
 fn an_answer_with_no_request_outstanding_is_internal_error() {
     let (mut client, _) = lone_client(client_config());
     let err = client
-        .handle(Input::Answer(Answer::ChainVerified(Ok(()))))
+        .handle_vec(Input::Answer(Answer::ChainVerified(Ok(()))))
         .unwrap_err();
     assert!(matches!(err, HandshakeError::UnexpectedAnswer(_)));
     assert_eq!(err.alert(), A::InternalError);
-    assert!(client.handle(Input::ChangeCipherSpec).is_err(), "dead");
+    assert!(client.handle_vec(Input::ChangeCipherSpec).is_err(), "dead");
 
     let mut server = Tls13Server::new(server_config(), random(2));
     let err = server
-        .handle(Input::Answer(Answer::Certificate(None)))
+        .handle_vec(Input::Answer(Answer::Certificate(None)))
         .unwrap_err();
     assert_eq!(err.alert(), A::InternalError);
 
@@ -1649,7 +1693,7 @@ fn an_answer_with_no_request_outstanding_is_internal_error() {
     let err = pair
         .server
         .machine
-        .handle(Input::Answer(Answer::Signature(Ok(vec![]))))
+        .handle_vec(Input::Answer(Answer::Signature(Ok(vec![]))))
         .unwrap_err();
     assert_eq!(err.alert(), A::InternalError);
 }
@@ -1700,7 +1744,7 @@ fn an_answer_of_the_wrong_kind_is_internal_error() {
 fn client_auth_server() -> ServerHandshakeConfig {
     let mut server = server_config();
     server.client_auth = ClientAuthPolicy::Optional {
-        authorities: vec![],
+        authorities: Arc::new([]),
     };
     server
 }
@@ -1941,7 +1985,7 @@ fn a_client_chain_to_an_unknown_ca_is_unknown_ca() {
 fn a_required_client_certificate_that_is_missing_is_certificate_required() {
     let mut server = server_config();
     server.client_auth = ClientAuthPolicy::Required {
-        authorities: vec![],
+        authorities: Arc::new([]),
     };
     pair_with(KeyKind::EcdsaP256, client_config(), server)
         .fails(Who::Server, A::CertificateRequired);
@@ -1951,9 +1995,9 @@ fn a_required_client_certificate_that_is_missing_is_certificate_required() {
 fn a_client_key_without_a_scheme_the_server_accepts_sends_an_empty_certificate() {
     let pki = Pki::new();
     let mut server = server_config();
-    server.signature_schemes = vec![SignatureScheme::Ed25519];
+    server.signature_schemes = vec![SignatureScheme::Ed25519].into();
     server.client_auth = ClientAuthPolicy::Optional {
-        authorities: vec![],
+        authorities: Arc::new([]),
     };
     let mut pair = Pair::new(
         client_config(),
@@ -1973,7 +2017,7 @@ fn a_client_key_without_a_scheme_the_server_accepts_sends_an_empty_certificate()
     );
 
     server.client_auth = ClientAuthPolicy::Required {
-        authorities: vec![],
+        authorities: Arc::new([]),
     };
     Pair::new(
         client_config(),
@@ -1988,7 +2032,7 @@ fn the_certificate_request_names_the_authorities_and_tls13_schemes() {
     let pki = Pki::new();
     let mut server = server_config();
     server.client_auth = ClientAuthPolicy::Optional {
-        authorities: vec![b"0\x00".to_vec()],
+        authorities: Arc::new([b"0\x00".to_vec()]),
     };
     let mut pair = Pair::new(
         client_config(),
@@ -2081,7 +2125,7 @@ fn a_tampered_client_certificate_verify_is_decrypt_error() {
 #[test]
 fn a_certificate_verify_with_a_scheme_not_offered_is_illegal_parameter() {
     let mut client = client_config();
-    client.signature_schemes = vec![SignatureScheme::EcdsaSecp256r1Sha256];
+    client.signature_schemes = vec![SignatureScheme::EcdsaSecp256r1Sha256].into();
     let mut pair = pair_with(KeyKind::EcdsaP256, client, server_config());
     // Rewrite the scheme to Ed25519 (0x0807).
     pair.tamper = Some(replace(
@@ -2101,7 +2145,8 @@ fn a_certificate_verify_with_a_scheme_not_offered_is_illegal_parameter() {
     client.signature_schemes = vec![
         SignatureScheme::RsaPssRsaeSha256,
         SignatureScheme::RsaPkcs1Sha256,
-    ];
+    ]
+    .into();
     let mut pair = pair_with(KeyKind::Rsa2048, client, server_config());
     pair.tamper = Some(replace(
         Who::Server,
@@ -2148,19 +2193,19 @@ fn a_server_certificate_with_a_context_is_illegal_parameter() {
 #[test]
 fn no_common_suite_is_handshake_failure() {
     let mut client = client_config();
-    client.suites = vec![TLS13_AES_128_GCM_SHA256];
+    client.suites = vec![TLS13_AES_128_GCM_SHA256].into();
     let mut server = server_config();
-    server.suites = vec![TLS13_AES_256_GCM_SHA384];
+    server.suites = vec![TLS13_AES_256_GCM_SHA384].into();
     pair_with(KeyKind::EcdsaP256, client, server).fails(Who::Server, A::HandshakeFailure);
 }
 
 #[test]
 fn the_server_picks_the_suite_and_group_it_prefers() {
     let mut server = server_config();
-    server.suites = vec![TLS13_CHACHA20_POLY1305_SHA256, TLS13_AES_128_GCM_SHA256];
+    server.suites = vec![TLS13_CHACHA20_POLY1305_SHA256, TLS13_AES_128_GCM_SHA256].into();
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp384r1];
-    server.groups = vec![NamedGroup::Secp384r1, NamedGroup::X25519];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp384r1].into();
+    server.groups = vec![NamedGroup::Secp384r1, NamedGroup::X25519].into();
     let mut pair = pair_with(KeyKind::EcdsaP256, client, server);
     pair.complete();
     let n = pair.client.negotiated().unwrap();
@@ -2172,16 +2217,16 @@ fn the_server_picks_the_suite_and_group_it_prefers() {
 #[test]
 fn no_common_group_is_handshake_failure() {
     let mut client = client_config();
-    client.groups = vec![NamedGroup::X25519];
+    client.groups = vec![NamedGroup::X25519].into();
     let mut server = server_config();
-    server.groups = vec![NamedGroup::Secp384r1];
+    server.groups = vec![NamedGroup::Secp384r1].into();
     pair_with(KeyKind::EcdsaP256, client, server).fails(Who::Server, A::HandshakeFailure);
 }
 
 #[test]
 fn no_common_signature_scheme_is_handshake_failure() {
     let mut client = client_config();
-    client.signature_schemes = vec![SignatureScheme::Ed25519];
+    client.signature_schemes = vec![SignatureScheme::Ed25519].into();
     pair_with(KeyKind::EcdsaP256, client, server_config()).fails(Who::Server, A::HandshakeFailure);
 }
 

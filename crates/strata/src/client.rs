@@ -35,7 +35,8 @@ impl ClientConnection {
             .map_err(|_| Error::Random)?;
         let session_name = crate::config::session_key(&server_name);
         let handshake = config.handshake_config(server_name);
-        let (machine, actions) = Client::new(handshake, random, session_id)
+        let mut actions = Connection::action_buffer();
+        let machine = Client::new(handshake, random, session_id, &mut actions)
             .map_err(|source| Error::Config(source.to_string()))?;
         let responder = Responder::Client {
             verifier: config.verifier.clone(),
@@ -45,6 +46,7 @@ impl ClientConnection {
         // which old servers and middleboxes expect.
         let mut inner = Connection::new(
             Box::new(machine),
+            actions,
             responder,
             &config.common,
             ProtocolVersion::Tls10,
@@ -52,7 +54,7 @@ impl ClientConnection {
         if let Some(store) = config.session_store() {
             inner.set_session_store(store.clone(), session_name);
         }
-        inner.start(actions)?;
+        inner.start()?;
         Ok(Self { inner })
     }
 }

@@ -19,7 +19,7 @@ use strata_handshake::{
 use strata_pki::pki_types::ServerName;
 use strata_pki::{
     CachingClientVerifier, CachingServerVerifier, CertifiedKey, ClientCertVerifier,
-    ServerCertVerifier, TlsVersion, TrustAnchors, WebPkiServerVerifier,
+    ServerCertVerifier, SignatureScheme, TlsVersion, TrustAnchors, WebPkiServerVerifier,
 };
 
 use crate::keylog::{KeyLog, NoKeyLog};
@@ -117,13 +117,14 @@ pub enum AnswerMode {
     Application,
 }
 
-/// Settings every side shares.
+/// Settings every side shares. The lists are shared with each connection's handshake
+/// settings, not copied into them.
 #[derive(Clone, Debug)]
 pub(crate) struct Common {
-    pub versions: Vec<TlsVersion>,
-    pub suites: Vec<SupportedSuite>,
-    pub groups: Vec<NamedGroup>,
-    pub alpn_protocols: Vec<Vec<u8>>,
+    pub versions: Arc<[TlsVersion]>,
+    pub suites: Arc<[SupportedSuite]>,
+    pub groups: Arc<[NamedGroup]>,
+    pub alpn_protocols: Arc<[Vec<u8>]>,
     pub key_log: Arc<dyn KeyLog>,
     pub time: Arc<dyn TimeProvider>,
     pub random: Arc<dyn RandomSource>,
@@ -138,10 +139,10 @@ pub(crate) struct Common {
 impl Default for Common {
     fn default() -> Self {
         Self {
-            versions: IMPLEMENTED_VERSIONS.to_vec(),
-            suites: ALL_SUITES.to_vec(),
+            versions: IMPLEMENTED_VERSIONS.into(),
+            suites: ALL_SUITES.into(),
             groups: SUPPORTED_GROUPS.iter().map(|g| g.named_group()).collect(),
-            alpn_protocols: Vec::new(),
+            alpn_protocols: Arc::new([]),
             key_log: Arc::new(NoKeyLog),
             time: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
@@ -195,19 +196,19 @@ macro_rules! common_builder_methods {
     () => {
         /// The protocol versions to enable, best first.
         pub fn versions(mut self, versions: &[TlsVersion]) -> Self {
-            self.common.versions = versions.to_vec();
+            self.common.versions = versions.into();
             self
         }
 
         /// The cipher suites to enable, best first.
         pub fn suites(mut self, suites: &[SupportedSuite]) -> Self {
-            self.common.suites = suites.to_vec();
+            self.common.suites = suites.into();
             self
         }
 
         /// The key exchange groups to enable, best first.
         pub fn groups(mut self, groups: &[NamedGroup]) -> Self {
-            self.common.groups = groups.to_vec();
+            self.common.groups = groups.into();
             self
         }
 
@@ -271,7 +272,9 @@ pub struct ClientConfig {
     pub(crate) certificate: Option<Arc<CertifiedKey>>,
     pub(crate) middlebox_compatibility: bool,
     pub(crate) session_store: Option<Arc<dyn ClientSessionStore>>,
-    pub(crate) psk_modes: Vec<PskKeyExchangeMode>,
+    pub(crate) psk_modes: Arc<[PskKeyExchangeMode]>,
+    /// The verifier's schemes, asked for once, at build.
+    pub(crate) signature_schemes: Arc<[SignatureScheme]>,
 }
 
 impl ClientConfig {
@@ -304,7 +307,7 @@ impl ClientConfig {
             versions: self.common.versions.clone(),
             suites: self.common.suites.clone(),
             groups: self.common.groups.clone(),
-            signature_schemes: self.verifier.supported_schemes().to_vec(),
+            signature_schemes: self.signature_schemes.clone(),
             alpn_protocols: self.common.alpn_protocols.clone(),
             server_name,
             middlebox_compatibility: self.middlebox_compatibility,
@@ -430,11 +433,12 @@ impl ClientConfigBuilder {
         };
         Ok(Arc::new(ClientConfig {
             common: self.common,
+            signature_schemes: verifier.supported_schemes().into(),
             verifier,
             certificate: self.certificate,
             middlebox_compatibility: self.middlebox_compatibility,
             session_store: self.session_store,
-            psk_modes: self.psk_modes,
+            psk_modes: self.psk_modes.into(),
         }))
     }
 }
@@ -446,6 +450,10 @@ pub struct ServerConfig {
     pub(crate) resolver: Arc<dyn ResolvesServerCert>,
     pub(crate) client_verifier: Option<Arc<dyn ClientCertVerifier>>,
     pub(crate) resumption: ServerResumption,
+    /// What the client verifier asks of clients, read from it once, at build.
+    pub(crate) client_auth: ClientAuthPolicy,
+    /// The schemes accepted in a client's CertificateVerify, read once, at build.
+    pub(crate) signature_schemes: Arc<[SignatureScheme]>,
 }
 
 /// How a server lets clients resume.
@@ -487,32 +495,13 @@ impl ServerConfig {
     }
 
     pub(crate) fn handshake_config(&self) -> ServerHandshakeConfig {
-        let client_auth = match &self.client_verifier {
-            Some(v) if v.offer_client_auth() => {
-                let authorities = v
-                    .root_hint_subjects()
-                    .iter()
-                    .map(|dn| dn.as_der().to_vec())
-                    .collect();
-                if v.client_auth_mandatory() {
-                    ClientAuthPolicy::Required { authorities }
-                } else {
-                    ClientAuthPolicy::Optional { authorities }
-                }
-            }
-            _ => ClientAuthPolicy::Off,
-        };
-        let signature_schemes = match &self.client_verifier {
-            Some(v) => v.supported_schemes().to_vec(),
-            None => strata_pki::SUPPORTED_SCHEMES.to_vec(),
-        };
         ServerHandshakeConfig {
             versions: self.common.versions.clone(),
             suites: self.common.suites.clone(),
             groups: self.common.groups.clone(),
-            signature_schemes,
+            signature_schemes: self.signature_schemes.clone(),
             alpn_protocols: self.common.alpn_protocols.clone(),
-            client_auth,
+            client_auth: self.client_auth.clone(),
             require_extended_master_secret: self.common.require_extended_master_secret,
             max_handshake_message_len: self.common.limits.max_handshake_message_len,
             chain_limits: self.common.limits.chain_limits(),
@@ -635,10 +624,31 @@ impl ServerConfigBuilder {
             }
             (v, _) => v,
         };
+        let client_auth = match &client_verifier {
+            Some(v) if v.offer_client_auth() => {
+                let authorities = v
+                    .root_hint_subjects()
+                    .iter()
+                    .map(|dn| dn.as_der().to_vec())
+                    .collect();
+                if v.client_auth_mandatory() {
+                    ClientAuthPolicy::Required { authorities }
+                } else {
+                    ClientAuthPolicy::Optional { authorities }
+                }
+            }
+            _ => ClientAuthPolicy::Off,
+        };
+        let signature_schemes = match &client_verifier {
+            Some(v) => v.supported_schemes().into(),
+            None => strata_pki::SUPPORTED_SCHEMES.into(),
+        };
         Ok(Arc::new(ServerConfig {
             common: self.common,
             resolver: self.resolver,
             client_verifier,
+            client_auth,
+            signature_schemes,
             resumption: ServerResumption {
                 tickets_per_handshake: self.tickets_per_handshake,
                 ticket_lifetime: self.ticket_lifetime,

@@ -39,6 +39,12 @@ const MAX_TICKETS: usize = 8;
 /// ServerHello to Finished with a short chain (a longer one grows it).
 const FLIGHT_CAPACITY: usize = 2048;
 
+/// Room for the actions of one call into the state machine, with the inline answers' that
+/// follow: a TLS 1.3 server's flight, the largest batch (ServerHello, ChangeCipherSpec,
+/// keys, key-log lines, EncryptedExtensions, CertificateRequest, Certificate, the request
+/// to sign; then CertificateVerify, Finished, keys and key-log lines), fits.
+const ACTIONS_CAPACITY: usize = 16;
+
 /// What a record adds to its fragment: the header, and in TLS 1.3 the inner content type
 /// and the AEAD tag.
 const RECORD_OVERHEAD: usize = 5 + 1 + 16;
@@ -134,6 +140,9 @@ struct Counters {
 #[derive(Debug)]
 pub struct Connection {
     machine: Machine,
+    /// What the machine asked for in its last call, carried out and cleared before the
+    /// next: one buffer for the connection, not one per call.
+    actions: Vec<Action>,
     responder: Responder,
     answers: AnswerMode,
     time: Arc<dyn TimeProvider>,
@@ -207,8 +216,19 @@ impl std::ops::DerefMut for Machine {
 }
 
 impl Connection {
+    /// The buffer a connection keeps for its machine's actions, empty, with room for the
+    /// largest batch. A client's machine puts its first actions there before the
+    /// connection exists ([`Connection::new`] takes the buffer over).
+    pub(crate) fn action_buffer() -> Vec<Action> {
+        Vec::with_capacity(ACTIONS_CAPACITY)
+    }
+
+    /// A connection driving `machine`; `actions` is the buffer from
+    /// [`Connection::action_buffer`], holding the machine's first actions if any (carried
+    /// out by [`Connection::start`]).
     pub(crate) fn new(
         machine: Box<dyn StateMachine>,
+        actions: Vec<Action>,
         responder: Responder,
         common: &Common,
         plaintext_version: ProtocolVersion,
@@ -219,6 +239,7 @@ impl Connection {
         }
         Self {
             machine: Machine(machine),
+            actions,
             responder,
             answers: common.answers,
             time: common.time.clone(),
@@ -259,8 +280,8 @@ impl Connection {
     }
 
     /// Carries out the machine's first actions (the client's ClientHello).
-    pub(crate) fn start(&mut self, actions: Vec<Action>) -> Result<(), Error> {
-        self.apply(actions)
+    pub(crate) fn start(&mut self) -> Result<(), Error> {
+        self.apply()
     }
 
     // ---- bytes in and out ----
@@ -362,11 +383,10 @@ impl Connection {
                         return Err(misbehaved("too many KeyUpdates without application data"));
                     }
                 }
-                let actions = self
-                    .machine
-                    .handle(Input::Message(frame.raw()))
+                self.machine
+                    .handle(Input::Message(frame.raw()), &mut self.actions)
                     .map_err(handshake)?;
-                self.apply(actions)?;
+                self.apply()?;
                 continue;
             }
             if self.received_len >= self.limits.max_received_plaintext {
@@ -384,8 +404,9 @@ impl Connection {
     }
 
     /// Once, when the handshake is over and nothing is buffered: give back the maximal
-    /// record buffer and the handshake joiner's buffer, which an idle connection does not
-    /// need. (Done once only, so that traffic never allocates per record.)
+    /// record buffer, the handshake joiner's buffer and the room for a flight's actions,
+    /// which an idle connection does not need. (Done once only, so that traffic never
+    /// allocates per record; a later ticket or KeyUpdate sizes the action buffer again.)
     fn release_handshake_buffers(&mut self) {
         if self.buffers_released || self.negotiated.is_none() || !self.deframer.is_empty() {
             return;
@@ -393,6 +414,7 @@ impl Connection {
         self.release_receive_buffer();
         self.deframer.release_if_empty();
         self.joiner.release_if_empty();
+        self.actions = Vec::new();
         self.buffers_released = true;
         self.release_outgoing();
     }
@@ -425,11 +447,10 @@ impl Connection {
             if self.counters.change_cipher_specs > self.limits.max_change_cipher_specs {
                 return Err(misbehaved("too many change_cipher_spec records"));
             }
-            let actions = self
-                .machine
-                .handle(Input::ChangeCipherSpec)
+            self.machine
+                .handle(Input::ChangeCipherSpec, &mut self.actions)
                 .map_err(handshake)?;
-            return self.apply(actions);
+            return self.apply();
         }
         let (content_type, fragment) = match &mut self.opener {
             // TLS 1.3: a peer that fails before it has keys sends its alert unprotected;
@@ -527,85 +548,110 @@ impl Connection {
         }
     }
 
-    fn apply(&mut self, actions: Vec<Action>) -> Result<(), Error> {
-        let mut queue: VecDeque<Action> = actions.into();
-        while let Some(action) = queue.pop_front() {
-            match action {
-                Action::Send(message) => {
-                    self.observe(Direction::Sent, &message);
-                    self.send_records(ContentType::Handshake, &message)?;
+    /// Carries out, in order, the actions the machine put in `self.actions`, and those it
+    /// gives for answers made inline; the buffer is left empty (its room kept) for the
+    /// next call.
+    fn apply(&mut self) -> Result<(), Error> {
+        let mut actions = std::mem::take(&mut self.actions);
+        let result = self.carry_out(&mut actions);
+        actions.clear();
+        self.actions = actions;
+        result
+    }
+
+    fn carry_out(&mut self, actions: &mut Vec<Action>) -> Result<(), Error> {
+        loop {
+            // A machine pauses at a request, so a request is the last action of its batch,
+            // and the actions of its answer come after all the others.
+            let mut inline_request = None;
+            for action in actions.drain(..) {
+                self.carry_out_one(action, &mut inline_request)?;
+            }
+            let Some(request) = inline_request else {
+                return Ok(());
+            };
+            let answer = self.responder.answer(&request, self.time.as_ref());
+            self.machine
+                .handle(Input::Answer(answer), actions)
+                .map_err(handshake)?;
+        }
+    }
+
+    /// Carries out one action; a request to be answered inline is put in `inline_request`
+    /// for [`Connection::carry_out`] to answer.
+    fn carry_out_one(
+        &mut self,
+        action: Action,
+        inline_request: &mut Option<Request>,
+    ) -> Result<(), Error> {
+        match action {
+            Action::Send(message) => {
+                self.observe(Direction::Sent, &message);
+                self.send_records(ContentType::Handshake, &message)?;
+            }
+            Action::SendChangeCipherSpec => {
+                if let Some(o) = &self.observer {
+                    o.change_cipher_spec(Direction::Sent);
                 }
-                Action::SendChangeCipherSpec => {
-                    if let Some(o) = &self.observer {
-                        o.change_cipher_spec(Direction::Sent);
-                    }
-                    let version = ProtocolVersion::Tls12;
-                    self.fragmenter
-                        .write_plaintext(
-                            ContentType::ChangeCipherSpec,
-                            version,
-                            &[1],
-                            &mut self.outgoing,
-                        )
-                        .map_err(record)?;
+                let version = ProtocolVersion::Tls12;
+                self.fragmenter
+                    .write_plaintext(
+                        ContentType::ChangeCipherSpec,
+                        version,
+                        &[1],
+                        &mut self.outgoing,
+                    )
+                    .map_err(record)?;
+            }
+            Action::SetWriteKeys(change) => {
+                self.protocol = Some(change.version);
+                self.sealer = Some(sealer(&change).map_err(record)?)
+            }
+            Action::SetReadKeys(change) => {
+                self.protocol = Some(change.version);
+                self.joiner.check_key_change().map_err(handshake)?;
+                self.opener = Some(opener(&change).map_err(record)?);
+                self.deframer
+                    .set_kind(RecordKind::Protected(record_version(change.version)));
+            }
+            Action::Request(request) => match self.answers {
+                AnswerMode::Inline => *inline_request = Some(request),
+                AnswerMode::Application => self.request = Some(request),
+            },
+            Action::Event(Event::HandshakeComplete(negotiated)) => {
+                self.negotiated = Some(negotiated);
+                let pending = std::mem::take(&mut self.pending_send);
+                self.send_records(ContentType::ApplicationData, &pending)?;
+            }
+            Action::Event(Event::TicketReceived(ticket)) => {
+                if let Some((store, name)) = &self.sessions {
+                    let received = self.time.now().as_secs();
+                    store.put_ticket(
+                        name,
+                        StoredTicket {
+                            ticket: ticket.clone(),
+                            received,
+                        },
+                    );
                 }
-                Action::SetWriteKeys(change) => {
-                    self.protocol = Some(change.version);
-                    self.sealer = Some(sealer(&change).map_err(record)?)
+                if self.tickets.len() == MAX_TICKETS {
+                    self.tickets.pop_front();
                 }
-                Action::SetReadKeys(change) => {
-                    self.protocol = Some(change.version);
-                    self.joiner.check_key_change().map_err(handshake)?;
-                    self.opener = Some(opener(&change).map_err(record)?);
-                    self.deframer
-                        .set_kind(RecordKind::Protected(record_version(change.version)));
+                self.tickets.push_back(ticket);
+            }
+            Action::Event(Event::PeerKeyUpdated) => {}
+            Action::Event(Event::Tls12SessionEstablished(session)) => {
+                if let Some((store, name)) = &self.sessions {
+                    store.put_tls12(name, session);
                 }
-                Action::Request(request) => match self.answers {
-                    AnswerMode::Inline => {
-                        let answer = self.responder.answer(&request, self.time.as_ref());
-                        let more = self
-                            .machine
-                            .handle(Input::Answer(answer))
-                            .map_err(handshake)?;
-                        queue.extend(more);
-                    }
-                    AnswerMode::Application => self.request = Some(request),
-                },
-                Action::Event(Event::HandshakeComplete(negotiated)) => {
-                    self.negotiated = Some(negotiated);
-                    let pending = std::mem::take(&mut self.pending_send);
-                    self.send_records(ContentType::ApplicationData, &pending)?;
-                }
-                Action::Event(Event::TicketReceived(ticket)) => {
-                    if let Some((store, name)) = &self.sessions {
-                        let received = self.time.now().as_secs();
-                        store.put_ticket(
-                            name,
-                            StoredTicket {
-                                ticket: ticket.clone(),
-                                received,
-                            },
-                        );
-                    }
-                    if self.tickets.len() == MAX_TICKETS {
-                        self.tickets.pop_front();
-                    }
-                    self.tickets.push_back(ticket);
-                }
-                Action::Event(Event::PeerKeyUpdated) => {}
-                Action::Event(Event::Tls12SessionEstablished(session)) => {
-                    if let Some((store, name)) = &self.sessions {
-                        store.put_tls12(name, session);
-                    }
-                }
-                Action::SendWarning(description) => {
-                    let body = Alert::warning(description).to_bytes();
-                    self.send_records(ContentType::Alert, &body)?;
-                }
-                Action::KeyLog(entry) => {
-                    self.key_log
-                        .log(entry.label, &entry.client_random, entry.secret.as_bytes());
-                }
+            }
+            Action::SendWarning(description) => {
+                let body = Alert::warning(description).to_bytes();
+                self.send_records(ContentType::Alert, &body)?;
+            }
+            Action::KeyLog(entry) => {
+                self.key_log
+                    .log(entry.label, &entry.client_random, entry.secret.as_bytes());
             }
         }
         Ok(())
@@ -835,9 +881,9 @@ impl Connection {
         self.request = None;
         let result = self
             .machine
-            .handle(Input::Answer(answer))
+            .handle(Input::Answer(answer), &mut self.actions)
             .map_err(handshake)
-            .and_then(|actions| self.apply(actions))
+            .and_then(|()| self.apply())
             .and_then(|()| self.pump());
         result.map_err(|err| self.fail(err))
     }
@@ -916,8 +962,10 @@ impl Connection {
         if self.negotiated.is_none() {
             return Err(Error::Misuse("key update before the handshake completed"));
         }
-        let actions = self.machine.update_keys(request_peer).map_err(handshake)?;
-        self.apply(actions).map_err(|e| self.fail(e))
+        self.machine
+            .update_keys(request_peer, &mut self.actions)
+            .map_err(handshake)?;
+        self.apply().map_err(|e| self.fail(e))
     }
 
     /// Keying material exported from the connection (RFC 8446 §7.5, RFC 5705).

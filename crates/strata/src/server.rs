@@ -32,6 +32,7 @@ impl ServerConnection {
         };
         let inner = Connection::new(
             Box::new(machine),
+            Connection::action_buffer(),
             responder,
             &config.common,
             ProtocolVersion::Tls12,

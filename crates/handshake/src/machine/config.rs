@@ -38,18 +38,21 @@ pub enum Resumption {
 }
 
 /// The client's handshake settings.
+///
+/// The lists are shared (`Arc<[T]>`): a facade builds them once, with its config, and a
+/// connection's settings take them without a copy (`vec![…].into()` makes one).
 #[derive(Clone, Debug)]
 pub struct ClientHandshakeConfig {
     /// The versions to offer, best first.
-    pub versions: Vec<TlsVersion>,
+    pub versions: Arc<[TlsVersion]>,
     /// The suites to offer, best first (those of versions not offered are left out).
-    pub suites: Vec<SupportedSuite>,
+    pub suites: Arc<[SupportedSuite]>,
     /// The groups to offer, best first; a key share is sent for the first.
-    pub groups: Vec<NamedGroup>,
+    pub groups: Arc<[NamedGroup]>,
     /// The schemes to accept from the server (signature_algorithms).
-    pub signature_schemes: Vec<SignatureScheme>,
+    pub signature_schemes: Arc<[SignatureScheme]>,
     /// The application protocols to offer (ALPN), best first; empty for none.
-    pub alpn_protocols: Vec<Vec<u8>>,
+    pub alpn_protocols: Arc<[Vec<u8>]>,
     /// The server's name: sent as SNI when it is a DNS name, and checked against the
     /// server's certificate.
     pub server_name: ServerName<'static>,
@@ -66,7 +69,7 @@ pub struct ClientHandshakeConfig {
     /// The TLS 1.3 PSK modes offered (RFC 8446 §4.2.9); psk_dhe_ke alone by default. With
     /// psk_ke the client accepts a ServerHello with pre_shared_key and no key_share; a key
     /// share is always sent, for a full handshake.
-    pub psk_modes: Vec<PskKeyExchangeMode>,
+    pub psk_modes: Arc<[PskKeyExchangeMode]>,
     /// TLS 1.2: offer RFC 5077 session tickets (an empty session_ticket extension without
     /// a ticket to resume).
     pub tls12_session_tickets: bool,
@@ -78,18 +81,18 @@ impl ClientHandshakeConfig {
     /// Every supported version, suite, group and scheme, for `server_name`.
     pub fn new(server_name: ServerName<'static>) -> Self {
         Self {
-            versions: vec![TlsVersion::Tls13, TlsVersion::Tls12],
-            suites: ALL_SUITES.to_vec(),
+            versions: Arc::new([TlsVersion::Tls13, TlsVersion::Tls12]),
+            suites: ALL_SUITES.into(),
             groups: SUPPORTED_GROUPS.iter().map(|g| g.named_group()).collect(),
-            signature_schemes: SUPPORTED_SCHEMES.to_vec(),
-            alpn_protocols: Vec::new(),
+            signature_schemes: SUPPORTED_SCHEMES.into(),
+            alpn_protocols: Arc::new([]),
             server_name,
             middlebox_compatibility: true,
             require_extended_master_secret: true,
             max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
             chain_limits: ChainLimits::default(),
             resumption: None,
-            psk_modes: vec![PskKeyExchangeMode::PskDheKe],
+            psk_modes: Arc::new([PskKeyExchangeMode::PskDheKe]),
             tls12_session_tickets: true,
             now: 0,
         }
@@ -104,29 +107,30 @@ pub enum ClientAuthPolicy {
     /// CertificateRequest; a client without a certificate is accepted.
     Optional {
         /// DER names for certificate_authorities (may be empty).
-        authorities: Vec<Vec<u8>>,
+        authorities: Arc<[Vec<u8>]>,
     },
     /// CertificateRequest; a client without a certificate gets certificate_required
     /// (TLS 1.3) or handshake_failure (TLS 1.2).
     Required {
         /// DER names for certificate_authorities (may be empty).
-        authorities: Vec<Vec<u8>>,
+        authorities: Arc<[Vec<u8>]>,
     },
 }
 
-/// The server's handshake settings.
+/// The server's handshake settings. The lists are shared, as in
+/// [`ClientHandshakeConfig`].
 #[derive(Clone, Debug)]
 pub struct ServerHandshakeConfig {
     /// The versions to accept, best first.
-    pub versions: Vec<TlsVersion>,
+    pub versions: Arc<[TlsVersion]>,
     /// The suites to accept, in the server's order of preference.
-    pub suites: Vec<SupportedSuite>,
+    pub suites: Arc<[SupportedSuite]>,
     /// The groups to accept, in the server's order of preference.
-    pub groups: Vec<NamedGroup>,
+    pub groups: Arc<[NamedGroup]>,
     /// The schemes to accept in a client's CertificateVerify.
-    pub signature_schemes: Vec<SignatureScheme>,
+    pub signature_schemes: Arc<[SignatureScheme]>,
     /// The application protocols the server speaks, best first; empty for no ALPN.
-    pub alpn_protocols: Vec<Vec<u8>>,
+    pub alpn_protocols: Arc<[Vec<u8>]>,
     /// Client authentication.
     pub client_auth: ClientAuthPolicy,
     /// Put a cookie in every HelloRetryRequest (RFC 8446 §4.2.2) and require the second
@@ -161,11 +165,11 @@ pub struct ServerHandshakeConfig {
 impl Default for ServerHandshakeConfig {
     fn default() -> Self {
         Self {
-            versions: vec![TlsVersion::Tls13, TlsVersion::Tls12],
-            suites: ALL_SUITES.to_vec(),
+            versions: Arc::new([TlsVersion::Tls13, TlsVersion::Tls12]),
+            suites: ALL_SUITES.into(),
             groups: SUPPORTED_GROUPS.iter().map(|g| g.named_group()).collect(),
-            signature_schemes: SUPPORTED_SCHEMES.to_vec(),
-            alpn_protocols: Vec::new(),
+            signature_schemes: SUPPORTED_SCHEMES.into(),
+            alpn_protocols: Arc::new([]),
             client_auth: ClientAuthPolicy::Off,
             hello_retry_cookie: false,
             require_extended_master_secret: true,

@@ -257,10 +257,16 @@ impl core::fmt::Debug for Ticket {
 }
 
 /// What every client and server state machine offers the facade.
+///
+/// The machine appends what to do to the caller's `out`, rather than returning a vector
+/// of its own: the facade keeps one for the whole connection and carries out and clears
+/// it after each call, so a handshake makes no allocation for its list of actions after
+/// the first.
 pub trait StateMachine: Send {
-    /// Takes one input; returns what to do, in order. An error is fatal: the facade sends
-    /// [`HandshakeError::alert`] and the connection is dead.
-    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError>;
+    /// Takes one input and appends what to do, in order, to `out`. An error is fatal: the
+    /// facade sends [`HandshakeError::alert`] and the connection is dead; `out` is then
+    /// left as it was (nothing of the failed step is appended).
+    fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError>;
 
     /// Whether the handshake is still under way (true until HandshakeComplete).
     fn is_handshaking(&self) -> bool;
@@ -269,8 +275,13 @@ pub trait StateMachine: Send {
     fn wants_answer(&self) -> bool;
 
     /// After the handshake: update our sending keys, and ask the peer to update theirs if
-    /// `request_peer` (RFC 8446 §4.6.3). TLS 1.2 has no KeyUpdate: an error.
-    fn update_keys(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError>;
+    /// `request_peer` (RFC 8446 §4.6.3), appending the actions to `out`. TLS 1.2 has no
+    /// KeyUpdate: an error.
+    fn update_keys(
+        &mut self,
+        request_peer: bool,
+        out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError>;
 
     /// RFC 8446 §7.5 / RFC 5705 exporter, after the handshake.
     fn export_keying_material(

@@ -189,13 +189,14 @@ pub struct Tls12Client {
 }
 
 impl Tls12Client {
-    /// A TLS 1.2-only client for `config` (its TLS 1.3 is left out), and its first
-    /// actions: Send(ClientHello). [`Client`](crate::Client) offers every configured
-    /// version.
+    /// A TLS 1.2-only client for `config` (its TLS 1.3 is left out); its first action,
+    /// Send(ClientHello), is appended to `out`. [`Client`](crate::Client) offers every
+    /// configured version.
     pub fn new(
         config: ClientHandshakeConfig,
         random: [u8; 32],
-    ) -> Result<(Self, Vec<Action>), HandshakeError> {
+        out: &mut Vec<Action>,
+    ) -> Result<Self, HandshakeError> {
         if !config.versions.contains(&TlsVersion::Tls12) {
             return Err(HandshakeError::Internal(
                 "a TLS 1.2 client needs TLS 1.2 among the configured versions",
@@ -204,7 +205,8 @@ impl Tls12Client {
         let offer = Offer::new(config, &[TlsVersion::Tls12], random, [0; 32])?;
         let encoded = encode(&HandshakeMessage::ClientHello(offer.client_hello(None)));
         let client = Self::with_hello(offer, &encoded);
-        Ok((client, vec![Action::Send(encoded)]))
+        out.push(Action::Send(encoded));
+        Ok(client)
     }
 
     /// A client whose ClientHello (`encoded`, made from `offer`) is sent, waiting for
@@ -774,16 +776,24 @@ impl Tls12Client {
 }
 
 impl StateMachine for Tls12Client {
-    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
+    fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
         let state = core::mem::replace(&mut self.state, ClientState::Poisoned);
         if matches!(state, ClientState::Poisoned) {
             return Err(HandshakeError::Internal(
                 "the handshake already failed; the connection is dead",
             ));
         }
-        let mut out = Vec::new();
-        self.state = self.step(state, input, &mut out)?;
-        Ok(out)
+        let before = out.len();
+        match self.step(state, input, out) {
+            Ok(next) => {
+                self.state = next;
+                Ok(())
+            }
+            Err(err) => {
+                out.truncate(before);
+                Err(err)
+            }
+        }
     }
 
     fn is_handshaking(&self) -> bool {
@@ -794,7 +804,11 @@ impl StateMachine for Tls12Client {
         self.state.wants_answer()
     }
 
-    fn update_keys(&mut self, _request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+    fn update_keys(
+        &mut self,
+        _request_peer: bool,
+        _out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError> {
         Err(no_key_update())
     }
 

@@ -351,6 +351,53 @@ impl Tls12Server {
     /// ClientHello (RFC 5246 §7.4.1.2): what the client offers, checked (RFC 5746 §3.6,
     /// RFC 7627 §5.2, RFC 8422 §5.1, RFC 7507), a group chosen; then the application is
     /// asked for a certificate, which decides the suite.
+    /// The ClientHello, which the version-negotiating [`Server`](crate::Server) decoded
+    /// to choose TLS 1.2: what `handle(Input::Message(raw))` does, without decoding the
+    /// message a second time.
+    pub(crate) fn handle_first_client_hello(
+        &mut self,
+        raw: RawMessage<'_>,
+        ch: &ClientHello<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError> {
+        self.advance(out, |server, state, out| match state {
+            ServerState::WaitClientHello if raw.ty == HandshakeType::ClientHello => {
+                server.on_client_hello(ch, raw, out)
+            }
+            state => server.step(state, Input::Message(raw), out),
+        })
+    }
+
+    /// Runs `step` on the current state and keeps the state it returns; an error leaves
+    /// the machine dead and `out` as it was.
+    fn advance(
+        &mut self,
+        out: &mut Vec<Action>,
+        step: impl FnOnce(
+            &mut Self,
+            ServerState,
+            &mut Vec<Action>,
+        ) -> Result<ServerState, HandshakeError>,
+    ) -> Result<(), HandshakeError> {
+        let state = core::mem::replace(&mut self.state, ServerState::Poisoned);
+        if matches!(state, ServerState::Poisoned) {
+            return Err(HandshakeError::Internal(
+                "the handshake already failed; the connection is dead",
+            ));
+        }
+        let before = out.len();
+        match step(self, state, out) {
+            Ok(next) => {
+                self.state = next;
+                Ok(())
+            }
+            Err(err) => {
+                out.truncate(before);
+                Err(err)
+            }
+        }
+    }
+
     fn on_client_hello(
         &mut self,
         ch: &ClientHello<'_>,
@@ -949,16 +996,8 @@ impl Tls12Server {
 }
 
 impl StateMachine for Tls12Server {
-    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
-        let state = core::mem::replace(&mut self.state, ServerState::Poisoned);
-        if matches!(state, ServerState::Poisoned) {
-            return Err(HandshakeError::Internal(
-                "the handshake already failed; the connection is dead",
-            ));
-        }
-        let mut out = Vec::new();
-        self.state = self.step(state, input, &mut out)?;
-        Ok(out)
+    fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
+        self.advance(out, |server, state, out| server.step(state, input, out))
     }
 
     fn is_handshaking(&self) -> bool {
@@ -969,7 +1008,11 @@ impl StateMachine for Tls12Server {
         self.state.wants_answer()
     }
 
-    fn update_keys(&mut self, _request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+    fn update_keys(
+        &mut self,
+        _request_peer: bool,
+        _out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError> {
         Err(no_key_update())
     }
 

@@ -206,14 +206,15 @@ pub struct Tls13Client {
 
 impl Tls13Client {
     /// A TLS 1.3-only client for `config` (the TLS 1.2 of `config.versions` is left
-    /// out), and its first actions: Send(ClientHello). `session_id` is the
-    /// legacy_session_id sent in middlebox compatibility mode (RFC 8446 §D.4).
+    /// out); its first action, Send(ClientHello), is appended to `out`. `session_id` is
+    /// the legacy_session_id sent in middlebox compatibility mode (RFC 8446 §D.4).
     /// [`Client`](crate::Client) offers every configured version.
     pub fn new(
         config: ClientHandshakeConfig,
         random: [u8; 32],
         session_id: [u8; 32],
-    ) -> Result<(Self, Vec<Action>), HandshakeError> {
+        out: &mut Vec<Action>,
+    ) -> Result<Self, HandshakeError> {
         if !config.versions.contains(&TlsVersion::Tls13) {
             return Err(HandshakeError::Internal(
                 "a TLS 1.3 client needs TLS 1.3 among the configured versions",
@@ -225,7 +226,8 @@ impl Tls13Client {
         offer_psk(&offer, &mut client_hello, &Transcript::new())?;
         let encoded = encode_client_hello(&client_hello);
         let client = Self::with_hello(offer, key_share, client_hello, &encoded);
-        Ok((client, vec![Action::Send(encoded)]))
+        out.push(Action::Send(encoded));
+        Ok(client)
     }
 
     /// A client whose ClientHello (`client_hello`, encoded as `encoded`, with `key_share`)
@@ -1044,16 +1046,24 @@ impl Tls13Client {
 }
 
 impl StateMachine for Tls13Client {
-    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
+    fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
         let state = core::mem::replace(&mut self.state, ClientState::Poisoned);
         if matches!(state, ClientState::Poisoned) {
             return Err(HandshakeError::Internal(
                 "the handshake already failed; the connection is dead",
             ));
         }
-        let mut out = Vec::new();
-        self.state = self.step(state, input, &mut out)?;
-        Ok(out)
+        let before = out.len();
+        match self.step(state, input, out) {
+            Ok(next) => {
+                self.state = next;
+                Ok(())
+            }
+            Err(err) => {
+                out.truncate(before);
+                Err(err)
+            }
+        }
     }
 
     fn is_handshaking(&self) -> bool {
@@ -1064,18 +1074,21 @@ impl StateMachine for Tls13Client {
         self.state.wants_answer()
     }
 
-    fn update_keys(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+    fn update_keys(
+        &mut self,
+        request_peer: bool,
+        out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError> {
         let ClientState::Connected(traffic, _) = &mut self.state else {
             return Err(not_connected("KeyUpdate before the handshake completed"));
         };
-        let mut out = Vec::new();
         let request = if request_peer {
             crate::messages::KeyUpdateRequest::UpdateRequested
         } else {
             crate::messages::KeyUpdateRequest::UpdateNotRequested
         };
-        traffic.update_write(request, &mut out);
-        Ok(out)
+        traffic.update_write(request, out);
+        Ok(())
     }
 
     fn export_keying_material(

@@ -228,14 +228,63 @@ impl Tls13Server {
         }
     }
 
+    /// The first ClientHello, which the version-negotiating [`Server`](crate::Server)
+    /// decoded to choose TLS 1.3: what `handle(Input::Message(raw))` does, without
+    /// decoding the message a second time.
+    pub(crate) fn handle_first_client_hello(
+        &mut self,
+        raw: RawMessage<'_>,
+        ch: &ClientHello<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError> {
+        self.advance(out, |server, state, out| match state {
+            ServerState::WaitClientHello(None) if raw.ty == HandshakeType::ClientHello => {
+                server.on_client_hello(None, ch, raw, out)
+            }
+            state => server.step(state, Input::Message(raw), out),
+        })
+    }
+
+    /// Runs `step` on the current state and keeps the state it returns; an error leaves
+    /// the machine dead and `out` as it was.
+    fn advance(
+        &mut self,
+        out: &mut Vec<Action>,
+        step: impl FnOnce(
+            &mut Self,
+            ServerState,
+            &mut Vec<Action>,
+        ) -> Result<ServerState, HandshakeError>,
+    ) -> Result<(), HandshakeError> {
+        let state = core::mem::replace(&mut self.state, ServerState::Poisoned);
+        if matches!(state, ServerState::Poisoned) {
+            return Err(HandshakeError::Internal(
+                "the handshake already failed; the connection is dead",
+            ));
+        }
+        let before = out.len();
+        match step(self, state, out) {
+            Ok(next) => {
+                self.state = next;
+                Ok(())
+            }
+            Err(err) => {
+                out.truncate(before);
+                Err(err)
+            }
+        }
+    }
+
     /// After the handshake: a NewSessionTicket carrying `ticket` (RFC 8446 §4.6.1), to
-    /// send, and the PSK it stands for, to keep with whatever `ticket` identifies.
+    /// send (appended to `out`), and the PSK it stands for, returned, to keep with
+    /// whatever `ticket` identifies.
     pub fn issue_ticket(
         &mut self,
         lifetime: u32,
         age_add: u32,
         ticket: Vec<u8>,
-    ) -> Result<(Vec<Action>, Secret), HandshakeError> {
+        out: &mut Vec<Action>,
+    ) -> Result<Secret, HandshakeError> {
         let ServerState::Connected(connected) = &mut self.state else {
             return Err(not_connected(
                 "ticket issued before the handshake completed",
@@ -259,7 +308,8 @@ impl Tls13Server {
             ticket: Cow::Owned(ticket),
             extensions: Extensions::default(),
         }));
-        Ok((vec![Action::Send(message)], psk))
+        out.push(Action::Send(message));
+        Ok(psk)
     }
 
     /// The schemes the server accepts in a client's CertificateVerify (RFC 8446 §4.3.2).
@@ -291,7 +341,10 @@ impl Tls13Server {
         match state {
             S::WaitClientHello(retry) => {
                 expect(&raw, HandshakeType::ClientHello, name)?;
-                self.on_client_hello(retry, raw, out)
+                let HandshakeMessage::ClientHello(ch) = decode(raw)? else {
+                    return Err(misparsed());
+                };
+                self.on_client_hello(retry, &ch, raw, out)
             }
             S::WaitClientCertificate { mut wait, required } => {
                 expect(&raw, HandshakeType::Certificate, name)?;
@@ -384,19 +437,17 @@ impl Tls13Server {
     fn on_client_hello(
         &mut self,
         retry: Option<Box<Retry>>,
+        ch: &ClientHello<'_>,
         raw: RawMessage<'_>,
         out: &mut Vec<Action>,
     ) -> Result<ServerState, HandshakeError> {
-        let HandshakeMessage::ClientHello(ch) = decode(raw)? else {
-            return Err(misparsed());
-        };
         if ch.legacy_compression_methods.as_ref() != [0] {
             return Err(refuse(
                 Alert::IllegalParameter,
                 "legacy_compression_methods is not the null method alone",
             ));
         }
-        self.check_version(&ch)?;
+        self.check_version(ch)?;
         let suite = choose_suite(
             &self.config.suites,
             TlsVersion::Tls13,
@@ -404,7 +455,7 @@ impl Tls13Server {
             |_| true,
         )
         .ok_or(refuse(Alert::HandshakeFailure, "no cipher suite in common"))?;
-        let offer = ClientOffer::read(&ch);
+        let offer = ClientOffer::read(ch);
         check_tls13_offer(&offer)?;
         let sni = offer.sni()?;
         let alpn = offer.choose_alpn(&self.config.alpn_protocols)?;
@@ -465,7 +516,7 @@ impl Tls13Server {
                     if let Some((group, share)) = shared {
                         (transcript, false, group, share)
                     } else if let Some(group) = common {
-                        return self.hello_retry(&ch, suite, group, transcript, out);
+                        return self.hello_retry(ch, suite, group, transcript, out);
                     } else {
                         return Err(refuse(
                             Alert::HandshakeFailure,
@@ -1024,16 +1075,8 @@ fn check_tls13_offer(offer: &ClientOffer<'_, '_>) -> Result<(), HandshakeError> 
 }
 
 impl StateMachine for Tls13Server {
-    fn handle(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
-        let state = core::mem::replace(&mut self.state, ServerState::Poisoned);
-        if matches!(state, ServerState::Poisoned) {
-            return Err(HandshakeError::Internal(
-                "the handshake already failed; the connection is dead",
-            ));
-        }
-        let mut out = Vec::new();
-        self.state = self.step(state, input, &mut out)?;
-        Ok(out)
+    fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
+        self.advance(out, |server, state, out| server.step(state, input, out))
     }
 
     fn is_handshaking(&self) -> bool {
@@ -1044,18 +1087,21 @@ impl StateMachine for Tls13Server {
         self.state.wants_answer()
     }
 
-    fn update_keys(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+    fn update_keys(
+        &mut self,
+        request_peer: bool,
+        out: &mut Vec<Action>,
+    ) -> Result<(), HandshakeError> {
         let ServerState::Connected(connected) = &mut self.state else {
             return Err(not_connected("KeyUpdate before the handshake completed"));
         };
-        let mut out = Vec::new();
         let request = if request_peer {
             KeyUpdateRequest::UpdateRequested
         } else {
             KeyUpdateRequest::UpdateNotRequested
         };
-        connected.traffic.update_write(request, &mut out);
-        Ok(out)
+        connected.traffic.update_write(request, out);
+        Ok(())
     }
 
     fn export_keying_material(

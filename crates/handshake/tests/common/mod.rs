@@ -15,16 +15,64 @@ use std::time::Duration;
 
 use strata_alert::AlertDescription as A;
 use strata_handshake::machine::{
-    Action, Answer, Event, Input, KeyChange, Negotiated, Request, StateMachine,
+    Action, Answer, ClientHandshakeConfig, Event, Input, KeyChange, Negotiated, Request,
+    StateMachine,
 };
 use strata_handshake::messages::RawMessage;
-use strata_handshake::{HandshakeError, HandshakeJoiner, HandshakeType, TlsVersion};
+use strata_handshake::{
+    Client, HandshakeError, HandshakeJoiner, HandshakeType, Tls12Client, TlsVersion,
+};
 use strata_pki::pki_types::{CertificateDer, ServerName, UnixTime};
 use strata_pki::{
     CertifiedKey, ClientCertVerifier, RingSigningKey, ServerCertVerifier, TrustAnchors,
     WebPkiClientVerifier, WebPkiServerVerifier,
 };
 use strata_testdata::pki::{KeyKind, TestCa};
+
+// ---------------------------------------------------------------------------------------
+// The machines' calls with their actions returned, as the tests look at them
+
+/// `handle` and `update_keys` returning the actions in a vector of their own (the
+/// machines append to the caller's, which the facade reuses).
+pub trait Collect {
+    /// [`StateMachine::handle`], its actions returned.
+    fn handle_vec(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError>;
+    /// [`StateMachine::update_keys`], its actions returned.
+    fn update_keys_vec(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError>;
+}
+
+impl<M: StateMachine + ?Sized> Collect for M {
+    fn handle_vec(&mut self, input: Input<'_>) -> Result<Vec<Action>, HandshakeError> {
+        let mut out = Vec::new();
+        self.handle(input, &mut out).map(|()| out)
+    }
+
+    fn update_keys_vec(&mut self, request_peer: bool) -> Result<Vec<Action>, HandshakeError> {
+        let mut out = Vec::new();
+        self.update_keys(request_peer, &mut out).map(|()| out)
+    }
+}
+
+/// A version-negotiating client and its first actions.
+#[allow(dead_code)]
+pub fn start_client(
+    config: ClientHandshakeConfig,
+    random: [u8; 32],
+    session_id: [u8; 32],
+) -> Result<(Client, Vec<Action>), HandshakeError> {
+    let mut out = Vec::new();
+    Client::new(config, random, session_id, &mut out).map(|c| (c, out))
+}
+
+/// A TLS 1.2-only client and its first actions.
+#[allow(dead_code)]
+pub fn start_tls12_client(
+    config: ClientHandshakeConfig,
+    random: [u8; 32],
+) -> Result<(Tls12Client, Vec<Action>), HandshakeError> {
+    let mut out = Vec::new();
+    Tls12Client::new(config, random, &mut out).map(|c| (c, out))
+}
 
 // ---------------------------------------------------------------------------------------
 // Certificates and answers
@@ -382,7 +430,7 @@ impl Pair {
     }
 
     pub fn handle(&mut self, who: Who, input: Input<'_>) -> Result<(), Failure> {
-        match self.side(who).machine.handle(input) {
+        match self.side(who).machine.handle_vec(input) {
             Ok(actions) => {
                 self.apply(who, actions);
                 Ok(())
@@ -501,7 +549,7 @@ impl Pair {
             failure.error
         );
         // The machine that failed is dead.
-        let dead = self.side(who).machine.handle(Input::ChangeCipherSpec);
+        let dead = self.side(who).machine.handle_vec(Input::ChangeCipherSpec);
         assert!(dead.is_err());
         failure.error
     }
