@@ -463,6 +463,8 @@ pub(crate) struct ServerResumption {
     pub tickets_per_handshake: usize,
     /// Ticket lifetime in seconds.
     pub ticket_lifetime: u32,
+    /// TLS 1.2: how long a session kept by session ID resumes, in seconds.
+    pub session_lifetime: u32,
     /// The keys tickets are sealed under (TLS 1.3 tickets and RFC 5077 tickets).
     pub ticket_keys: Option<Arc<TicketKeys>>,
     /// The TLS 1.2 session-ID store.
@@ -480,6 +482,7 @@ impl ServerConfig {
             client_verifier: None,
             tickets_per_handshake: 2,
             ticket_lifetime: 7200,
+            session_lifetime: 7200,
             ticket_keys: None,
             session_cache_capacity: 1024,
             session_store: None,
@@ -508,6 +511,7 @@ impl ServerConfig {
             ticket_keys: self.resumption.ticket_keys.clone(),
             tickets_per_handshake: self.resumption.tickets_per_handshake,
             ticket_lifetime: self.resumption.ticket_lifetime,
+            session_lifetime: self.resumption.session_lifetime,
             session_store: self.resumption.session_store.clone(),
             allow_psk_ke: self.resumption.allow_psk_ke,
             now: self.common.time.now().as_secs(),
@@ -535,6 +539,7 @@ pub struct ServerConfigBuilder {
     client_verifier: Option<Arc<dyn ClientCertVerifier>>,
     tickets_per_handshake: usize,
     ticket_lifetime: u32,
+    session_lifetime: u32,
     ticket_keys: Option<Arc<TicketKeys>>,
     session_cache_capacity: usize,
     session_store: Option<Arc<dyn ServerSessionStore>>,
@@ -554,7 +559,8 @@ impl ServerConfigBuilder {
 
     /// How many TLS 1.3 tickets to send after each full handshake (2 by default; 0 turns
     /// tickets off, TLS 1.2 ones too) and how long they live (at most 7 days,
-    /// RFC 8446 §4.6.1).
+    /// RFC 8446 §4.6.1). Sessions kept by session ID have their own
+    /// [`session_lifetime`](Self::session_lifetime).
     pub fn tickets(mut self, per_handshake: usize, lifetime_secs: u32) -> Self {
         self.tickets_per_handshake = per_handshake;
         self.ticket_lifetime = lifetime_secs.min(604_800);
@@ -565,6 +571,13 @@ impl ServerConfigBuilder {
     /// fresh random keys by default.
     pub fn ticket_keys(mut self, keys: Arc<TicketKeys>) -> Self {
         self.ticket_keys = Some(keys);
+        self
+    }
+
+    /// How long a TLS 1.2 session kept by session ID may be resumed (2 hours by default,
+    /// at most 7 days).
+    pub fn session_lifetime(mut self, lifetime_secs: u32) -> Self {
+        self.session_lifetime = lifetime_secs.min(604_800);
         self
     }
 
@@ -652,6 +665,7 @@ impl ServerConfigBuilder {
             resumption: ServerResumption {
                 tickets_per_handshake: self.tickets_per_handshake,
                 ticket_lifetime: self.ticket_lifetime,
+                session_lifetime: self.session_lifetime,
                 ticket_keys,
                 session_store,
                 allow_psk_ke: self.allow_psk_ke,

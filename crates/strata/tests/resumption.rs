@@ -264,3 +264,57 @@ fn a_custom_server_session_store_sees_tls12_resumption() {
     assert_eq!((store.puts.load(SeqCst), store.hits.load(SeqCst)), (1, 1));
     assert_eq!(store.inner.len(), 1);
 }
+
+/// A clock the test moves forward.
+#[derive(Debug)]
+struct MovingClock(std::sync::atomic::AtomicU64);
+
+impl strata::TimeProvider for MovingClock {
+    fn now(&self) -> strata::pki_types::UnixTime {
+        let secs = self.0.load(std::sync::atomic::Ordering::Relaxed);
+        strata::pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs))
+    }
+}
+
+#[test]
+fn tls12_sessions_by_id_live_their_own_lifetime_not_the_tickets() {
+    // tickets(0, 0) turns tickets off; it must not end sessions kept by session ID (it
+    // did: their lifetime was the ticket lifetime, 0 seconds).
+    let pki = Pki::new();
+    let clock = Arc::new(MovingClock(1_893_456_000.into()));
+    let later = |secs: u64| {
+        clock
+            .0
+            .fetch_add(secs, std::sync::atomic::Ordering::Relaxed);
+    };
+    let client = || {
+        pki.client()
+            .time(clock.clone())
+            .versions(&[TlsVersion::Tls12])
+            .build()
+            .unwrap()
+    };
+    let server = |lifetime: Option<u32>| {
+        let builder = pki
+            .server(KeyKind::EcdsaP256)
+            .time(clock.clone())
+            .tickets(0, 0);
+        match lifetime {
+            Some(secs) => builder.session_lifetime(secs),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+    };
+    let (c, s) = (client(), server(None));
+    assert!(!connect(&c, &s).0);
+    later(60);
+    assert!(
+        connect(&c, &s).0,
+        "a minute later, within the default two hours"
+    );
+    let (c, s) = (client(), server(Some(30)));
+    assert!(!connect(&c, &s).0);
+    later(60);
+    assert!(!connect(&c, &s).0, "past a 30-second session lifetime");
+}

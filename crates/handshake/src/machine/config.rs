@@ -149,6 +149,9 @@ pub struct ServerHandshakeConfig {
     pub tickets_per_handshake: usize,
     /// A ticket's lifetime in seconds (at most [`MAX_TICKET_LIFETIME`]).
     pub ticket_lifetime: u32,
+    /// TLS 1.2: how long a session kept by session ID may be resumed, in seconds (at most
+    /// [`MAX_TICKET_LIFETIME`]); a session in an RFC 5077 ticket lives `ticket_lifetime`.
+    pub session_lifetime: u32,
     /// TLS 1.2: where sessions are kept by session ID (RFC 5246 §7.3), e.g. a
     /// [`SessionCache`](crate::SessionCache); `None` gives no session ID and resumes none
     /// by ID.
@@ -178,6 +181,7 @@ impl Default for ServerHandshakeConfig {
             ticket_keys: None,
             tickets_per_handshake: 2,
             ticket_lifetime: DEFAULT_TICKET_LIFETIME,
+            session_lifetime: DEFAULT_TICKET_LIFETIME,
             session_store: None,
             allow_psk_ke: false,
             now: 0,

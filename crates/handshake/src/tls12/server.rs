@@ -544,7 +544,11 @@ impl Tls12Server {
             return Ok(None);
         };
         let now = self.config.now;
-        let lifetime = u64::from(self.config.ticket_lifetime.min(MAX_TICKET_LIFETIME));
+        let lifetime = match ticket {
+            true => self.config.ticket_lifetime,
+            false => self.config.session_lifetime,
+        };
+        let lifetime = u64::from(lifetime.min(MAX_TICKET_LIFETIME));
         let fits = state.version == TlsVersion::Tls12
             && ch.cipher_suites.contains(&state.suite.suite)
             && self.config.suites.contains(&state.suite)
