@@ -22,6 +22,43 @@ pub(crate) enum Side {
     Server,
 }
 
+/// A machine's state enum, whose `Poisoned` state is what the machine holds while a step
+/// runs and for good once a step failed.
+pub(crate) trait MachineState: Sized {
+    /// The `Poisoned` state.
+    const POISONED: Self;
+    /// Whether this is it.
+    fn is_poisoned(&self) -> bool;
+}
+
+/// Runs one step of a machine whose state `slot` gives: takes the state out (leaving it
+/// poisoned), runs `step` on it and keeps the state it returns. An error leaves the
+/// machine dead and `out` as it was; a dead machine takes nothing more.
+pub(crate) fn advance<M, S: MachineState>(
+    machine: &mut M,
+    slot: fn(&mut M) -> &mut S,
+    out: &mut Vec<Action>,
+    step: impl FnOnce(&mut M, S, &mut Vec<Action>) -> Result<S, HandshakeError>,
+) -> Result<(), HandshakeError> {
+    let state = core::mem::replace(slot(machine), S::POISONED);
+    if state.is_poisoned() {
+        return Err(HandshakeError::Internal(
+            "the handshake already failed; the connection is dead",
+        ));
+    }
+    let before = out.len();
+    match step(machine, state, out) {
+        Ok(next) => {
+            *slot(machine) = next;
+            Ok(())
+        }
+        Err(err) => {
+            out.truncate(before);
+            Err(err)
+        }
+    }
+}
+
 /// The last 8 bytes of a TLS 1.2 ServerHello.random from a TLS 1.3 server (RFC 8446 §4.1.3).
 pub(crate) const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
 /// The same for TLS 1.1 and below (RFC 8446 §4.1.3).

@@ -14,8 +14,8 @@ use super::{
     renegotiation_info_not_empty, scheme_fits, unexpected_ccs, write_keys, Session, CLIENT_RANDOM,
 };
 use crate::common::{
-    certificate_verify_message, check_signature, client_signing_key, encode, expect,
-    has_downgrade_sentinel, key_log, misparsed, not_connected, refuse, unexpected,
+    advance, certificate_verify_message, check_signature, client_signing_key, encode, expect,
+    has_downgrade_sentinel, key_log, misparsed, not_connected, refuse, unexpected, MachineState,
 };
 use crate::key_schedule::tls12::{KeyBlock, Sender};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
@@ -775,25 +775,22 @@ impl Tls12Client {
     }
 }
 
+impl MachineState for ClientState {
+    const POISONED: Self = Self::Poisoned;
+
+    fn is_poisoned(&self) -> bool {
+        matches!(self, Self::Poisoned)
+    }
+}
+
 impl StateMachine for Tls12Client {
     fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
-        let state = core::mem::replace(&mut self.state, ClientState::Poisoned);
-        if matches!(state, ClientState::Poisoned) {
-            return Err(HandshakeError::Internal(
-                "the handshake already failed; the connection is dead",
-            ));
-        }
-        let before = out.len();
-        match self.step(state, input, out) {
-            Ok(next) => {
-                self.state = next;
-                Ok(())
-            }
-            Err(err) => {
-                out.truncate(before);
-                Err(err)
-            }
-        }
+        advance(
+            self,
+            |m| &mut m.state,
+            out,
+            |m, state, out| m.step(state, input, out),
+        )
     }
 
     fn is_handshaking(&self) -> bool {

@@ -15,8 +15,8 @@ use super::{
     unexpected_ccs, write_keys, Session, CLIENT_RANDOM,
 };
 use crate::common::{
-    check_signature, client_auth, encode, expect, key_log, misparsed, not_connected, refuse,
-    server_certificate, unexpected, DOWNGRADE_TLS12,
+    advance, check_signature, client_auth, encode, expect, key_log, misparsed, not_connected,
+    refuse, server_certificate, unexpected, MachineState, DOWNGRADE_TLS12,
 };
 use crate::key_schedule::tls12::{KeyBlock, Sender};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
@@ -348,9 +348,6 @@ impl Tls12Server {
         }
     }
 
-    /// ClientHello (RFC 5246 §7.4.1.2): what the client offers, checked (RFC 5746 §3.6,
-    /// RFC 7627 §5.2, RFC 8422 §5.1, RFC 7507), a group chosen; then the application is
-    /// asked for a certificate, which decides the suite.
     /// The ClientHello, which the version-negotiating [`Server`](crate::Server) decoded
     /// to choose TLS 1.2: what `handle(Input::Message(raw))` does, without decoding the
     /// message a second time.
@@ -360,44 +357,22 @@ impl Tls12Server {
         ch: &ClientHello<'_>,
         out: &mut Vec<Action>,
     ) -> Result<(), HandshakeError> {
-        self.advance(out, |server, state, out| match state {
-            ServerState::WaitClientHello if raw.ty == HandshakeType::ClientHello => {
-                server.on_client_hello(ch, raw, out)
-            }
-            state => server.step(state, Input::Message(raw), out),
-        })
+        advance(
+            self,
+            |m| &mut m.state,
+            out,
+            |server, state, out| match state {
+                ServerState::WaitClientHello if raw.ty == HandshakeType::ClientHello => {
+                    server.on_client_hello(ch, raw, out)
+                }
+                state => server.step(state, Input::Message(raw), out),
+            },
+        )
     }
 
-    /// Runs `step` on the current state and keeps the state it returns; an error leaves
-    /// the machine dead and `out` as it was.
-    fn advance(
-        &mut self,
-        out: &mut Vec<Action>,
-        step: impl FnOnce(
-            &mut Self,
-            ServerState,
-            &mut Vec<Action>,
-        ) -> Result<ServerState, HandshakeError>,
-    ) -> Result<(), HandshakeError> {
-        let state = core::mem::replace(&mut self.state, ServerState::Poisoned);
-        if matches!(state, ServerState::Poisoned) {
-            return Err(HandshakeError::Internal(
-                "the handshake already failed; the connection is dead",
-            ));
-        }
-        let before = out.len();
-        match step(self, state, out) {
-            Ok(next) => {
-                self.state = next;
-                Ok(())
-            }
-            Err(err) => {
-                out.truncate(before);
-                Err(err)
-            }
-        }
-    }
-
+    /// ClientHello (RFC 5246 §7.4.1.2): what the client offers, checked (RFC 5746 §3.6,
+    /// RFC 7627 §5.2, RFC 8422 §5.1, RFC 7507), a group chosen; then the application is
+    /// asked for a certificate, which decides the suite.
     fn on_client_hello(
         &mut self,
         ch: &ClientHello<'_>,
@@ -999,9 +974,22 @@ impl Tls12Server {
     }
 }
 
+impl MachineState for ServerState {
+    const POISONED: Self = Self::Poisoned;
+
+    fn is_poisoned(&self) -> bool {
+        matches!(self, Self::Poisoned)
+    }
+}
+
 impl StateMachine for Tls12Server {
     fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
-        self.advance(out, |server, state, out| server.step(state, input, out))
+        advance(
+            self,
+            |m| &mut m.state,
+            out,
+            |server, state, out| server.step(state, input, out),
+        )
     }
 
     fn is_handshaking(&self) -> bool {

@@ -15,7 +15,9 @@ use super::{
     key_change, key_log, label, misparsed, not_connected, peer_chain, refuse, unexpected, Side,
     Traffic,
 };
-use crate::common::{client_signing_key, encode_client_hello, has_downgrade_sentinel};
+use crate::common::{
+    advance, client_signing_key, encode_client_hello, has_downgrade_sentinel, MachineState,
+};
 use crate::extensions::{OfferedPsks, PskIdentity, PskKeyExchangeMode};
 use crate::key_schedule::tls13::{
     resumption_psk, verify_data, ApplicationSecrets, BinderKind, EarlySecret, HandshakeSecret,
@@ -1045,25 +1047,22 @@ impl Tls13Client {
     }
 }
 
+impl MachineState for ClientState {
+    const POISONED: Self = Self::Poisoned;
+
+    fn is_poisoned(&self) -> bool {
+        matches!(self, Self::Poisoned)
+    }
+}
+
 impl StateMachine for Tls13Client {
     fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
-        let state = core::mem::replace(&mut self.state, ClientState::Poisoned);
-        if matches!(state, ClientState::Poisoned) {
-            return Err(HandshakeError::Internal(
-                "the handshake already failed; the connection is dead",
-            ));
-        }
-        let before = out.len();
-        match self.step(state, input, out) {
-            Ok(next) => {
-                self.state = next;
-                Ok(())
-            }
-            Err(err) => {
-                out.truncate(before);
-                Err(err)
-            }
-        }
+        advance(
+            self,
+            |m| &mut m.state,
+            out,
+            |m, state, out| m.step(state, input, out),
+        )
     }
 
     fn is_handshaking(&self) -> bool {

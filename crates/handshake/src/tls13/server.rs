@@ -15,7 +15,7 @@ use super::{
     finished_message, key_change, key_log, label, misparsed, not_connected, peer_chain, refuse,
     unexpected, Side, Traffic,
 };
-use crate::common::{client_auth, server_certificate};
+use crate::common::{advance, client_auth, server_certificate, MachineState};
 use crate::extensions::KeyShareEntry;
 use crate::extensions::PskKeyExchangeMode;
 use crate::key_schedule::tls13::{
@@ -237,42 +237,17 @@ impl Tls13Server {
         ch: &ClientHello<'_>,
         out: &mut Vec<Action>,
     ) -> Result<(), HandshakeError> {
-        self.advance(out, |server, state, out| match state {
-            ServerState::WaitClientHello(None) if raw.ty == HandshakeType::ClientHello => {
-                server.on_client_hello(None, ch, raw, out)
-            }
-            state => server.step(state, Input::Message(raw), out),
-        })
-    }
-
-    /// Runs `step` on the current state and keeps the state it returns; an error leaves
-    /// the machine dead and `out` as it was.
-    fn advance(
-        &mut self,
-        out: &mut Vec<Action>,
-        step: impl FnOnce(
-            &mut Self,
-            ServerState,
-            &mut Vec<Action>,
-        ) -> Result<ServerState, HandshakeError>,
-    ) -> Result<(), HandshakeError> {
-        let state = core::mem::replace(&mut self.state, ServerState::Poisoned);
-        if matches!(state, ServerState::Poisoned) {
-            return Err(HandshakeError::Internal(
-                "the handshake already failed; the connection is dead",
-            ));
-        }
-        let before = out.len();
-        match step(self, state, out) {
-            Ok(next) => {
-                self.state = next;
-                Ok(())
-            }
-            Err(err) => {
-                out.truncate(before);
-                Err(err)
-            }
-        }
+        advance(
+            self,
+            |m| &mut m.state,
+            out,
+            |server, state, out| match state {
+                ServerState::WaitClientHello(None) if raw.ty == HandshakeType::ClientHello => {
+                    server.on_client_hello(None, ch, raw, out)
+                }
+                state => server.step(state, Input::Message(raw), out),
+            },
+        )
     }
 
     /// After the handshake: a NewSessionTicket carrying `ticket` (RFC 8446 §4.6.1), to
@@ -1074,9 +1049,22 @@ fn check_tls13_offer(offer: &ClientOffer<'_, '_>) -> Result<(), HandshakeError> 
     Ok(())
 }
 
+impl MachineState for ServerState {
+    const POISONED: Self = Self::Poisoned;
+
+    fn is_poisoned(&self) -> bool {
+        matches!(self, Self::Poisoned)
+    }
+}
+
 impl StateMachine for Tls13Server {
     fn handle(&mut self, input: Input<'_>, out: &mut Vec<Action>) -> Result<(), HandshakeError> {
-        self.advance(out, |server, state, out| server.step(state, input, out))
+        advance(
+            self,
+            |m| &mut m.state,
+            out,
+            |server, state, out| server.step(state, input, out),
+        )
     }
 
     fn is_handshaking(&self) -> bool {
