@@ -419,6 +419,38 @@ fn clamp_window(window: Duration) -> u64 {
     window.min(MAX_CACHE_WINDOW).as_secs()
 }
 
+/// The signature checks both caching verifiers hand to their inner verifier as they
+/// are: only chains are cached; a signature proves the key for this handshake alone.
+macro_rules! delegate_signatures {
+    () => {
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            scheme: SignatureScheme,
+            signature: &[u8],
+        ) -> Result<(), PkiError> {
+            self.inner
+                .verify_tls12_signature(message, cert, scheme, signature)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            scheme: SignatureScheme,
+            signature: &[u8],
+        ) -> Result<(), PkiError> {
+            self.inner
+                .verify_tls13_signature(message, cert, scheme, signature)
+        }
+
+        fn supported_schemes(&self) -> &[SignatureScheme] {
+            self.inner.supported_schemes()
+        }
+    };
+}
+
 /// What the two caching verifiers share: construction, settings, statistics, and a
 /// `Debug` that shows the inner verifier and the cache's counts.
 macro_rules! caching_verifier_common {
@@ -524,31 +556,7 @@ impl ServerCertVerifier for CachingServerVerifier {
         })
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        scheme: SignatureScheme,
-        signature: &[u8],
-    ) -> Result<(), PkiError> {
-        self.inner
-            .verify_tls12_signature(message, cert, scheme, signature)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        scheme: SignatureScheme,
-        signature: &[u8],
-    ) -> Result<(), PkiError> {
-        self.inner
-            .verify_tls13_signature(message, cert, scheme, signature)
-    }
-
-    fn supported_schemes(&self) -> &[SignatureScheme] {
-        self.inner.supported_schemes()
-    }
+    delegate_signatures!();
 
     /// `None`: a cache's answers lag its inner verifier's by up to the window, so it
     /// does not promise the same verdicts (and a cache around a cache never caches).
@@ -601,31 +609,7 @@ impl ClientCertVerifier for CachingClientVerifier {
         })
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        scheme: SignatureScheme,
-        signature: &[u8],
-    ) -> Result<(), PkiError> {
-        self.inner
-            .verify_tls12_signature(message, cert, scheme, signature)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        scheme: SignatureScheme,
-        signature: &[u8],
-    ) -> Result<(), PkiError> {
-        self.inner
-            .verify_tls13_signature(message, cert, scheme, signature)
-    }
-
-    fn supported_schemes(&self) -> &[SignatureScheme] {
-        self.inner.supported_schemes()
-    }
+    delegate_signatures!();
 
     /// `None`, as [`CachingServerVerifier`]'s.
     fn settings_fingerprint(&self) -> Option<SettingsFingerprint> {
