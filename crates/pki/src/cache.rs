@@ -94,6 +94,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+/// The validity reader the cache bounds its entries with (RFC 5280 §4.1.2.5), public so
+/// that it can be fuzzed and checked against other parsers.
+pub use crate::der::{validity as certificate_validity, Validity};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};

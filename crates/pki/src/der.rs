@@ -64,7 +64,7 @@ fn expect(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
 /// A certificate's validity period (RFC 5280 §4.1.2.5) in seconds since the Unix epoch:
 /// `notBefore` through `notAfter`, both inclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Validity {
+pub struct Validity {
     /// The first second the certificate is valid.
     pub not_before: u64,
     /// The last second the certificate is valid.
@@ -74,7 +74,7 @@ pub(crate) struct Validity {
 /// The validity of the DER certificate `cert`: `Certificate ::= SEQUENCE { tbsCertificate
 /// SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer, validity, ... } ... }`.
 /// `None` if the bytes are not shaped so, or a time is not one RFC 5280 allows.
-pub(crate) fn validity(cert: &[u8]) -> Option<Validity> {
+pub fn validity(cert: &[u8]) -> Option<Validity> {
     let (certificate, _) = expect(cert, SEQUENCE)?;
     let (tbs, _) = expect(certificate, SEQUENCE)?;
     let mut rest = tbs;
