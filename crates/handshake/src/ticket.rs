@@ -21,6 +21,7 @@ use strata_pki::pki_types::CertificateDer;
 use strata_pki::TlsVersion;
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::machine::PeerChain;
 use crate::suites::SupportedSuite;
 use crate::{CipherSuite, HandshakeError, Secret};
 
@@ -174,7 +175,7 @@ pub(crate) struct SessionState {
     pub(crate) extended_master_secret: bool,
     pub(crate) alpn: Option<Vec<u8>>,
     pub(crate) sni: Option<String>,
-    pub(crate) peer_certificates: Vec<CertificateDer<'static>>,
+    pub(crate) peer_certificates: PeerChain,
 }
 
 impl core::fmt::Debug for SessionState {
@@ -240,7 +241,7 @@ impl SessionState {
         put_optional(&mut out, self.alpn.as_deref());
         put_optional(&mut out, self.sni.as_deref().map(str::as_bytes));
         put_length_prefixed(&mut out, LengthPrefix::U24, |out| {
-            for cert in &self.peer_certificates {
+            for cert in self.peer_certificates.iter() {
                 put_opaque(out, LengthPrefix::U24, cert.as_ref());
             }
         });
@@ -309,7 +310,7 @@ impl SessionState {
                 extended_master_secret,
                 alpn: alpn.map(<[u8]>::to_vec),
                 sni,
-                peer_certificates,
+                peer_certificates: PeerChain::from(peer_certificates),
             },
         ))
     }
@@ -467,7 +468,9 @@ mod tests {
                         extended_master_secret: ems,
                         alpn,
                         sni,
-                        peer_certificates: chain.into_iter().map(CertificateDer::from).collect(),
+                        peer_certificates: PeerChain::from_exact(
+                            chain.into_iter().map(CertificateDer::from),
+                        ),
                     }
                 },
             )

@@ -123,7 +123,7 @@ pub enum Request {
     /// [`Answer::ChainVerified`]).
     VerifyServerChain {
         /// End entity first.
-        chain: Vec<CertificateDer<'static>>,
+        chain: PeerChain,
         /// The name the client is connecting to.
         server_name: ServerName<'static>,
         /// A stapled OCSP response, or empty.
@@ -132,7 +132,7 @@ pub enum Request {
     /// Server: check the client's chain (answer: [`Answer::ChainVerified`]).
     VerifyClientChain {
         /// End entity first.
-        chain: Vec<CertificateDer<'static>>,
+        chain: PeerChain,
     },
 }
 
@@ -145,6 +145,53 @@ pub enum Answer {
     Signature(Result<Vec<u8>, PkiError>),
     /// For the two `Verify…Chain` requests.
     ChainVerified(Result<(), PkiError>),
+}
+
+/// A peer's certificate chain, end entity first, shared rather than copied between the
+/// machine, the verification request, [`Negotiated`] and a session kept for resumption.
+/// It dereferences to the certificates; an empty chain holds no allocation.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct PeerChain(Option<Arc<[CertificateDer<'static>]>>);
+
+impl PeerChain {
+    /// The certificates, end entity first.
+    pub fn as_slice(&self) -> &[CertificateDer<'static>] {
+        self.0.as_deref().unwrap_or_default()
+    }
+
+    /// The chain of `certificates`, in one allocation (none when there are none).
+    pub fn from_exact<I>(certificates: I) -> Self
+    where
+        I: IntoIterator<Item = CertificateDer<'static>>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        let certificates = certificates.into_iter();
+        if certificates.len() == 0 {
+            Self(None)
+        } else {
+            Self(Some(certificates.collect()))
+        }
+    }
+}
+
+impl core::ops::Deref for PeerChain {
+    type Target = [CertificateDer<'static>];
+
+    fn deref(&self) -> &Self::Target {
+        self.as_slice()
+    }
+}
+
+impl From<Vec<CertificateDer<'static>>> for PeerChain {
+    fn from(certificates: Vec<CertificateDer<'static>>) -> Self {
+        Self::from_exact(certificates)
+    }
+}
+
+impl core::fmt::Debug for PeerChain {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// What a state machine tells the application.
@@ -176,7 +223,7 @@ pub struct Negotiated {
     /// The name the client asked for (SNI), if any.
     pub server_name: Option<String>,
     /// The peer's certificate chain, end entity first (empty for a client that sent none).
-    pub peer_certificates: Vec<CertificateDer<'static>>,
+    pub peer_certificates: PeerChain,
     /// The signature scheme of the peer's CertificateVerify / ServerKeyExchange, if any
     /// (`None` in a resumed session, which has no signature).
     pub peer_signature_scheme: Option<SignatureScheme>,
@@ -202,7 +249,7 @@ pub struct Ticket {
     pub max_early_data: Option<u32>,
     /// The server's chain as verified in the original handshake, kept for the resumed
     /// session's [`Negotiated::peer_certificates`].
-    pub peer_certificates: Vec<CertificateDer<'static>>,
+    pub peer_certificates: PeerChain,
     /// The SNI of the original handshake (a ticket is only offered to the same name).
     pub server_name: Option<String>,
     /// The ALPN protocol of the original handshake.
@@ -228,7 +275,7 @@ pub struct Tls12Session {
     /// Whether the session used the extended master secret (RFC 7627 §5.3).
     pub extended_master_secret: bool,
     /// The server's chain, end entity first.
-    pub peer_certificates: Vec<CertificateDer<'static>>,
+    pub peer_certificates: PeerChain,
     /// The SNI of the session.
     pub server_name: Option<String>,
     /// The ALPN protocol of the session.

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use ring::rand::SystemRandom;
 use strata_alert::AlertDescription as Alert;
-use strata_pki::pki_types::CertificateDer;
 use strata_pki::{CertifiedKey, SignatureScheme, TlsVersion};
 use strata_record::ProtocolVersion;
 
@@ -30,7 +29,7 @@ use crate::negotiate::{Offer, UNCOMPRESSED};
 use crate::suites::SupportedSuite;
 use crate::{Extension, HandshakeError, HandshakeType, NamedGroup, Secret, Transcript};
 
-type Chain = Vec<CertificateDer<'static>>;
+type Chain = crate::machine::PeerChain;
 
 /// Waiting for ServerHello: the ClientHello is in the transcript.
 #[derive(Debug)]
@@ -357,30 +356,31 @@ impl Tls12Client {
                     out.push(Action::Send(finished));
                 }
                 let finishing = *finishing;
-                out.push(Action::Event(Event::HandshakeComplete(
-                    finishing.negotiated.clone(),
-                )));
                 let new_session = finishing.new_ticket.is_some()
                     || (!finishing.abbreviated && !finishing.session_id.is_empty());
-                if new_session {
+                let session = new_session.then(|| {
                     let (ticket_lifetime, ticket) = match finishing.new_ticket {
                         Some((lifetime, ticket)) => (lifetime, Some(ticket)),
                         None => (0, None),
                     };
-                    out.push(Action::Event(Event::Tls12SessionEstablished(
-                        Tls12Session {
-                            session_id: finishing.session_id,
-                            ticket,
-                            ticket_lifetime,
-                            master_secret: finishing.master.clone(),
-                            suite: finishing.suite,
-                            group: finishing.negotiated.group,
-                            extended_master_secret: finishing.extended_master_secret,
-                            peer_certificates: finishing.negotiated.peer_certificates,
-                            server_name: finishing.negotiated.server_name,
-                            alpn: finishing.negotiated.alpn,
-                        },
-                    )));
+                    Tls12Session {
+                        session_id: finishing.session_id,
+                        ticket,
+                        ticket_lifetime,
+                        master_secret: finishing.master.clone(),
+                        suite: finishing.suite,
+                        group: finishing.negotiated.group,
+                        extended_master_secret: finishing.extended_master_secret,
+                        peer_certificates: finishing.negotiated.peer_certificates.clone(),
+                        server_name: finishing.negotiated.server_name.clone(),
+                        alpn: finishing.negotiated.alpn.clone(),
+                    }
+                });
+                out.push(Action::Event(Event::HandshakeComplete(
+                    finishing.negotiated,
+                )));
+                if let Some(session) = session {
+                    out.push(Action::Event(Event::Tls12SessionEstablished(session)));
                 }
                 self.completed = true;
                 Ok(S::Connected(Box::new(Session::new(

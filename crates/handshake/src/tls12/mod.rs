@@ -19,7 +19,7 @@ use strata_pki::{KeyType, SignatureScheme, TlsVersion};
 use crate::common::{check_verify_data, current_hash, encode, refuse};
 use crate::key_schedule::tls12::{self, KeyBlock, Sender};
 use crate::limits::ChainLimits;
-use crate::machine::{Action, KeyChange};
+use crate::machine::{Action, KeyChange, PeerChain};
 use crate::messages::{
     CertificateTls12, ClientCertificateType, Finished, HandshakeMessage, RawMessage,
 };
@@ -113,13 +113,14 @@ pub(crate) fn certificate_message(chain: &[CertificateDer<'static>]) -> Vec<u8> 
 pub(crate) fn peer_chain(
     certificate: CertificateTls12<'_>,
     limits: &ChainLimits,
-) -> Result<Vec<CertificateDer<'static>>, HandshakeError> {
+) -> Result<PeerChain, HandshakeError> {
     limits.check(certificate.chain.iter().map(|cert| cert.len()))?;
-    Ok(certificate
-        .chain
-        .into_iter()
-        .map(|cert| CertificateDer::from(cert.into_owned()))
-        .collect())
+    Ok(PeerChain::from_exact(
+        certificate
+            .chain
+            .into_iter()
+            .map(|cert| CertificateDer::from(cert.into_owned())),
+    ))
 }
 
 /// The master secret (RFC 5246 §8.1), or the extended one over the session hash: the

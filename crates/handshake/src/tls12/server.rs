@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use ring::rand::{SecureRandom, SystemRandom};
 use strata_alert::AlertDescription as Alert;
-use strata_pki::pki_types::CertificateDer;
 use strata_pki::{CertifiedKey, KeyType, SignatureScheme, TlsVersion};
 use strata_record::ProtocolVersion;
 
@@ -20,10 +19,10 @@ use crate::common::{
 };
 use crate::key_schedule::tls12::{KeyBlock, Sender};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
-use crate::machine::MAX_TICKET_LIFETIME;
 use crate::machine::{
     Action, Answer, Event, Input, Negotiated, Request, ServerHandshakeConfig, StateMachine,
 };
+use crate::machine::{PeerChain, MAX_TICKET_LIFETIME};
 use crate::messages::{
     CertificateRequestTls12, ClientCertificateType, ClientHello, DigitallySigned, EcdheParams,
     HandshakeMessage, NewSessionTicketTls12, RawMessage, ServerHello, ServerKeyExchange,
@@ -36,7 +35,7 @@ use crate::{
     Transcript,
 };
 
-type Chain = Vec<CertificateDer<'static>>;
+type Chain = crate::machine::PeerChain;
 
 /// The groups assumed of a client that sent no supported_groups: P-256 alone, the curve
 /// every ECC client implements (RFC 8422 §5.1 asks clients to send the extension).
@@ -781,7 +780,7 @@ impl Tls12Server {
                     group: accepted.group,
                     alpn: accepted.alpn,
                     server_name: accepted.sni,
-                    peer_certificates: Vec::new(),
+                    peer_certificates: PeerChain::default(),
                     peer_signature_scheme: None,
                     resumed: false,
                 },
@@ -904,7 +903,13 @@ impl Tls12Server {
             finished,
         )?;
         keyed.transcript.add(raw.encoded);
-        if !keyed.abbreviated {
+        let store = self
+            .config
+            .session_store
+            .as_ref()
+            .filter(|_| !keyed.session_id.is_empty());
+        // The session is kept only where a ticket or the session store will hold it.
+        if !keyed.abbreviated && (keyed.issue_ticket || store.is_some()) {
             let state = SessionState {
                 version: TlsVersion::Tls12,
                 suite: keyed.suite,
@@ -921,10 +926,11 @@ impl Tls12Server {
             if keyed.issue_ticket {
                 self.send_ticket(&state, &mut keyed.transcript, out)?;
             }
-            if let (Some(store), false) = (&self.config.session_store, keyed.session_id.is_empty())
-            {
+            if let Some(store) = store {
                 store.put(keyed.session_id.clone(), ServerSession(state));
             }
+        }
+        if !keyed.abbreviated {
             out.push(Action::SendChangeCipherSpec);
             out.push(write_keys(&keyed.keys.server_write));
             let ours = finished_message(

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use ring::rand::SystemRandom;
 use strata_alert::AlertDescription as Alert;
-use strata_pki::pki_types::CertificateDer;
 use strata_pki::{CertifiedKey, SignatureScheme, TlsVersion};
 use strata_record::ProtocolVersion;
 
@@ -100,7 +99,15 @@ impl core::fmt::Debug for Finishing {
     }
 }
 
-type Chain = Vec<CertificateDer<'static>>;
+type Chain = crate::machine::PeerChain;
+
+/// What a connected client records with each ticket it receives, besides the offer's SNI
+/// (RFC 8446 §4.6.1): the rest of [`Negotiated`] went to the application.
+#[derive(Debug)]
+struct TicketContext {
+    peer_certificates: Chain,
+    alpn: Option<Vec<u8>>,
+}
 
 /// The client's states (RFC 8446 Appendix A.1), each with what it needs.
 #[derive(Debug)]
@@ -149,7 +156,7 @@ enum ClientState {
         finishing: Box<Finishing>,
         scheme: SignatureScheme,
     },
-    Connected(Box<Traffic>, Box<Negotiated>),
+    Connected(Box<Traffic>, TicketContext),
     /// Taken while a step runs; left behind by an error.
     Poisoned,
 }
@@ -512,7 +519,7 @@ impl Tls13Client {
                             suite,
                             max_early_data,
                             peer_certificates: negotiated.peer_certificates.clone(),
-                            server_name: negotiated.server_name.clone(),
+                            server_name: self.offer.sni.clone(),
                             alpn: negotiated.alpn.clone(),
                         })));
                     }
@@ -945,8 +952,12 @@ impl Tls13Client {
             &finishing.suite,
             &finishing.client_app,
         )));
+        let context = TicketContext {
+            peer_certificates: finishing.negotiated.peer_certificates.clone(),
+            alpn: finishing.negotiated.alpn.clone(),
+        };
         out.push(Action::Event(Event::HandshakeComplete(
-            finishing.negotiated.clone(),
+            finishing.negotiated,
         )));
         self.completed = true;
         Ok(ClientState::Connected(
@@ -958,7 +969,7 @@ impl Tls13Client {
                 finishing.exporter,
                 resumption,
             )),
-            Box::new(finishing.negotiated),
+            context,
         ))
     }
 

@@ -18,7 +18,7 @@ use strata_pki::{SignatureScheme, TlsVersion};
 use crate::key_schedule::tls13::{self, next_traffic_secret, traffic_keys};
 use crate::key_schedule::transcript::TranscriptHash;
 use crate::limits::ChainLimits;
-use crate::machine::{Action, Event, KeyChange};
+use crate::machine::{Action, Event, KeyChange, PeerChain};
 use crate::messages::{
     CertificateEntry, CertificateTls13, DigitallySigned, Finished, HandshakeMessage,
     KeyUpdateRequest, RawMessage,
@@ -110,7 +110,7 @@ pub(crate) fn peer_chain(
     certificate: CertificateTls13<'_>,
     expected_context: &[u8],
     limits: &ChainLimits,
-) -> Result<Vec<CertificateDer<'static>>, HandshakeError> {
+) -> Result<PeerChain, HandshakeError> {
     if certificate.context.as_ref() != expected_context {
         return Err(refuse(
             AlertDescription::IllegalParameter,
@@ -118,20 +118,15 @@ pub(crate) fn peer_chain(
         ));
     }
     limits.check(certificate.entries.iter().map(|e| e.cert_data.len()))?;
-    certificate
-        .entries
-        .into_iter()
-        .map(|entry| {
-            if entry.extensions.is_empty() {
-                Ok(CertificateDer::from(entry.cert_data.into_owned()))
-            } else {
-                Err(refuse(
-                    AlertDescription::UnsupportedExtension,
-                    "CertificateEntry carries an extension that was not requested",
-                ))
-            }
-        })
-        .collect()
+    if certificate.entries.iter().any(|e| !e.extensions.is_empty()) {
+        return Err(refuse(
+            AlertDescription::UnsupportedExtension,
+            "CertificateEntry carries an extension that was not requested",
+        ));
+    }
+    Ok(PeerChain::from_exact(certificate.entries.into_iter().map(
+        |entry| CertificateDer::from(entry.cert_data.into_owned()),
+    )))
 }
 
 /// `verify_data` for the Finished keyed by `base_key` over the transcript so far

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use ring::rand::{SecureRandom, SystemRandom};
 use strata_alert::AlertDescription as Alert;
-use strata_pki::pki_types::CertificateDer;
 use strata_pki::{CertifiedKey, SignatureScheme, TlsVersion};
 use strata_record::ProtocolVersion;
 
@@ -142,7 +141,7 @@ struct Connected {
     tickets: u64,
 }
 
-type Chain = Vec<CertificateDer<'static>>;
+type Chain = crate::machine::PeerChain;
 
 /// The server's states (RFC 8446 Appendix A.2), each with what it needs.
 #[derive(Debug)]
@@ -386,10 +385,15 @@ impl Tls13Server {
                     tickets: 0,
                 });
                 let negotiated = wait.negotiated;
-                out.push(Action::Event(Event::HandshakeComplete(negotiated.clone())));
-                self.completed = true;
-                // RFC 8446 §4.6.1: tickets once the client's Finished verified.
+                // RFC 8446 §4.6.1: tickets once the client's Finished verified, after
+                // HandshakeComplete, which takes `negotiated` once they are made.
+                let complete_at = out.len();
                 self.send_tickets(&mut connected, &negotiated, out)?;
+                out.insert(
+                    complete_at,
+                    Action::Event(Event::HandshakeComplete(negotiated)),
+                );
+                self.completed = true;
                 Ok(S::Connected(connected))
             }
             S::Connected(mut connected) => {
