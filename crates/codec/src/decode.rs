@@ -211,30 +211,57 @@ pub fn vector_of<'a, T>(
 ) -> impl FnMut(&'a [u8]) -> Res<'a, Vec<T>> {
     let body = length_prefixed(prefix, bounds, field);
     move |input| {
-        let (rest, mut body) = body(input)?;
+        let (rest, body) = body(input)?;
         // Room for an item per two bytes (the size of most listed code points), up to a
         // bound: most lists are then allocated once, and a hostile length asks for little.
         let mut items = Vec::with_capacity((body.len() / 2).min(PRESIZED_ITEMS));
-        while !body.is_empty() {
-            let (after, value) = item(body).map_err(|e| match e {
-                nom::Err::Incomplete(_) => {
-                    nom::Err::Error(DecodeError::new(field, DecodeErrorKind::Truncated))
-                }
-                nom::Err::Error(e) => nom::Err::Error(e.in_field(field)),
-                nom::Err::Failure(e) => nom::Err::Failure(e.in_field(field)),
-            })?;
-            // A parser that consumes nothing would loop for ever on hostile input.
-            if after.len() == body.len() {
-                return Err(nom::Err::Error(DecodeError::illegal(
-                    field,
-                    "item parser consumed no input",
-                )));
-            }
-            body = after;
-            items.push(value);
-        }
+        each_item(body, field, &mut item, |value| items.push(value))?;
         Ok((rest, items))
     }
+}
+
+/// [`vector_of`]'s checks without its vector: the body of a length-prefixed vector whose
+/// items `item` reads, each read once and dropped, for a list to be walked again in place.
+pub fn checked_vector<'a, T>(
+    prefix: LengthPrefix,
+    bounds: Bounds,
+    field: &'static str,
+    mut item: impl FnMut(&'a [u8]) -> Res<'a, T>,
+) -> impl FnMut(&'a [u8]) -> Res<'a, &'a [u8]> {
+    let body = length_prefixed(prefix, bounds, field);
+    move |input| {
+        let (rest, body) = body(input)?;
+        each_item(body, field, &mut item, drop)?;
+        Ok((rest, body))
+    }
+}
+
+/// Reads `body` item by item with `item`, handing each to `keep`; errors name `field`.
+fn each_item<'a, T>(
+    mut body: &'a [u8],
+    field: &'static str,
+    item: &mut impl FnMut(&'a [u8]) -> Res<'a, T>,
+    mut keep: impl FnMut(T),
+) -> Result<(), nom::Err<DecodeError>> {
+    while !body.is_empty() {
+        let (after, value) = item(body).map_err(|e| match e {
+            nom::Err::Incomplete(_) => {
+                nom::Err::Error(DecodeError::new(field, DecodeErrorKind::Truncated))
+            }
+            nom::Err::Error(e) => nom::Err::Error(e.in_field(field)),
+            nom::Err::Failure(e) => nom::Err::Failure(e.in_field(field)),
+        })?;
+        // A parser that consumes nothing would loop for ever on hostile input.
+        if after.len() == body.len() {
+            return Err(nom::Err::Error(DecodeError::illegal(
+                field,
+                "item parser consumed no input",
+            )));
+        }
+        body = after;
+        keep(value);
+    }
+    Ok(())
 }
 
 impl<'a> Decode<'a> for u8 {

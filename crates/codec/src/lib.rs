@@ -39,8 +39,8 @@ mod encode;
 mod error;
 
 pub use decode::{
-    array, decode_exact, field, fixed_items, length_prefixed, u16, u24, u32, u8, vector_of, Bounds,
-    Decode, LengthPrefix,
+    array, checked_vector, decode_exact, field, fixed_items, length_prefixed, u16, u24, u32, u8,
+    vector_of, Bounds, Decode, LengthPrefix,
 };
 pub use encode::{put_length_prefixed, put_opaque, put_u24, put_vector, Encode};
 pub use error::{DecodeError, DecodeErrorKind, Res};

@@ -11,6 +11,7 @@ use strata_pki::pki_types::CertificateDer;
 use strata_pki::{CertifiedKey, KeyType, SignatureScheme, TlsVersion};
 
 use crate::key_schedule::transcript::TranscriptHash;
+use crate::list::CodePoints;
 use crate::machine::{Action, ClientAuthPolicy, KeyLogEntry};
 use crate::messages::{ClientHello, DigitallySigned, HandshakeMessage, RawMessage};
 use crate::{HandshakeError, HandshakeType, Secret, Transcript};
@@ -174,7 +175,7 @@ pub(crate) fn not_connected(what: &'static str) -> HandshakeError {
 /// the signature must verify (decrypt_error).
 pub(crate) fn check_signature(
     version: TlsVersion,
-    offered: &[SignatureScheme],
+    offered: &CodePoints<'_, SignatureScheme>,
     chain: &[CertificateDer<'static>],
     message: &[u8],
     signed: &DigitallySigned<'_>,

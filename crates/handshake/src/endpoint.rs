@@ -8,7 +8,7 @@ use strata_alert::AlertDescription as Alert;
 use strata_pki::TlsVersion;
 use strata_record::ProtocolVersion;
 
-use crate::common::{encode, encode_client_hello, refuse, unexpected};
+use crate::common::{encode, refuse, unexpected};
 use crate::kx::EphemeralKeyPair;
 use crate::machine::{Action, ClientHandshakeConfig, Input, ServerHandshakeConfig, StateMachine};
 use crate::messages::{ClientHello, HandshakeMessage, ServerHello, ServerHelloKind};
@@ -61,9 +61,7 @@ impl Client {
         let offer = Offer::new(config, IMPLEMENTED, random, session_id)?;
         let (inner, encoded) = if offer.offers(TlsVersion::Tls13) {
             let key_share = EphemeralKeyPair::generate(offer.first_group()?, &SystemRandom::new())?;
-            let mut client_hello = offer.client_hello(Some(&key_share));
-            crate::tls13::offer_psk(&offer, &mut client_hello, &crate::Transcript::new())?;
-            let encoded = encode_client_hello(&client_hello);
+            let (encoded, psk_offered) = crate::tls13::first_client_hello(&offer, &key_share)?;
             // The TLS 1.2 machine needs an offer of its own only when it is offered too.
             let inner = if offer.offers(TlsVersion::Tls12) {
                 let tls12 = Box::new(Tls12Client::with_hello(offer.clone(), &encoded));
@@ -71,7 +69,7 @@ impl Client {
                     tls13: Box::new(Tls13Client::with_hello(
                         offer,
                         key_share,
-                        client_hello,
+                        psk_offered,
                         &encoded,
                     )),
                     tls12,
@@ -80,7 +78,7 @@ impl Client {
                 ClientInner::Tls13(Box::new(Tls13Client::with_hello(
                     offer,
                     key_share,
-                    client_hello,
+                    psk_offered,
                     &encoded,
                 )))
             };

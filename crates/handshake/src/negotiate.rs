@@ -14,6 +14,7 @@ use crate::common::refuse;
 use crate::extensions::{KeyShareEntry, OfferedPsks, PskKeyExchangeMode, ServerNameType};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
 use crate::limits::ChainLimits;
+use crate::list::CodePoints;
 use crate::machine::{ClientHandshakeConfig, Resumption, StoredTicket, Tls12Session};
 use crate::messages::ClientHello;
 use crate::suites::SupportedSuite;
@@ -25,14 +26,6 @@ pub(crate) const UNCOMPRESSED: u8 = 0;
 /// The most extensions [`Offer::client_hello`] puts in a ClientHello (room for them is
 /// made at once; `offer_psk` may add pre_shared_key).
 const CLIENT_HELLO_EXTENSIONS: usize = 12;
-
-/// The wire value of a protocol version.
-pub(crate) fn wire_version(version: TlsVersion) -> ProtocolVersion {
-    match version {
-        TlsVersion::Tls12 => ProtocolVersion::Tls12,
-        TlsVersion::Tls13 => ProtocolVersion::Tls13,
-    }
-}
 
 /// What the client offered, fixed for the connection.
 #[derive(Debug, Clone)]
@@ -200,49 +193,58 @@ impl Offer {
     /// extended_master_secret (RFC 7627 §5.1) and an empty renegotiation_info
     /// (RFC 5746 §3.4); for TLS 1.3 supported_versions, psk_key_exchange_modes and
     /// key_share. legacy_version is 0x0303 either way.
-    pub(crate) fn client_hello(
-        &self,
-        key_share: Option<&EphemeralKeyPair>,
-    ) -> ClientHello<'static> {
+    pub(crate) fn client_hello<'o>(
+        &'o self,
+        key_share: Option<KeyShareEntry<'o>>,
+    ) -> ClientHello<'o> {
         let tls12 = self.offers(TlsVersion::Tls12);
         let mut extensions = Vec::with_capacity(CLIENT_HELLO_EXTENSIONS);
         if let Some(name) = &self.sni {
             extensions.push(Extension::ServerName(vec![
-                crate::extensions::ServerName::host_name(name).into_owned(),
+                crate::extensions::ServerName::host_name(name),
             ]));
         }
-        extensions.push(Extension::SupportedGroups(self.groups.to_vec()));
+        extensions.push(Extension::SupportedGroups(CodePoints::borrowed(
+            &self.groups,
+        )));
         if tls12 {
             extensions.push(Extension::EcPointFormats(Cow::Borrowed(&[UNCOMPRESSED])));
         }
-        extensions.push(Extension::SignatureAlgorithms(self.schemes.to_vec()));
+        extensions.push(Extension::SignatureAlgorithms(CodePoints::borrowed(
+            &self.schemes,
+        )));
         if !self.alpn.is_empty() {
             extensions.push(Extension::Alpn(
-                self.alpn.iter().map(|p| Cow::Owned(p.clone())).collect(),
+                self.alpn
+                    .iter()
+                    .map(|p| Cow::Borrowed(p.as_slice()))
+                    .collect(),
             ));
         }
         if tls12 {
             extensions.push(Extension::ExtendedMasterSecret);
             extensions.push(Extension::RenegotiationInfo(Cow::Borrowed(&[])));
             // RFC 5077 §3.2: the ticket to resume, or empty to ask for one.
-            let ticket = self.tls12_session().and_then(|s| s.ticket.clone());
+            let ticket = self.tls12_session().and_then(|s| s.ticket.as_deref());
             if self.tls12_session_tickets || ticket.is_some() {
-                extensions.push(Extension::SessionTicket(Cow::Owned(
+                extensions.push(Extension::SessionTicket(Cow::Borrowed(
                     ticket.unwrap_or_default(),
                 )));
             }
         }
         if let Some(key_share) = key_share.filter(|_| self.offers(TlsVersion::Tls13)) {
-            extensions.push(Extension::SupportedVersions(
-                self.versions.iter().copied().map(wire_version).collect(),
-            ));
-            extensions.push(Extension::PskKeyExchangeModes(self.psk_modes.to_vec()));
-            extensions.push(Extension::KeyShares(vec![share_entry(key_share)]));
+            extensions.push(Extension::SupportedVersions(CodePoints::borrowed(
+                wire_versions(&self.versions),
+            )));
+            extensions.push(Extension::PskKeyExchangeModes(CodePoints::borrowed(
+                &self.psk_modes,
+            )));
+            extensions.push(Extension::KeyShares(vec![key_share]));
         }
         ClientHello {
             legacy_version: ProtocolVersion::Tls12,
             random: self.random,
-            legacy_session_id: Cow::Owned(self.session_id.clone()),
+            legacy_session_id: Cow::Borrowed(&self.session_id),
             cipher_suites: self.suites.iter().map(|s| s.suite).collect(),
             legacy_compression_methods: Cow::Borrowed(&[0]),
             extensions: Extensions(extensions),
@@ -318,11 +320,24 @@ fn usable_resumption(
     }
 }
 
-/// The key_share entry for our ephemeral key.
-pub(crate) fn share_entry(key_share: &EphemeralKeyPair) -> KeyShareEntry<'static> {
+/// The key_share entry for our ephemeral key, borrowing its public key.
+pub(crate) fn share_entry(key_share: &EphemeralKeyPair) -> KeyShareEntry<'_> {
     KeyShareEntry {
         group: key_share.group().named_group(),
-        key_exchange: Cow::Owned(key_share.public_key().to_vec()),
+        key_exchange: Cow::Borrowed(key_share.public_key()),
+    }
+}
+
+/// The wire form of `versions` (each of the versions strata implements at most once, in
+/// any order), as a constant list.
+fn wire_versions(versions: &[TlsVersion]) -> &'static [ProtocolVersion] {
+    use ProtocolVersion::{Tls12, Tls13};
+    match versions {
+        [TlsVersion::Tls13] => &[Tls13],
+        [TlsVersion::Tls12] => &[Tls12],
+        [TlsVersion::Tls13, TlsVersion::Tls12] => &[Tls13, Tls12],
+        [TlsVersion::Tls12, TlsVersion::Tls13] => &[Tls12, Tls13],
+        _ => &[],
     }
 }
 
@@ -330,10 +345,10 @@ pub(crate) fn share_entry(key_share: &EphemeralKeyPair) -> KeyShareEntry<'static
 /// (RFC 8446 §9.2, RFC 5246 §7.4.1.4). Absent extensions are `None`; each machine decides
 /// which it requires.
 pub(crate) struct ClientOffer<'m, 'a> {
-    pub(crate) versions: Option<&'m [ProtocolVersion]>,
-    pub(crate) groups: Option<&'m [NamedGroup]>,
+    pub(crate) versions: Option<&'m CodePoints<'a, ProtocolVersion>>,
+    pub(crate) groups: Option<&'m CodePoints<'a, NamedGroup>>,
     pub(crate) shares: Option<&'m [KeyShareEntry<'a>]>,
-    pub(crate) schemes: Option<&'m [SignatureScheme]>,
+    pub(crate) schemes: Option<&'m CodePoints<'a, SignatureScheme>>,
     pub(crate) alpn: Option<&'m [Cow<'a, [u8]>]>,
     pub(crate) names: Option<&'m [crate::extensions::ServerName<'a>]>,
     pub(crate) cookie: Option<&'m [u8]>,
@@ -341,7 +356,7 @@ pub(crate) struct ClientOffer<'m, 'a> {
     pub(crate) renegotiation_info: Option<&'m [u8]>,
     pub(crate) extended_master_secret: bool,
     pub(crate) psks: Option<&'m OfferedPsks<'a>>,
-    pub(crate) psk_modes: Option<&'m [PskKeyExchangeMode]>,
+    pub(crate) psk_modes: Option<&'m CodePoints<'a, PskKeyExchangeMode>>,
     pub(crate) session_ticket: Option<&'m [u8]>,
 }
 
@@ -365,10 +380,10 @@ impl<'m, 'a> ClientOffer<'m, 'a> {
         };
         for ext in ch.extensions.iter() {
             match ext {
-                Extension::SupportedVersions(list) => offer.versions = Some(list.as_slice()),
-                Extension::SupportedGroups(list) => offer.groups = Some(list.as_slice()),
+                Extension::SupportedVersions(list) => offer.versions = Some(list),
+                Extension::SupportedGroups(list) => offer.groups = Some(list),
                 Extension::KeyShares(list) => offer.shares = Some(list.as_slice()),
-                Extension::SignatureAlgorithms(list) => offer.schemes = Some(list.as_slice()),
+                Extension::SignatureAlgorithms(list) => offer.schemes = Some(list),
                 Extension::Alpn(list) => offer.alpn = Some(list.as_slice()),
                 Extension::ServerName(list) => offer.names = Some(list.as_slice()),
                 Extension::Cookie(c) => offer.cookie = Some(c.as_ref()),
@@ -376,7 +391,7 @@ impl<'m, 'a> ClientOffer<'m, 'a> {
                 Extension::RenegotiationInfo(r) => offer.renegotiation_info = Some(r.as_ref()),
                 Extension::ExtendedMasterSecret => offer.extended_master_secret = true,
                 Extension::PreSharedKey(psks) => offer.psks = Some(psks),
-                Extension::PskKeyExchangeModes(modes) => offer.psk_modes = Some(modes.as_slice()),
+                Extension::PskKeyExchangeModes(modes) => offer.psk_modes = Some(modes),
                 Extension::SessionTicket(t) => offer.session_ticket = Some(t.as_ref()),
                 _ => {}
             }
@@ -385,13 +400,13 @@ impl<'m, 'a> ClientOffer<'m, 'a> {
     }
 
     /// The client's signature_algorithms (empty when absent).
-    pub(crate) fn schemes(&self) -> &'m [SignatureScheme] {
-        self.schemes.unwrap_or_default()
+    pub(crate) fn schemes(&self) -> CodePoints<'m, SignatureScheme> {
+        self.schemes.map(CodePoints::view).unwrap_or_default()
     }
 
     /// The client's supported_groups (empty when absent).
-    pub(crate) fn groups(&self) -> &'m [NamedGroup] {
-        self.groups.unwrap_or_default()
+    pub(crate) fn groups(&self) -> CodePoints<'m, NamedGroup> {
+        self.groups.map(CodePoints::view).unwrap_or_default()
     }
 
     /// The key share the client sent for `group`, if any.
@@ -450,7 +465,7 @@ impl<'m, 'a> ClientOffer<'m, 'a> {
 pub(crate) fn choose_suite(
     ours: &[SupportedSuite],
     version: TlsVersion,
-    offered: &[CipherSuite],
+    offered: &CodePoints<'_, CipherSuite>,
     usable: impl Fn(&SupportedSuite) -> bool,
 ) -> Option<SupportedSuite> {
     ours.iter()

@@ -16,7 +16,7 @@ fn hello(extensions: Vec<Extension<'static>>) -> ClientHello<'static> {
         legacy_version: ProtocolVersion::Tls12,
         random: [7; 32],
         legacy_session_id: Cow::Owned(vec![1; 32]),
-        cipher_suites: vec![CipherSuite::Tls13Aes128GcmSha256],
+        cipher_suites: vec![CipherSuite::Tls13Aes128GcmSha256].into(),
         legacy_compression_methods: Cow::Owned(vec![0]),
         extensions: Extensions(extensions),
     }
@@ -303,9 +303,11 @@ fn unknown_extensions_and_code_points_are_kept_as_received() {
             ty: ExtensionType::Unknown(0x1a1a),
             data: Cow::Borrowed(b"grease"),
         },
-        Extension::SupportedGroups(vec![NamedGroup::Unknown(0x2a2a), NamedGroup::X25519]),
+        Extension::SupportedGroups(vec![NamedGroup::Unknown(0x2a2a), NamedGroup::X25519].into()),
     ]);
-    ch.cipher_suites.insert(0, CipherSuite::Unknown(0x0a0a));
+    let mut suites = ch.cipher_suites.to_vec();
+    suites.insert(0, CipherSuite::Unknown(0x0a0a));
+    ch.cipher_suites = suites.into();
     let bytes = ch.to_bytes();
     let parsed = ClientHello::decode(&bytes).unwrap();
     assert_eq!(parsed, ch);

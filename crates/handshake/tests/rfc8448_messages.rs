@@ -149,7 +149,9 @@ fn section_3_client_hello_says_what_the_trace_says() {
     assert_eq!(shares[0].key_exchange.len(), 32);
     assert_eq!(
         hello.extensions.get(ExtensionType::SupportedVersions),
-        Some(&Extension::SupportedVersions(vec![ProtocolVersion::Tls13]))
+        Some(&Extension::SupportedVersions(
+            vec![ProtocolVersion::Tls13].into()
+        ))
     );
     let Some(Extension::SignatureAlgorithms(schemes)) =
         hello.extensions.get(ExtensionType::SignatureAlgorithms)
@@ -159,9 +161,9 @@ fn section_3_client_hello_says_what_the_trace_says() {
     assert!(schemes.contains(&SignatureScheme::RsaPssRsaeSha256));
     assert_eq!(
         hello.extensions.get(ExtensionType::PskKeyExchangeModes),
-        Some(&Extension::PskKeyExchangeModes(vec![
-            PskKeyExchangeMode::PskDheKe
-        ]))
+        Some(&Extension::PskKeyExchangeModes(
+            vec![PskKeyExchangeMode::PskDheKe].into()
+        ))
     );
     assert!(hello.extensions.contains(ExtensionType::RecordSizeLimit));
 }

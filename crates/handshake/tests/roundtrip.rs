@@ -115,10 +115,10 @@ fn extension(context: ExtensionContext) -> BoxedStrategy<Extension<'static>> {
         add(bytes(0, 30).prop_map(Extension::Padding).boxed());
         add(offered_psks().prop_map(Extension::PreSharedKey).boxed());
         add(vec(version(), 1..5)
-            .prop_map(Extension::SupportedVersions)
+            .prop_map(|v| Extension::SupportedVersions(v.into()))
             .boxed());
         add(vec(any::<u8>().prop_map(PskKeyExchangeMode::from), 1..3)
-            .prop_map(Extension::PskKeyExchangeModes)
+            .prop_map(|v| Extension::PskKeyExchangeModes(v.into()))
             .boxed());
         add(Just(Extension::PostHandshakeAuth).boxed());
         add(vec(key_share_entry(), 0..3)
@@ -146,7 +146,7 @@ fn extension(context: ExtensionContext) -> BoxedStrategy<Extension<'static>> {
     }
     if ch || ee {
         add(vec(group(), 1..10)
-            .prop_map(Extension::SupportedGroups)
+            .prop_map(|v| Extension::SupportedGroups(v.into()))
             .boxed());
         add(Just(Extension::EarlyData).boxed());
     }
@@ -158,10 +158,10 @@ fn extension(context: ExtensionContext) -> BoxedStrategy<Extension<'static>> {
     }
     if ch || cr {
         add(vec(scheme(), 1..10)
-            .prop_map(Extension::SignatureAlgorithms)
+            .prop_map(|v| Extension::SignatureAlgorithms(v.into()))
             .boxed());
         add(vec(scheme(), 1..10)
-            .prop_map(Extension::SignatureAlgorithmsCert)
+            .prop_map(|v| Extension::SignatureAlgorithmsCert(v.into()))
             .boxed());
         add(vec(bytes(1, 20), 1..3)
             .prop_map(Extension::CertificateAuthorities)
@@ -242,7 +242,7 @@ fn client_hello() -> impl Strategy<Value = ClientHello<'static>> {
                     legacy_version,
                     random,
                     legacy_session_id: sid,
-                    cipher_suites,
+                    cipher_suites: cipher_suites.into(),
                     legacy_compression_methods: compression,
                     extensions,
                 }
@@ -397,8 +397,8 @@ fn tls12_message() -> impl Strategy<Value = HandshakeMessage<'static>> {
             .prop_map(
                 |(certificate_types, signature_algorithms, certificate_authorities)| {
                     HandshakeMessage::CertificateRequestTls12(CertificateRequestTls12 {
-                        certificate_types,
-                        signature_algorithms,
+                        certificate_types: certificate_types.into(),
+                        signature_algorithms: signature_algorithms.into(),
                         certificate_authorities,
                     })
                 }

@@ -450,10 +450,9 @@ fn the_server_flight_and_the_client_hello_carry_the_tls12_extensions() {
     assert!(has_extension(ext, |e| *e
         == Extension::EcPointFormats(Cow::Borrowed(&[0]))));
     assert!(has_extension(ext, |e| *e
-        == Extension::SupportedVersions(vec![
-            ProtocolVersion::Tls13,
-            ProtocolVersion::Tls12
-        ])));
+        == Extension::SupportedVersions(
+            vec![ProtocolVersion::Tls13, ProtocolVersion::Tls12].into()
+        )));
     assert!(has_extension(
         ext,
         |e| matches!(e, Extension::SignatureAlgorithms(s)
@@ -636,7 +635,9 @@ fn a_server_choosing_tls10_is_protocol_version() {
 fn a_fallback_scsv_to_a_tls13_server_is_inappropriate_fallback() {
     let mut p = pair(client12_config(), server_config(), KeyKind::EcdsaP256, None);
     p.tamper = Some(edit_client_hello(|ch| {
-        ch.cipher_suites.push(CipherSuite::TlsFallbackScsv)
+        let mut suites = ch.cipher_suites.to_vec();
+        suites.push(CipherSuite::TlsFallbackScsv);
+        ch.cipher_suites = suites.into();
     }));
     p.fails(Who::Server, A::InappropriateFallback);
 }
@@ -907,12 +908,12 @@ fn legacy_client(config: ServerHandshakeConfig) -> Result<Legacy, HandshakeError
         legacy_version: ProtocolVersion::Tls12,
         random: client_random,
         legacy_session_id: Cow::Borrowed(&[]),
-        cipher_suites: vec![CipherSuite::TlsEcdheEcdsaWithAes128GcmSha256],
+        cipher_suites: vec![CipherSuite::TlsEcdheEcdsaWithAes128GcmSha256].into(),
         legacy_compression_methods: Cow::Borrowed(&[0]),
         extensions: strata_handshake::Extensions(vec![
-            Extension::SupportedGroups(vec![NamedGroup::X25519, NamedGroup::Secp256r1]),
+            Extension::SupportedGroups(vec![NamedGroup::X25519, NamedGroup::Secp256r1].into()),
             Extension::EcPointFormats(Cow::Borrowed(&[0])),
-            Extension::SignatureAlgorithms(SUPPORTED_SCHEMES.to_vec()),
+            Extension::SignatureAlgorithms(SUPPORTED_SCHEMES.to_vec().into()),
         ]),
     }));
     let mut server = Server::new(config, random(6));
@@ -1073,8 +1074,9 @@ fn the_scsv_alone_gets_an_empty_renegotiation_info() {
         ch.extensions
             .0
             .retain(|e| !matches!(e, Extension::RenegotiationInfo(_)));
-        ch.cipher_suites
-            .push(CipherSuite::TlsEmptyRenegotiationInfoScsv);
+        let mut suites = ch.cipher_suites.to_vec();
+        suites.push(CipherSuite::TlsEmptyRenegotiationInfoScsv);
+        ch.cipher_suites = suites.into();
     }));
     // The server's transcript holds the edited ClientHello, the client's the original:
     // their extended master secrets differ, after the ServerHello was sent.

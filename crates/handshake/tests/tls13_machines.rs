@@ -945,7 +945,7 @@ fn the_client_hello_offers_tls13_only_with_the_configured_extensions() {
     assert!(ch
         .extensions
         .iter()
-        .any(|e| *e == Extension::SupportedVersions(vec![ProtocolVersion::Tls13])));
+        .any(|e| *e == Extension::SupportedVersions(vec![ProtocolVersion::Tls13].into())));
     let shares = ch.extensions.iter().find_map(|e| match e {
         Extension::KeyShares(s) => Some(s.clone()),
         _ => None,
@@ -2255,7 +2255,7 @@ fn a_client_hello_without_supported_versions_is_protocol_version() {
     let ch = edited_client_hello(|ch| {
         for e in &mut ch.extensions.0 {
             if let Extension::SupportedVersions(v) = e {
-                *v = vec![ProtocolVersion::Tls11, ProtocolVersion::Tls10];
+                *v = vec![ProtocolVersion::Tls11, ProtocolVersion::Tls10].into();
             }
         }
     });
@@ -2284,7 +2284,7 @@ fn key_shares_must_match_supported_groups_once_each() {
     let ch = edited_client_hello(|ch| {
         for e in &mut ch.extensions.0 {
             if let Extension::SupportedGroups(g) = e {
-                *g = vec![NamedGroup::Secp256r1];
+                *g = vec![NamedGroup::Secp256r1].into();
             }
         }
     });

@@ -17,6 +17,7 @@ use strata_codec::{
 use strata_pki::SignatureScheme;
 use strata_record::ProtocolVersion;
 
+use crate::list::CodePoints;
 use crate::wire::{opaque, own};
 use crate::{ExtensionType, HandshakeError, HandshakeType, NamedGroup};
 
@@ -150,13 +151,13 @@ pub enum Extension<'a> {
         response: Cow<'a, [u8]>,
     },
     /// supported_groups (RFC 8446 §4.2.7).
-    SupportedGroups(Vec<NamedGroup>),
+    SupportedGroups(CodePoints<'a, NamedGroup>),
     /// ec_point_formats (RFC 8422 §5.1.2); 0 = uncompressed.
     EcPointFormats(Cow<'a, [u8]>),
     /// signature_algorithms (RFC 8446 §4.2.3).
-    SignatureAlgorithms(Vec<SignatureScheme>),
+    SignatureAlgorithms(CodePoints<'a, SignatureScheme>),
     /// signature_algorithms_cert (RFC 8446 §4.2.3).
-    SignatureAlgorithmsCert(Vec<SignatureScheme>),
+    SignatureAlgorithmsCert(CodePoints<'a, SignatureScheme>),
     /// application_layer_protocol_negotiation (RFC 7301 §3.1): the client's list, or the
     /// server's one choice.
     Alpn(Vec<Cow<'a, [u8]>>),
@@ -178,13 +179,13 @@ pub enum Extension<'a> {
     /// early_data in NewSessionTicket: max_early_data_size.
     EarlyDataMax(u32),
     /// supported_versions in ClientHello (RFC 8446 §4.2.1).
-    SupportedVersions(Vec<ProtocolVersion>),
+    SupportedVersions(CodePoints<'a, ProtocolVersion>),
     /// supported_versions in ServerHello and HelloRetryRequest.
     SelectedVersion(ProtocolVersion),
     /// cookie (RFC 8446 §4.2.2).
     Cookie(Cow<'a, [u8]>),
     /// psk_key_exchange_modes (RFC 8446 §4.2.9).
-    PskKeyExchangeModes(Vec<PskKeyExchangeMode>),
+    PskKeyExchangeModes(CodePoints<'a, PskKeyExchangeMode>),
     /// certificate_authorities (RFC 8446 §4.2.4): DER distinguished names.
     CertificateAuthorities(Vec<Cow<'a, [u8]>>),
     /// post_handshake_auth (RFC 8446 §4.2.6): empty.
@@ -229,11 +230,11 @@ mod bounds {
     pub const OCSP_RESPONSE: Bounds = Bounds::new(1, 0xff_ffff);
 }
 
-fn code_points<'a, T: Decode<'a>>(
+fn code_points<'a, T: Copy + for<'b> Decode<'b> + 'a>(
     bounds: Bounds,
     field: &'static str,
-) -> impl FnMut(&'a [u8]) -> Res<'a, Vec<T>> {
-    vector_of(LengthPrefix::U16, bounds, field, T::decode)
+) -> impl FnMut(&'a [u8]) -> Res<'a, CodePoints<'a, T>> {
+    CodePoints::decoder(LengthPrefix::U16, bounds, field)
 }
 
 fn empty(input: &[u8]) -> Res<'_, ()> {
@@ -360,16 +361,11 @@ impl<'a> Extension<'a> {
                 Self::EarlyDataMax(decode_exact(data, field, u32)?)
             }
             (T::EarlyData, _) => decode_exact(data, field, empty).map(|()| Self::EarlyData)?,
-            (T::SupportedVersions, C::ClientHello) => {
-                Self::SupportedVersions(decode_exact(data, field, |input| {
-                    vector_of(
-                        LengthPrefix::U8,
-                        bounds::VERSIONS,
-                        "versions",
-                        ProtocolVersion::decode,
-                    )(input)
-                })?)
-            }
+            (T::SupportedVersions, C::ClientHello) => Self::SupportedVersions(decode_exact(
+                data,
+                field,
+                CodePoints::decoder(LengthPrefix::U8, bounds::VERSIONS, "versions"),
+            )?),
             (T::SupportedVersions, _) => {
                 Self::SelectedVersion(decode_exact(data, field, ProtocolVersion::decode)?)
             }
@@ -381,12 +377,7 @@ impl<'a> Extension<'a> {
             (T::PskKeyExchangeModes, _) => Self::PskKeyExchangeModes(decode_exact(
                 data,
                 field,
-                vector_of(
-                    LengthPrefix::U8,
-                    bounds::NON_EMPTY_U8,
-                    "ke_modes",
-                    PskKeyExchangeMode::decode,
-                ),
+                CodePoints::decoder(LengthPrefix::U8, bounds::NON_EMPTY_U8, "ke_modes"),
             )?),
             (T::CertificateAuthorities, _) => Self::CertificateAuthorities(decode_exact(
                 data,
@@ -446,10 +437,10 @@ impl<'a> Extension<'a> {
                 status_type.encode(out);
                 put_opaque(out, LengthPrefix::U24, response);
             }
-            Self::SupportedGroups(groups) => put_vector(out, LengthPrefix::U16, groups),
+            Self::SupportedGroups(groups) => groups.encode(out, LengthPrefix::U16),
             Self::EcPointFormats(formats) => put_opaque(out, LengthPrefix::U8, formats),
             Self::SignatureAlgorithms(schemes) | Self::SignatureAlgorithmsCert(schemes) => {
-                put_vector(out, LengthPrefix::U16, schemes)
+                schemes.encode(out, LengthPrefix::U16)
             }
             Self::Alpn(protocols) => put_length_prefixed(out, LengthPrefix::U16, |out| {
                 for p in protocols {
@@ -462,10 +453,10 @@ impl<'a> Extension<'a> {
             Self::RecordSizeLimit(v) | Self::PreSharedKeySelected(v) => v.encode(out),
             Self::PreSharedKey(offered) => offered.encode(out),
             Self::EarlyDataMax(v) => v.encode(out),
-            Self::SupportedVersions(versions) => put_vector(out, LengthPrefix::U8, versions),
+            Self::SupportedVersions(versions) => versions.encode(out, LengthPrefix::U8),
             Self::SelectedVersion(v) => v.encode(out),
             Self::Cookie(cookie) => put_opaque(out, LengthPrefix::U16, cookie),
-            Self::PskKeyExchangeModes(modes) => put_vector(out, LengthPrefix::U8, modes),
+            Self::PskKeyExchangeModes(modes) => modes.encode(out, LengthPrefix::U8),
             Self::CertificateAuthorities(names) => {
                 put_length_prefixed(out, LengthPrefix::U16, |out| {
                     for name in names {
@@ -497,10 +488,10 @@ impl<'a> Extension<'a> {
                 status_type,
                 response: own(response),
             },
-            Self::SupportedGroups(v) => Extension::SupportedGroups(v),
+            Self::SupportedGroups(v) => Extension::SupportedGroups(v.into_owned()),
             Self::EcPointFormats(v) => Extension::EcPointFormats(own(v)),
-            Self::SignatureAlgorithms(v) => Extension::SignatureAlgorithms(v),
-            Self::SignatureAlgorithmsCert(v) => Extension::SignatureAlgorithmsCert(v),
+            Self::SignatureAlgorithms(v) => Extension::SignatureAlgorithms(v.into_owned()),
+            Self::SignatureAlgorithmsCert(v) => Extension::SignatureAlgorithmsCert(v.into_owned()),
             Self::Alpn(v) => Extension::Alpn(v.into_iter().map(own).collect()),
             Self::Padding(v) => Extension::Padding(own(v)),
             Self::ExtendedMasterSecret => Extension::ExtendedMasterSecret,
@@ -510,10 +501,10 @@ impl<'a> Extension<'a> {
             Self::PreSharedKeySelected(v) => Extension::PreSharedKeySelected(v),
             Self::EarlyData => Extension::EarlyData,
             Self::EarlyDataMax(v) => Extension::EarlyDataMax(v),
-            Self::SupportedVersions(v) => Extension::SupportedVersions(v),
+            Self::SupportedVersions(v) => Extension::SupportedVersions(v.into_owned()),
             Self::SelectedVersion(v) => Extension::SelectedVersion(v),
             Self::Cookie(v) => Extension::Cookie(own(v)),
-            Self::PskKeyExchangeModes(v) => Extension::PskKeyExchangeModes(v),
+            Self::PskKeyExchangeModes(v) => Extension::PskKeyExchangeModes(v.into_owned()),
             Self::CertificateAuthorities(v) => {
                 Extension::CertificateAuthorities(v.into_iter().map(own).collect())
             }

@@ -5,13 +5,13 @@ use std::borrow::Cow;
 
 use bytes::BytesMut;
 use strata_codec::{
-    put_length_prefixed, put_opaque, put_vector, vector_of, Bounds, Decode, Encode, LengthPrefix,
-    Res,
+    put_length_prefixed, put_opaque, vector_of, Bounds, Decode, Encode, LengthPrefix, Res,
 };
 use strata_pki::SignatureScheme;
 
 use super::{decode_error, exact};
 use crate::extensions::{ExtensionContext, Extensions};
+use crate::list::CodePoints;
 use crate::wire::{opaque, own};
 use crate::HandshakeError;
 
@@ -195,9 +195,9 @@ strata_codec::codepoint! {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateRequestTls12<'a> {
     /// `ClientCertificateType certificate_types<1..2^8-1>`.
-    pub certificate_types: Vec<ClientCertificateType>,
+    pub certificate_types: CodePoints<'a, ClientCertificateType>,
     /// `SignatureAndHashAlgorithm supported_signature_algorithms<2..2^16-2>`.
-    pub signature_algorithms: Vec<SignatureScheme>,
+    pub signature_algorithms: CodePoints<'a, SignatureScheme>,
     /// `DistinguishedName certificate_authorities<0..2^16-1>`: DER names.
     pub certificate_authorities: Vec<Cow<'a, [u8]>>,
 }
@@ -206,17 +206,14 @@ impl<'a> CertificateRequestTls12<'a> {
     /// Parses a TLS 1.2 CertificateRequest body.
     pub fn decode(body: &'a [u8]) -> Result<Self, HandshakeError> {
         let parse = |input: &'a [u8]| -> Res<'a, Self> {
-            let (input, certificate_types) = vector_of(
-                LengthPrefix::U8,
-                Bounds::new(1, 0xff),
-                "certificate_types",
-                ClientCertificateType::decode,
-            )(input)?;
-            let (input, signature_algorithms) = vector_of(
+            let (input, certificate_types) =
+                CodePoints::decoder(LengthPrefix::U8, Bounds::new(1, 0xff), "certificate_types")(
+                    input,
+                )?;
+            let (input, signature_algorithms) = CodePoints::decoder(
                 LengthPrefix::U16,
                 Bounds::new(2, 0xfffe),
                 "supported_signature_algorithms",
-                SignatureScheme::decode,
             )(input)?;
             let (input, certificate_authorities) = vector_of(
                 LengthPrefix::U16,
@@ -248,8 +245,8 @@ impl<'a> CertificateRequestTls12<'a> {
     /// A copy that owns its bytes.
     pub fn into_owned(self) -> CertificateRequestTls12<'static> {
         CertificateRequestTls12 {
-            certificate_types: self.certificate_types,
-            signature_algorithms: self.signature_algorithms,
+            certificate_types: self.certificate_types.into_owned(),
+            signature_algorithms: self.signature_algorithms.into_owned(),
             certificate_authorities: own_all(self.certificate_authorities),
         }
     }
@@ -257,8 +254,8 @@ impl<'a> CertificateRequestTls12<'a> {
 
 impl Encode for CertificateRequestTls12<'_> {
     fn encode(&self, out: &mut BytesMut) {
-        put_vector(out, LengthPrefix::U8, &self.certificate_types);
-        put_vector(out, LengthPrefix::U16, &self.signature_algorithms);
+        self.certificate_types.encode(out, LengthPrefix::U8);
+        self.signature_algorithms.encode(out, LengthPrefix::U16);
         put_length_prefixed(out, LengthPrefix::U16, |out| {
             for name in &self.certificate_authorities {
                 put_opaque(out, LengthPrefix::U16, name);

@@ -3,13 +3,12 @@
 use std::borrow::Cow;
 
 use bytes::{BufMut, BytesMut};
-use strata_codec::{
-    array, put_opaque, put_vector, u8, vector_of, Bounds, Decode, Encode, LengthPrefix, Res,
-};
+use strata_codec::{array, put_opaque, u8, Bounds, Decode, Encode, LengthPrefix, Res};
 use strata_record::ProtocolVersion;
 
 use super::decode_error;
 use crate::extensions::{ExtensionContext, Extensions};
+use crate::list::CodePoints;
 use crate::wire::{opaque, own};
 use crate::{CipherSuite, ExtensionType, HandshakeError};
 
@@ -67,7 +66,7 @@ pub struct ClientHello<'a> {
     /// `legacy_session_id<0..32>`.
     pub legacy_session_id: Cow<'a, [u8]>,
     /// The suites offered, in the client's order of preference.
-    pub cipher_suites: Vec<CipherSuite>,
+    pub cipher_suites: CodePoints<'a, CipherSuite>,
     /// `legacy_compression_methods<1..2^8-1>`: must be the single null method.
     pub legacy_compression_methods: Cow<'a, [u8]>,
     /// The extensions, in order.
@@ -83,12 +82,8 @@ impl<'a> ClientHello<'a> {
             let (input, random) = array::<32>(input)?;
             let (input, legacy_session_id) =
                 opaque(LengthPrefix::U8, SESSION_ID, "legacy_session_id")(input)?;
-            let (input, cipher_suites) = vector_of(
-                LengthPrefix::U16,
-                CIPHER_SUITES,
-                "cipher_suites",
-                CipherSuite::decode,
-            )(input)?;
+            let (input, cipher_suites) =
+                CodePoints::decoder(LengthPrefix::U16, CIPHER_SUITES, "cipher_suites")(input)?;
             let (input, legacy_compression_methods) = opaque(
                 LengthPrefix::U8,
                 COMPRESSION_METHODS,
@@ -135,7 +130,7 @@ impl<'a> ClientHello<'a> {
             legacy_version: self.legacy_version,
             random: self.random,
             legacy_session_id: own(self.legacy_session_id),
-            cipher_suites: self.cipher_suites,
+            cipher_suites: self.cipher_suites.into_owned(),
             legacy_compression_methods: own(self.legacy_compression_methods),
             extensions: self.extensions.into_owned(),
         }
@@ -147,7 +142,7 @@ impl Encode for ClientHello<'_> {
         self.legacy_version.encode(out);
         out.put_slice(&self.random);
         put_opaque(out, LengthPrefix::U8, &self.legacy_session_id);
-        put_vector(out, LengthPrefix::U16, &self.cipher_suites);
+        self.cipher_suites.encode(out, LengthPrefix::U16);
         put_opaque(out, LengthPrefix::U8, &self.legacy_compression_methods);
         put_trailing_extensions(out, &self.extensions);
     }

@@ -18,6 +18,7 @@ use crate::common::{
 };
 use crate::key_schedule::tls12::{KeyBlock, Sender};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
+use crate::list::CodePoints;
 use crate::machine::Tls12Session;
 use crate::machine::{
     Action, Answer, ClientHandshakeConfig, Event, Input, Negotiated, Request, StateMachine,
@@ -299,8 +300,8 @@ impl Tls12Client {
                     };
                     flight.core.transcript.add(raw.encoded);
                     let request = CertRequest {
-                        types: cr.certificate_types,
-                        schemes: cr.signature_algorithms,
+                        types: cr.certificate_types.to_vec(),
+                        schemes: cr.signature_algorithms.to_vec(),
                         authorities: cr
                             .certificate_authorities
                             .iter()
@@ -618,7 +619,7 @@ impl Tls12Client {
         let message = ske.signed_message(&self.offer.random, &core.server_random);
         let scheme = check_signature(
             TlsVersion::Tls12,
-            &self.offer.schemes,
+            &CodePoints::borrowed(&self.offer.schemes),
             &chain,
             &message,
             &ske.signed,

@@ -19,6 +19,7 @@ use crate::common::{
 };
 use crate::key_schedule::tls12::{KeyBlock, Sender};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
+use crate::list::{kept, CodePoints};
 use crate::machine::{
     Action, Answer, Event, Input, Negotiated, Request, ServerHandshakeConfig, StateMachine,
 };
@@ -219,13 +220,8 @@ impl Tls12Server {
     }
 
     /// The schemes accepted in a client's CertificateVerify (RFC 5246 §7.4.4).
-    fn client_schemes(&self) -> Vec<SignatureScheme> {
-        self.config
-            .signature_schemes
-            .iter()
-            .copied()
-            .filter(|s| s.is_supported())
-            .collect()
+    fn client_schemes(&self) -> CodePoints<'_, SignatureScheme> {
+        kept(&self.config.signature_schemes, |s| s.is_supported())
     }
 
     fn step(
@@ -434,7 +430,7 @@ impl Tls12Server {
         {
             return Err(refuse(Alert::HandshakeFailure, "no cipher suite in common"));
         }
-        let client_groups = offer.groups.map(<[NamedGroup]>::to_vec);
+        let client_groups = offer.groups.map(CodePoints::to_vec);
         let group = our_groups(&self.config.groups)
             .find(|g| {
                 client_groups
@@ -475,7 +471,7 @@ impl Tls12Server {
         }));
         Ok(ServerState::ChoosingCertificate(Box::new(Accepted {
             client_random: ch.random,
-            client_suites: ch.cipher_suites.clone(),
+            client_suites: ch.cipher_suites.to_vec(),
             client_groups,
             client_schemes: offer.schemes().to_vec(),
             group,
@@ -674,7 +670,7 @@ impl Tls12Server {
         choose_suite(
             &self.config.suites,
             TlsVersion::Tls12,
-            &accepted.client_suites,
+            &CodePoints::borrowed(&accepted.client_suites),
             |s| s.tls12_auth == Some(auth),
         )
         .ok_or(refuse(
@@ -817,10 +813,10 @@ impl Tls12Server {
             }
             let request = encode(&HandshakeMessage::CertificateRequestTls12(
                 CertificateRequestTls12 {
-                    certificate_types: vec![
+                    certificate_types: CodePoints::borrowed(&[
                         ClientCertificateType::EcdsaSign,
                         ClientCertificateType::RsaSign,
-                    ],
+                    ]),
                     signature_algorithms: schemes,
                     certificate_authorities: authorities
                         .iter()

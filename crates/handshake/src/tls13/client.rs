@@ -23,6 +23,7 @@ use crate::key_schedule::tls13::{
     MasterSecret,
 };
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret};
+use crate::list::CodePoints;
 use crate::machine::{
     Action, Answer, ClientHandshakeConfig, Event, Input, Negotiated, Request, StateMachine, Ticket,
 };
@@ -30,8 +31,7 @@ use crate::messages::{ClientHello, HandshakeMessage, HelloRetryRequest, RawMessa
 use crate::negotiate::{share_entry, Offer};
 use crate::suites::SupportedSuite;
 use crate::{
-    CipherSuite, Extension, Extensions, HandshakeError, HandshakeType, NamedGroup, Secret,
-    Transcript,
+    CipherSuite, Extension, HandshakeError, HandshakeType, NamedGroup, Secret, Transcript,
 };
 
 /// The longest ticket lifetime a server may give: seven days (RFC 8446 §4.6.1).
@@ -48,7 +48,8 @@ struct CertRequest {
 /// Waiting for ServerHello or HelloRetryRequest.
 #[derive(Debug)]
 struct Hello {
-    client_hello: ClientHello<'static>,
+    /// Whether the last ClientHello offered pre_shared_key.
+    psk_offered: bool,
     key_share: EphemeralKeyPair,
     transcript: Transcript,
     /// The suite of the HelloRetryRequest, once one was received.
@@ -231,26 +232,24 @@ impl Tls13Client {
         }
         let offer = Offer::new(config, &[TlsVersion::Tls13], random, session_id)?;
         let key_share = EphemeralKeyPair::generate(offer.first_group()?, &SystemRandom::new())?;
-        let mut client_hello = offer.client_hello(Some(&key_share));
-        offer_psk(&offer, &mut client_hello, &Transcript::new())?;
-        let encoded = encode_client_hello(&client_hello);
-        let client = Self::with_hello(offer, key_share, client_hello, &encoded);
+        let (encoded, psk_offered) = first_client_hello(&offer, &key_share)?;
+        let client = Self::with_hello(offer, key_share, psk_offered, &encoded);
         out.push(Action::Send(encoded));
         Ok(client)
     }
 
-    /// A client whose ClientHello (`client_hello`, encoded as `encoded`, with `key_share`)
-    /// is already built, waiting for ServerHello.
+    /// A client whose ClientHello (encoded as `encoded`, with `key_share`, offering a PSK
+    /// if `psk_offered`) is already built, waiting for ServerHello.
     pub(crate) fn with_hello(
         offer: Offer,
         key_share: EphemeralKeyPair,
-        client_hello: ClientHello<'static>,
+        psk_offered: bool,
         encoded: &[u8],
     ) -> Self {
         let mut transcript = Transcript::new();
         transcript.add(encoded);
         let state = ClientState::WaitServerHello(Box::new(Hello {
-            client_hello,
+            psk_offered,
             key_share,
             transcript,
             retried_with: None,
@@ -264,22 +263,33 @@ impl Tls13Client {
     }
 }
 
+/// The first ClientHello of `offer` with `key_share` and, for a ticket, pre_shared_key,
+/// encoded; and whether it offers the PSK.
+pub(crate) fn first_client_hello(
+    offer: &Offer,
+    key_share: &EphemeralKeyPair,
+) -> Result<(Vec<u8>, bool), HandshakeError> {
+    let mut client_hello = offer.client_hello(Some(share_entry(key_share)));
+    let psk_offered = offer_psk(offer, &mut client_hello, &Transcript::new())?;
+    Ok((encode_client_hello(&client_hello), psk_offered))
+}
+
 /// Appends pre_shared_key for the offer's TLS 1.3 ticket, if any, to `client_hello`
 /// (RFC 8446 §4.2.11): the obfuscated age (age in ms + ticket_age_add, mod 2^32) and the
 /// binder, an HMAC under the "res binder" key over the transcript so far (`prior`: empty,
 /// or message_hash and HelloRetryRequest) and the ClientHello up to the binders
-/// (§4.2.11.2). Any earlier pre_shared_key is replaced.
-pub(crate) fn offer_psk(
-    offer: &Offer,
-    client_hello: &mut ClientHello<'static>,
+/// (§4.2.11.2). Any earlier pre_shared_key is replaced. Says whether it offered one.
+pub(crate) fn offer_psk<'o>(
+    offer: &'o Offer,
+    client_hello: &mut ClientHello<'o>,
     prior: &Transcript,
-) -> Result<(), HandshakeError> {
+) -> Result<bool, HandshakeError> {
     client_hello
         .extensions
         .0
         .retain(|e| !matches!(e, Extension::PreSharedKey(_)));
     let Some(stored) = offer.tls13_ticket() else {
-        return Ok(());
+        return Ok(false);
     };
     let ticket = &stored.ticket;
     let hash = ticket.suite.hash;
@@ -291,7 +301,7 @@ pub(crate) fn offer_psk(
     let age = u32::try_from(age_ms % (1 << 32)).unwrap_or_default();
     let mut psks = OfferedPsks {
         identities: vec![PskIdentity {
-            identity: Cow::Owned(ticket.ticket.clone()),
+            identity: Cow::Borrowed(&ticket.ticket),
             obfuscated_ticket_age: age.wrapping_add(ticket.age_add),
         }],
         binders: vec![Cow::Owned(vec![0; hash.output_len()])],
@@ -321,7 +331,7 @@ pub(crate) fn offer_psk(
     if let Some(last) = client_hello.extensions.0.last_mut() {
         *last = Extension::PreSharedKey(psks);
     }
-    Ok(())
+    Ok(true)
 }
 
 /// The checks ServerHello and HelloRetryRequest share (RFC 8446 §4.1.3, §4.1.4).
@@ -410,7 +420,7 @@ impl Tls13Client {
                     let mut authorities = Vec::new();
                     for ext in cr.extensions.iter() {
                         match ext {
-                            Extension::SignatureAlgorithms(list) => schemes = Some(list.clone()),
+                            Extension::SignatureAlgorithms(list) => schemes = Some(list.to_vec()),
                             Extension::CertificateAuthorities(names) => {
                                 authorities = names.iter().map(|n| n.to_vec()).collect();
                             }
@@ -455,7 +465,7 @@ impl Tls13Client {
                     return Err(misparsed());
                 };
                 let scheme = check_certificate_verify(
-                    &self.offer.schemes,
+                    &CodePoints::borrowed(&self.offer.schemes),
                     &chain,
                     Side::Server,
                     &current_hash(&core.transcript)?,
@@ -561,7 +571,7 @@ impl Tls13Client {
             match ext {
                 Extension::SelectedVersion(v) => selected = Some(*v),
                 Extension::KeyShareRequest(g) => group = Some(*g),
-                Extension::Cookie(c) => cookie = Some(c.to_vec()),
+                Extension::Cookie(c) => cookie = Some(c.as_ref()),
                 _ => {
                     return Err(refuse(
                         Alert::UnsupportedExtension,
@@ -605,31 +615,20 @@ impl Tls13Client {
         hello.transcript.add(encoded);
 
         // RFC 8446 §4.1.2: the same ClientHello with the new share and the cookie.
-        let share = share_entry(&hello.key_share);
-        let mut extensions: Vec<Extension<'static>> = hello
-            .client_hello
-            .extensions
-            .0
-            .drain(..)
-            .filter(|e| !matches!(e, Extension::Cookie(_) | Extension::PreSharedKey(_)))
-            .map(|e| match e {
-                Extension::KeyShares(_) => Extension::KeyShares(vec![share.clone()]),
-                other => other,
-            })
-            .collect();
+        let mut client_hello = self.offer.client_hello(Some(share_entry(&hello.key_share)));
         if let Some(cookie) = cookie {
-            extensions.push(Extension::Cookie(Cow::Owned(cookie)));
+            client_hello
+                .extensions
+                .0
+                .push(Extension::Cookie(Cow::Borrowed(cookie)));
         }
-        hello.client_hello.extensions = Extensions(extensions);
         // RFC 8446 §4.1.4: the PSK again, with a new binder, if its hash is the suite's.
-        if self
+        hello.psk_offered = self
             .offer
             .tls13_ticket()
             .is_some_and(|t| t.ticket.suite.hash == suite.hash)
-        {
-            offer_psk(&self.offer, &mut hello.client_hello, &hello.transcript)?;
-        }
-        let encoded = encode_client_hello(&hello.client_hello);
+            && offer_psk(&self.offer, &mut client_hello, &hello.transcript)?;
+        let encoded = encode_client_hello(&client_hello);
         hello.transcript.add(&encoded);
 
         if self.offer.middlebox_compatibility {
@@ -687,11 +686,7 @@ impl Tls13Client {
                 "ServerHello changes the cipher suite of the HelloRetryRequest",
             ));
         }
-        let psk_offered = hello
-            .client_hello
-            .extensions
-            .iter()
-            .any(|e| matches!(e, Extension::PreSharedKey(_)));
+        let psk_offered = hello.psk_offered;
         let allowed = |e: &Extension<'_>| match e {
             Extension::SelectedVersion(_) | Extension::KeyShare(_) => true,
             Extension::PreSharedKeySelected(_) => psk_offered,

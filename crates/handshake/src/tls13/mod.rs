@@ -18,6 +18,7 @@ use strata_pki::{SignatureScheme, TlsVersion};
 use crate::key_schedule::tls13::{self, next_traffic_secret, traffic_keys};
 use crate::key_schedule::transcript::TranscriptHash;
 use crate::limits::ChainLimits;
+use crate::list::CodePoints;
 use crate::machine::{Action, Event, KeyChange, PeerChain};
 use crate::messages::{
     CertificateEntry, CertificateTls13, DigitallySigned, Finished, HandshakeMessage,
@@ -34,7 +35,7 @@ pub(crate) use crate::common::{
     key_log, misparsed, not_connected, refuse, unexpected, Side,
 };
 
-pub(crate) use client::offer_psk;
+pub(crate) use client::first_client_hello;
 pub use client::Tls13Client;
 pub use server::Tls13Server;
 
@@ -78,7 +79,7 @@ pub(crate) fn certificate_verify_content(signer: Side, transcript: &TranscriptHa
 /// Checks the peer's CertificateVerify (RFC 8446 §4.4.3): the scheme must be one we
 /// offered (illegal_parameter), and the signature must verify (decrypt_error).
 pub(crate) fn check_certificate_verify(
-    offered: &[SignatureScheme],
+    offered: &CodePoints<'_, SignatureScheme>,
     chain: &[CertificateDer<'static>],
     signer: Side,
     transcript: &TranscriptHash,

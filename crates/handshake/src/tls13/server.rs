@@ -22,6 +22,7 @@ use crate::key_schedule::tls13::{
     MasterSecret,
 };
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret};
+use crate::list::{kept, CodePoints};
 use crate::machine::MAX_TICKET_LIFETIME;
 use crate::machine::{
     Action, Answer, Event, Input, Negotiated, Request, ServerHandshakeConfig, StateMachine,
@@ -287,13 +288,8 @@ impl Tls13Server {
     }
 
     /// The schemes the server accepts in a client's CertificateVerify (RFC 8446 §4.3.2).
-    fn client_schemes(&self) -> Vec<SignatureScheme> {
-        self.config
-            .signature_schemes
-            .iter()
-            .copied()
-            .filter(|s| s.allowed_in_tls13())
-            .collect()
+    fn client_schemes(&self) -> CodePoints<'_, SignatureScheme> {
+        kept(&self.config.signature_schemes, |s| s.allowed_in_tls13())
     }
 
     fn step(
