@@ -11,7 +11,6 @@ use strata_pki::pki_types::CertificateDer;
 use strata_pki::{CertifiedKey, KeyType, SignatureScheme, TlsVersion};
 
 use crate::key_schedule::transcript::TranscriptHash;
-use crate::list::CodePoints;
 use crate::machine::{Action, ClientAuthPolicy, KeyLogEntry};
 use crate::messages::{ClientHello, DigitallySigned, HandshakeMessage, RawMessage};
 use crate::{HandshakeError, HandshakeType, Secret, Transcript};
@@ -175,12 +174,12 @@ pub(crate) fn not_connected(what: &'static str) -> HandshakeError {
 /// the signature must verify (decrypt_error).
 pub(crate) fn check_signature(
     version: TlsVersion,
-    offered: &CodePoints<'_, SignatureScheme>,
+    offered: impl Fn(&SignatureScheme) -> bool,
     chain: &[CertificateDer<'static>],
     message: &[u8],
     signed: &DigitallySigned<'_>,
 ) -> Result<SignatureScheme, HandshakeError> {
-    if !offered.contains(&signed.scheme) {
+    if !offered(&signed.scheme) {
         return Err(refuse(
             AlertDescription::IllegalParameter,
             "the peer signed with a signature scheme that was not offered",

@@ -100,7 +100,12 @@ where
     /// The items in a vector of their own.
     pub fn to_vec(&self) -> Vec<T> {
         match &self.repr {
-            Repr::Wire(_) => self.iter().collect(),
+            Repr::Wire(_) => {
+                // Counted first, so that the vector is allocated once.
+                let mut items = Vec::with_capacity(self.len());
+                items.extend(self.iter());
+                items
+            }
             Repr::Values(values) => values.to_vec(),
         }
     }
@@ -119,7 +124,7 @@ where
     pub fn into_owned(self) -> CodePoints<'static, T> {
         CodePoints {
             repr: Repr::Values(Cow::Owned(match self.repr {
-                Repr::Wire(_) => self.iter().collect(),
+                Repr::Wire(_) => self.to_vec(),
                 Repr::Values(values) => values.into_owned(),
             })),
         }
@@ -146,7 +151,9 @@ where
     if list.iter().all(&keep) {
         CodePoints::borrowed(list)
     } else {
-        list.iter().copied().filter(|item| keep(item)).collect()
+        let mut items = Vec::with_capacity(list.iter().filter(|item| keep(item)).count());
+        items.extend(list.iter().copied().filter(|item| keep(item)));
+        items.into()
     }
 }
 

@@ -18,7 +18,6 @@ use crate::common::{
 };
 use crate::key_schedule::tls12::{KeyBlock, Sender};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
-use crate::list::CodePoints;
 use crate::machine::Tls12Session;
 use crate::machine::{
     Action, Answer, ClientHandshakeConfig, Event, Input, Negotiated, Request, StateMachine,
@@ -619,7 +618,7 @@ impl Tls12Client {
         let message = ske.signed_message(&self.offer.random, &core.server_random);
         let scheme = check_signature(
             TlsVersion::Tls12,
-            &CodePoints::borrowed(&self.offer.schemes),
+            |s| self.offer.schemes.contains(s),
             &chain,
             &message,
             &ske.signed,

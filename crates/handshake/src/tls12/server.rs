@@ -30,6 +30,7 @@ use crate::messages::{
 };
 use crate::negotiate::{choose_suite, our_groups, speaks, ClientOffer, UNCOMPRESSED};
 use crate::suites::SupportedSuite;
+use crate::suites::Tls12Auth;
 use crate::ticket::{ServerSession, SessionState};
 use crate::{
     CipherSuite, Extension, Extensions, HandshakeError, HandshakeType, NamedGroup, Secret,
@@ -45,10 +46,12 @@ const GROUPS_WITHOUT_EXTENSION: &[NamedGroup] = &[NamedGroup::Secp256r1];
 /// A ClientHello accepted: what the certificate choice and the server's flight need.
 struct Accepted {
     client_random: [u8; 32],
-    client_suites: Vec<CipherSuite>,
-    /// The client's supported_groups, if it sent them (RFC 8422 §5.3 then binds the
-    /// certificate's curve).
-    client_groups: Option<Vec<NamedGroup>>,
+    /// The suite to choose for a certificate of each kind (ECDSA, RSA): our first that
+    /// the client offered, if any.
+    suites: [Option<SupportedSuite>; 2],
+    /// Whether the client supports P-256 and P-384, if it sent supported_groups
+    /// (RFC 8422 §5.3 then binds the certificate's curve).
+    client_curves: Option<[bool; 2]>,
     client_schemes: Vec<SignatureScheme>,
     group: NamedGroup,
     sni: Option<String>,
@@ -220,6 +223,11 @@ impl Tls12Server {
     }
 
     /// The schemes accepted in a client's CertificateVerify (RFC 5246 §7.4.4).
+    fn accepts_client_scheme(&self, scheme: SignatureScheme) -> bool {
+        scheme.is_supported() && self.config.signature_schemes.contains(&scheme)
+    }
+
+    /// The list of [`Self::accepts_client_scheme`], for the CertificateRequest.
     fn client_schemes(&self) -> CodePoints<'_, SignatureScheme> {
         kept(&self.config.signature_schemes, |s| s.is_supported())
     }
@@ -301,7 +309,7 @@ impl Tls12Server {
                 };
                 let scheme = check_signature(
                     TlsVersion::Tls12,
-                    &self.client_schemes(),
+                    |s| self.accepts_client_scheme(*s),
                     &chain,
                     &handshake_messages(&keyed.transcript)?,
                     &cv,
@@ -430,13 +438,14 @@ impl Tls12Server {
         {
             return Err(refuse(Alert::HandshakeFailure, "no cipher suite in common"));
         }
-        let client_groups = offer.groups.map(CodePoints::to_vec);
+        let client_groups = offer.groups.map(CodePoints::view);
         let group = our_groups(&self.config.groups)
             .find(|g| {
                 client_groups
-                    .as_deref()
-                    .unwrap_or(GROUPS_WITHOUT_EXTENSION)
-                    .contains(g)
+                    .as_ref()
+                    .map_or(GROUPS_WITHOUT_EXTENSION.contains(g), |groups| {
+                        groups.contains(g)
+                    })
             })
             .ok_or(refuse(
                 Alert::HandshakeFailure,
@@ -471,8 +480,17 @@ impl Tls12Server {
         }));
         Ok(ServerState::ChoosingCertificate(Box::new(Accepted {
             client_random: ch.random,
-            client_suites: ch.cipher_suites.to_vec(),
-            client_groups,
+            suites: [Tls12Auth::Ecdsa, Tls12Auth::Rsa].map(|auth| {
+                choose_suite(
+                    &self.config.suites,
+                    TlsVersion::Tls12,
+                    &ch.cipher_suites,
+                    |s| s.tls12_auth == Some(auth),
+                )
+            }),
+            client_curves: client_groups.map(|groups| {
+                [NamedGroup::Secp256r1, NamedGroup::Secp384r1].map(|curve| groups.contains(&curve))
+            }),
             client_schemes: offer.schemes().to_vec(),
             group,
             sni,
@@ -655,25 +673,23 @@ impl Tls12Server {
     ) -> Result<SupportedSuite, HandshakeError> {
         let auth = auth_of(key);
         let curve = match key {
-            KeyType::EcdsaP256 => Some(NamedGroup::Secp256r1),
-            KeyType::EcdsaP384 => Some(NamedGroup::Secp384r1),
+            KeyType::EcdsaP256 => Some(0),
+            KeyType::EcdsaP384 => Some(1),
             KeyType::Ed25519 | KeyType::Rsa(_) => None,
         };
-        if let (Some(curve), Some(groups)) = (curve, &accepted.client_groups) {
-            if !groups.contains(&curve) {
+        if let (Some(curve), Some(supported)) = (curve, &accepted.client_curves) {
+            if supported.get(curve) != Some(&true) {
                 return Err(refuse(
                     Alert::HandshakeFailure,
                     "the certificate's curve is not one the client supports (RFC 8422 §5.3)",
                 ));
             }
         }
-        choose_suite(
-            &self.config.suites,
-            TlsVersion::Tls12,
-            &CodePoints::borrowed(&accepted.client_suites),
-            |s| s.tls12_auth == Some(auth),
-        )
-        .ok_or(refuse(
+        let kind = match auth {
+            Tls12Auth::Ecdsa => 0,
+            Tls12Auth::Rsa => 1,
+        };
+        accepted.suites.get(kind).copied().flatten().ok_or(refuse(
             Alert::HandshakeFailure,
             "no cipher suite in common fits the certificate's key",
         ))

@@ -23,7 +23,6 @@ use crate::key_schedule::tls13::{
     MasterSecret,
 };
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret};
-use crate::list::CodePoints;
 use crate::machine::{
     Action, Answer, ClientHandshakeConfig, Event, Input, Negotiated, Request, StateMachine, Ticket,
 };
@@ -465,7 +464,7 @@ impl Tls13Client {
                     return Err(misparsed());
                 };
                 let scheme = check_certificate_verify(
-                    &CodePoints::borrowed(&self.offer.schemes),
+                    |s| self.offer.schemes.contains(s),
                     &chain,
                     Side::Server,
                     &current_hash(&core.transcript)?,

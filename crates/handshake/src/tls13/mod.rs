@@ -18,7 +18,6 @@ use strata_pki::{SignatureScheme, TlsVersion};
 use crate::key_schedule::tls13::{self, next_traffic_secret, traffic_keys};
 use crate::key_schedule::transcript::TranscriptHash;
 use crate::limits::ChainLimits;
-use crate::list::CodePoints;
 use crate::machine::{Action, Event, KeyChange, PeerChain};
 use crate::messages::{
     CertificateEntry, CertificateTls13, DigitallySigned, Finished, HandshakeMessage,
@@ -79,7 +78,7 @@ pub(crate) fn certificate_verify_content(signer: Side, transcript: &TranscriptHa
 /// Checks the peer's CertificateVerify (RFC 8446 §4.4.3): the scheme must be one we
 /// offered (illegal_parameter), and the signature must verify (decrypt_error).
 pub(crate) fn check_certificate_verify(
-    offered: &CodePoints<'_, SignatureScheme>,
+    offered: impl Fn(&SignatureScheme) -> bool,
     chain: &[CertificateDer<'static>],
     signer: Side,
     transcript: &TranscriptHash,

@@ -288,6 +288,11 @@ impl Tls13Server {
     }
 
     /// The schemes the server accepts in a client's CertificateVerify (RFC 8446 §4.3.2).
+    fn accepts_client_scheme(&self, scheme: SignatureScheme) -> bool {
+        scheme.allowed_in_tls13() && self.config.signature_schemes.contains(&scheme)
+    }
+
+    /// The list of [`Self::accepts_client_scheme`], for the CertificateRequest.
     fn client_schemes(&self) -> CodePoints<'_, SignatureScheme> {
         kept(&self.config.signature_schemes, |s| s.allowed_in_tls13())
     }
@@ -343,7 +348,7 @@ impl Tls13Server {
                     return Err(misparsed());
                 };
                 let scheme = check_certificate_verify(
-                    &self.client_schemes(),
+                    |s| self.accepts_client_scheme(*s),
                     &chain,
                     Side::Client,
                     &current_hash(&wait.transcript)?,
