@@ -149,6 +149,11 @@ impl EphemeralKeyPair {
         self.public_key.as_ref()
     }
 
+    /// Our public value as ring holds it (no allocation), to keep past [`Self::agree`].
+    pub(crate) fn public_key_value(&self) -> agreement::PublicKey {
+        self.public_key.clone()
+    }
+
     /// Computes the shared secret with the peer's public value, consuming the private key
     /// (RFC 8446 §7.4; RFC 8422 §5.10).
     ///

@@ -22,7 +22,7 @@ use crate::key_schedule::tls13::{
     resumption_psk, verify_data, ApplicationSecrets, BinderKind, EarlySecret, HandshakeSecret,
     MasterSecret,
 };
-use crate::kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret};
+use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
 use crate::machine::{
     Action, Answer, ClientHandshakeConfig, Event, Input, Negotiated, Request, StateMachine, Ticket,
 };
@@ -755,10 +755,13 @@ impl Tls13Client {
         hello.transcript.add(encoded);
         let hello_hash = current_hash(&hello.transcript)?;
         // RFC 8446 §7.1: without (EC)DHE (psk_ke) the input is Hash.length zero bytes.
-        let no_dhe = vec![0u8; suite.hash.output_len()];
-        let ikm = shared
-            .as_ref()
-            .map_or(no_dhe.as_slice(), SharedSecret::as_bytes);
+        let no_dhe = [0u8; 64];
+        let ikm = match &shared {
+            Some(shared) => shared.as_bytes(),
+            None => no_dhe
+                .get(..suite.hash.output_len())
+                .ok_or(HandshakeError::Internal("hash longer than 64 bytes"))?,
+        };
         let schedule =
             EarlySecret::new(suite.hash, ticket.map(|t| t.psk.as_bytes())).into_handshake(ikm);
         let (client_hs, server_hs) = schedule.handshake_traffic_secrets(&hello_hash);
@@ -1046,7 +1049,7 @@ impl Tls13Client {
         out.push(Action::Request(Request::Sign {
             key: Arc::clone(certified.key()),
             scheme,
-            message: content,
+            message: content.to_vec(),
         }));
         Ok(Some(scheme))
     }

@@ -60,18 +60,43 @@ pub(crate) fn key_change(suite: &SupportedSuite, secret: &Secret) -> KeyChange {
     }
 }
 
+/// The most bytes a CertificateVerify signs: 64 spaces, a 33-byte context string, a zero
+/// byte and a transcript hash of at most 64 bytes.
+const CV_CONTENT_MAX: usize = 64 + 33 + 1 + 64;
+
+/// What a CertificateVerify signs (RFC 8446 §4.4.3), held on the stack.
+pub(crate) struct CertificateVerifyContent {
+    bytes: [u8; CV_CONTENT_MAX],
+    len: usize,
+}
+
+impl core::ops::Deref for CertificateVerifyContent {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+}
+
 /// What a CertificateVerify signs: 64 spaces, the context string, a zero byte and the
 /// transcript hash (RFC 8446 §4.4.3).
-pub(crate) fn certificate_verify_content(signer: Side, transcript: &TranscriptHash) -> Vec<u8> {
+pub(crate) fn certificate_verify_content(
+    signer: Side,
+    transcript: &TranscriptHash,
+) -> CertificateVerifyContent {
     let context: &[u8] = match signer {
         Side::Server => b"TLS 1.3, server CertificateVerify",
         Side::Client => b"TLS 1.3, client CertificateVerify",
     };
-    let mut content = Vec::with_capacity(64 + context.len() + 1 + transcript.as_bytes().len());
-    content.resize(64, 0x20);
-    content.extend_from_slice(context);
-    content.push(0);
-    content.extend_from_slice(transcript.as_bytes());
+    let mut content = CertificateVerifyContent {
+        bytes: [0x20; CV_CONTENT_MAX],
+        len: 64,
+    };
+    let tail = context.iter().chain(&[0]).chain(transcript.as_bytes());
+    for (slot, byte) in content.bytes.iter_mut().skip(64).zip(tail) {
+        *slot = *byte;
+        content.len += 1;
+    }
     content
 }
 

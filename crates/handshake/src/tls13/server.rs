@@ -59,19 +59,31 @@ struct Resumed {
     dhe: bool,
 }
 
+/// A legacy_session_id to echo, held without an allocation (the ClientHello's decoder
+/// takes at most 32 bytes, RFC 8446 §4.1.2).
+fn session_id_echo(id: &[u8]) -> Result<([u8; 32], usize), HandshakeError> {
+    let mut echo = [0; 32];
+    echo.get_mut(..id.len())
+        .ok_or(HandshakeError::Internal("legacy_session_id over 32 bytes"))?
+        .copy_from_slice(id);
+    Ok((echo, id.len()))
+}
+
 /// A ClientHello accepted: everything the ServerHello and the server's flight need.
 struct Accepted {
     resumed: Option<Resumed>,
     suite: SupportedSuite,
     group: NamedGroup,
     client_random: [u8; 32],
-    session_id: Vec<u8>,
+    /// legacy_session_id, to echo (at most 32 bytes, RFC 8446 §4.1.2): the bytes and
+    /// how many.
+    session_id: ([u8; 32], usize),
     sni: Option<String>,
     alpn: Option<Vec<u8>>,
     client_schemes: Vec<SignatureScheme>,
     /// The server's key share and the (EC)DHE secret; `None` in psk_ke mode (RFC 8446
     /// §4.2.9).
-    server_share: Option<Vec<u8>>,
+    server_share: Option<ring::agreement::PublicKey>,
     shared: Option<SharedSecret>,
     transcript: Transcript,
     sent_ccs: bool,
@@ -474,7 +486,7 @@ impl Tls13Server {
                 ))?;
                 let mut transcript = retry.transcript;
                 transcript.add(raw.encoded);
-                (transcript, retry.sent_ccs, retry.group, share.to_vec())
+                (transcript, retry.sent_ccs, retry.group, share)
             }
             None => {
                 let mut transcript = Transcript::new();
@@ -487,10 +499,10 @@ impl Tls13Server {
                         .shares
                         .and_then(|s| s.first())
                         .map_or(psk_only.state.group, |s| s.group);
-                    (transcript, false, group, Vec::new())
+                    (transcript, false, group, &[][..])
                 } else {
                     let shared = our_groups(&self.config.groups)
-                        .find_map(|g| offer.share_for(g).map(|share| (g, share.to_vec())));
+                        .find_map(|g| offer.share_for(g).map(|share| (g, share)));
                     let common =
                         our_groups(&self.config.groups).find(|g| offer.groups().contains(g));
                     if let Some((group, share)) = shared {
@@ -513,8 +525,8 @@ impl Tls13Server {
             let kx = KeyExchangeGroup::from_named_group(group)
                 .ok_or(HandshakeError::Internal("selected an unsupported group"))?;
             let ours = EphemeralKeyPair::generate(kx, &SystemRandom::new())?;
-            let server_share = ours.public_key().to_vec();
-            (Some(server_share), Some(ours.agree(&share)?))
+            let server_share = ours.public_key_value();
+            (Some(server_share), Some(ours.agree(share)?))
         };
 
         let accepted = Accepted {
@@ -522,7 +534,7 @@ impl Tls13Server {
             suite,
             group,
             client_random: ch.random,
-            session_id: ch.legacy_session_id.to_vec(),
+            session_id: session_id_echo(&ch.legacy_session_id)?,
             sni,
             alpn,
             client_schemes: offer.schemes().to_vec(),
@@ -647,7 +659,7 @@ impl Tls13Server {
         if let Some(server_share) = &accepted.server_share {
             extensions.push(Extension::KeyShare(KeyShareEntry {
                 group: accepted.group,
-                key_exchange: Cow::Borrowed(server_share),
+                key_exchange: Cow::Borrowed(server_share.as_ref()),
             }));
         }
         if let Some(resumed) = &accepted.resumed {
@@ -656,14 +668,20 @@ impl Tls13Server {
         let server_hello = encode(&HandshakeMessage::ServerHello(ServerHello {
             legacy_version: ProtocolVersion::Tls12,
             random: self.random,
-            legacy_session_id_echo: Cow::Borrowed(&accepted.session_id),
+            legacy_session_id_echo: Cow::Borrowed(
+                accepted
+                    .session_id
+                    .0
+                    .get(..accepted.session_id.1)
+                    .unwrap_or_default(),
+            ),
             cipher_suite: suite.suite,
             legacy_compression_method: 0,
             extensions: Extensions(extensions),
         }));
         transcript.add(&server_hello);
         out.push(Action::Send(server_hello));
-        if !accepted.session_id.is_empty() && !accepted.sent_ccs {
+        if accepted.session_id.1 != 0 && !accepted.sent_ccs {
             out.push(Action::SendChangeCipherSpec);
         }
 
@@ -938,7 +956,7 @@ impl Tls13Server {
         out.push(Action::Request(Request::Sign {
             key: Arc::clone(certified.key()),
             scheme,
-            message: content,
+            message: content.to_vec(),
         }));
         Ok(ServerState::Signing(Box::new(Signing {
             suite,
