@@ -7,7 +7,7 @@
 
 use strata_bench::drive::{self, Buffers, RECORD};
 use strata_bench::measure::checked_stack;
-use strata_bench::setup::{Aead, Pki, Setup};
+use strata_bench::setup::{Aead, Pki, Setup, Version};
 use strata_bench::stacks::openssl::OpenSsl;
 use strata_bench::stacks::rustls::Rustls;
 use strata_bench::stacks::strata::Strata;
@@ -17,7 +17,7 @@ const BATCH: usize = 4;
 
 fn run<S: Stack>(batches: usize) -> Result<(), String> {
     let pki = Pki::new();
-    let setup = Setup::bulk(Aead::Aes128Gcm);
+    let setup = Setup::bulk(Version::Tls13, Aead::Aes128Gcm);
     let stack = checked_stack::<S>(&pki, &setup)?.ok_or("not implemented")?;
     let mut buffers = Buffers::new(BATCH);
     let (mut client, mut server, _) = drive::handshake(&stack, &mut buffers)?;
