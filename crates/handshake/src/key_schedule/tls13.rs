@@ -21,6 +21,8 @@
 //! used here are fixed and short, so deriving a schedule secret cannot fail. Only the
 //! functions taking a caller's label or context return a `Result`.
 
+use std::sync::OnceLock;
+
 use ring::hmac;
 use strata_record::AeadAlgorithm;
 
@@ -128,7 +130,50 @@ fn derive(hash: HashAlgorithm, secret: &Secret, label: &[u8], messages: &Transcr
 
 /// Derive-Secret(Secret, "derived", ""): the salt of the next HKDF-Extract (RFC 8446 §7.1).
 fn derived(hash: HashAlgorithm, secret: &Secret) -> Secret {
-    derive(hash, secret, b"derived", &TranscriptHash::of(hash, b""))
+    derived_with(hash, &prk(hash, secret.as_bytes()))
+}
+
+/// [`derived`] under the secret's PRK already made.
+fn derived_with(hash: HashAlgorithm, prk: &hmac::Key) -> Secret {
+    derive_with(hash, prk, b"derived", empty_hash(hash))
+}
+
+/// `Transcript-Hash("")`, the context of the "derived" and binder secrets (RFC 8446 §7.1):
+/// a constant of the hash, computed once.
+fn empty_hash(hash: HashAlgorithm) -> &'static TranscriptHash {
+    static SHA256: OnceLock<TranscriptHash> = OnceLock::new();
+    static SHA384: OnceLock<TranscriptHash> = OnceLock::new();
+    let cell = match hash {
+        HashAlgorithm::Sha256 => &SHA256,
+        HashAlgorithm::Sha384 => &SHA384,
+    };
+    cell.get_or_init(|| TranscriptHash::of(hash, b""))
+}
+
+/// Where the schedule starts without a PSK: the Early Secret `HKDF-Extract(0, 0)` and its
+/// `Derive-Secret(., "derived", "")`. Both depend on nothing but the hash (RFC 8448 §3
+/// prints them), so they are public constants, computed once per hash instead of with
+/// five HMAC key set-ups and hashes in every full handshake.
+struct NoPskStart {
+    early_secret: Secret,
+    derived: Secret,
+}
+
+fn no_psk_start(hash: HashAlgorithm) -> &'static NoPskStart {
+    static SHA256: OnceLock<NoPskStart> = OnceLock::new();
+    static SHA384: OnceLock<NoPskStart> = OnceLock::new();
+    let cell = match hash {
+        HashAlgorithm::Sha256 => &SHA256,
+        HashAlgorithm::Sha384 => &SHA384,
+    };
+    cell.get_or_init(|| {
+        let early_secret = hkdf_extract(hash, &[], &[]);
+        let derived = derived(hash, &early_secret);
+        NoPskStart {
+            early_secret,
+            derived,
+        }
+    })
 }
 
 fn check_label(label: &[u8]) -> Result<(), HandshakeError> {
@@ -217,15 +262,25 @@ impl BinderKind {
 pub struct EarlySecret {
     hash: HashAlgorithm,
     secret: Secret,
+    /// Whether a PSK went in: without one the stage is a constant ([`NoPskStart`]).
+    psk: bool,
 }
 
 impl EarlySecret {
     /// The Early Secret from the PSK, or from Hash.length zero bytes without one
     /// (RFC 8446 §7.1). An empty PSK counts as none.
     pub fn new(hash: HashAlgorithm, psk: Option<&[u8]>) -> Self {
-        Self {
-            hash,
-            secret: hkdf_extract(hash, &[], psk.unwrap_or_default()),
+        match psk.filter(|psk| !psk.is_empty()) {
+            Some(psk) => Self {
+                hash,
+                secret: hkdf_extract(hash, &[], psk),
+                psk: true,
+            },
+            None => Self {
+                hash,
+                secret: no_psk_start(hash).early_secret.clone(),
+                psk: false,
+            },
         }
     }
 
@@ -242,12 +297,7 @@ impl EarlySecret {
     /// `binder_key` = Derive-Secret(., "ext binder" | "res binder", "") (RFC 8446 §7.1);
     /// the binder is [`verify_data`] with it as the base key (§4.2.11.2).
     pub fn binder_key(&self, kind: BinderKind) -> Secret {
-        derive(
-            self.hash,
-            &self.secret,
-            kind.label(),
-            &TranscriptHash::of(self.hash, b""),
-        )
+        derive(self.hash, &self.secret, kind.label(), empty_hash(self.hash))
     }
 
     /// `client_early_traffic_secret` = Derive-Secret(., "c e traffic", ClientHello)
@@ -266,11 +316,15 @@ impl EarlySecret {
     /// (RFC 8446 §7.1). Pass an empty `shared_secret` in psk_ke mode, where none exists
     /// and the "0" input is used.
     pub fn into_handshake(self, shared_secret: &[u8]) -> HandshakeSecret {
-        let salt = derived(self.hash, &self.secret);
-        HandshakeSecret {
-            hash: self.hash,
-            secret: hkdf_extract(self.hash, salt.as_bytes(), shared_secret),
-        }
+        let salt = if self.psk {
+            derived(self.hash, &self.secret)
+        } else {
+            no_psk_start(self.hash).derived.clone()
+        };
+        HandshakeSecret::new(
+            self.hash,
+            hkdf_extract(self.hash, salt.as_bytes(), shared_secret),
+        )
     }
 }
 
@@ -287,9 +341,16 @@ impl core::fmt::Debug for EarlySecret {
 pub struct HandshakeSecret {
     hash: HashAlgorithm,
     secret: Secret,
+    /// The secret as the HMAC key its three Derive-Secrets expand under, made once.
+    prk: hmac::Key,
 }
 
 impl HandshakeSecret {
+    fn new(hash: HashAlgorithm, secret: Secret) -> Self {
+        let prk = prk(hash, secret.as_bytes());
+        Self { hash, secret, prk }
+    }
+
     /// The schedule's hash (RFC 8446 §7.1).
     pub fn hash_algorithm(&self) -> HashAlgorithm {
         self.hash
@@ -303,29 +364,28 @@ impl HandshakeSecret {
     /// `client_handshake_traffic_secret` = Derive-Secret(., "c hs traffic",
     /// ClientHello...ServerHello) (RFC 8446 §7.1).
     pub fn client_handshake_traffic_secret(&self, hello: &TranscriptHash) -> Secret {
-        derive(self.hash, &self.secret, b"c hs traffic", hello)
+        derive_with(self.hash, &self.prk, b"c hs traffic", hello)
     }
 
     /// `server_handshake_traffic_secret` = Derive-Secret(., "s hs traffic",
     /// ClientHello...ServerHello) (RFC 8446 §7.1).
     pub fn server_handshake_traffic_secret(&self, hello: &TranscriptHash) -> Secret {
-        derive(self.hash, &self.secret, b"s hs traffic", hello)
+        derive_with(self.hash, &self.prk, b"s hs traffic", hello)
     }
 
     /// Both handshake traffic secrets at once, client's first: the same as the two
-    /// methods above, with the Handshake Secret's PRK made once.
+    /// methods above.
     pub fn handshake_traffic_secrets(&self, hello: &TranscriptHash) -> (Secret, Secret) {
-        let prk = prk(self.hash, self.secret.as_bytes());
         (
-            derive_with(self.hash, &prk, b"c hs traffic", hello),
-            derive_with(self.hash, &prk, b"s hs traffic", hello),
+            derive_with(self.hash, &self.prk, b"c hs traffic", hello),
+            derive_with(self.hash, &self.prk, b"s hs traffic", hello),
         )
     }
 
     /// The Master Secret: `HKDF-Extract(Derive-Secret(., "derived", ""), 0)`
     /// (RFC 8446 §7.1).
     pub fn into_master(self) -> MasterSecret {
-        let salt = derived(self.hash, &self.secret);
+        let salt = derived_with(self.hash, &self.prk);
         MasterSecret {
             hash: self.hash,
             secret: hkdf_extract(self.hash, salt.as_bytes(), &[]),
