@@ -3,7 +3,9 @@
 //! runs strata's TLS 1.3 ECDSA P-256 handshakes (no client authentication) for 3
 //! seconds. The stack is strata, rustls or openssl. A third argument picks the kind:
 //! `full` (the default), `resumed13` or `resumed12` (the first resumed row of that
-//! version: TLS 1.3 tickets, TLS 1.2 session ID; each handshake checked to resume).
+//! version: TLS 1.3 tickets, TLS 1.2 session ID; each handshake checked to resume);
+//! `KIND@I` takes the I-th row of the kind instead (`resumed12@1`: TLS 1.2, ECDSA
+//! P-256, client auth).
 //! For callgrind, a count instead of seconds is steadier: `-- strata 0 resumed12 2000`
 //! runs exactly 2000 handshakes.
 #![forbid(unsafe_code)]
@@ -20,14 +22,21 @@ use strata_bench::stacks::Stack;
 
 fn run<S: Stack>(seconds: u64, kind: &str, limit: u64) -> Result<(), String> {
     let pki = Pki::new();
+    // `KIND@I` picks the I-th row of that kind instead of the first (0-based).
+    let (kind, row) = match kind.split_once('@') {
+        Some((kind, row)) => (kind, row.parse().map_err(|_| format!("bad row {row}"))?),
+        None => (kind, 0),
+    };
     let setup = match kind {
-        "full" => Setup::handshakes().into_iter().next(),
+        "full" => Setup::handshakes().into_iter().nth(row),
         "resumed13" => Setup::resumed_handshakes()
             .into_iter()
-            .find(|s| s.version == Version::Tls13),
+            .filter(|s| s.version == Version::Tls13)
+            .nth(row),
         "resumed12" => Setup::resumed_handshakes()
             .into_iter()
-            .find(|s| s.version == Version::Tls12),
+            .filter(|s| s.version == Version::Tls12)
+            .nth(row),
         other => {
             return Err(format!(
                 "unknown kind {other}: full, resumed13 or resumed12"

@@ -99,10 +99,11 @@ pub struct Setup {
 }
 
 impl Setup {
-    /// The configuration of the bulk rows: TLS 1.3, ECDSA, no client authentication.
-    pub fn bulk(aead: Aead) -> Self {
+    /// The configuration of a bulk row: `version` with `aead`'s suite, ECDSA, no client
+    /// authentication.
+    pub fn bulk(version: Version, aead: Aead) -> Self {
         Self {
-            version: Version::Tls13,
+            version,
             key: ServerKey::EcdsaP256,
             client_auth: false,
             aead,

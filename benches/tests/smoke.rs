@@ -14,7 +14,9 @@ use strata_bench::stacks::{Endpoint, Stack};
 
 fn every_setup() -> Vec<Setup> {
     let mut all = Setup::handshakes();
-    all.extend(Aead::ALL.map(Setup::bulk));
+    for version in [Version::Tls13, Version::Tls12] {
+        all.extend(Aead::ALL.map(|aead| Setup::bulk(version, aead)));
+    }
     all
 }
 
@@ -77,9 +79,20 @@ fn every_measurement_runs_end_to_end() {
     for f in measure::compare_handshakes(&pki, &setup, &settings).unwrap() {
         assert!(f.value().unwrap().per_second > 0.0);
     }
-    let bulk = measure::bulk::<Strata>(&pki, &Setup::bulk(Aead::Aes128Gcm), &settings).unwrap();
+    let bulk = measure::bulk::<Strata>(
+        &pki,
+        &Setup::bulk(Version::Tls13, Aead::Aes128Gcm),
+        &settings,
+    )
+    .unwrap();
     assert!(bulk.value().unwrap().send > 0.0);
-    for f in measure::compare_bulk(&pki, &Setup::bulk(Aead::Aes256Gcm), &settings).unwrap() {
+    for f in measure::compare_bulk(
+        &pki,
+        &Setup::bulk(Version::Tls12, Aead::Aes256Gcm),
+        &settings,
+    )
+    .unwrap()
+    {
         let f = f.value().unwrap();
         assert!(f.send > 0.0 && f.receive > 0.0);
     }

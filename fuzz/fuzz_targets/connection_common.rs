@@ -70,35 +70,100 @@ pub fn configs() -> &'static Configs {
     })
 }
 
+/// What feeding the peer's bytes came to: whether the connection failed, the alert it
+/// sent if so, and the application data it delivered.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub failed: bool,
+    pub alert_sent: Option<strata_alert::AlertDescription>,
+    pub data: Vec<u8>,
+}
+
+impl Outcome {
+    fn fail(&mut self, err: &strata::Error) {
+        // A typed error that names its alert, and a message that formats.
+        let _ = err.to_string();
+        self.failed = true;
+        self.alert_sent = err.alert_sent();
+    }
+}
+
 /// Feeds `data` as the peer's byte stream, cut where the first byte says, processing after
 /// each piece; the connection must end in a typed error or keep going, never panic, and
-/// must not buffer without bound.
+/// must not buffer without bound. Then feeds the same stream, cut the same way, to
+/// `twin` (a second connection like the first) through `open_in_place` on a buffer of
+/// the driver's own, and checks that the two ways of receiving agree: the same failure
+/// with the same alert, or none, and the same application data.
 #[allow(dead_code)] // the mutated_flights target drives two connections of its own
-pub fn drive(conn: &mut Connection, data: &[u8]) {
-    let Some((&cut, stream)) = data.split_first() else { return };
-    let step = usize::from(cut).max(1) * 16;
+pub fn drive(conn: &mut Connection, twin: &mut Connection, data: &[u8]) {
+    let buffered = drive_buffered(conn, data);
+    let in_place = drive_in_place(twin, data);
+    assert_eq!(buffered, in_place, "read_tls and open_in_place disagree");
+}
+
+fn pieces_of(data: &[u8]) -> std::slice::Chunks<'_, u8> {
+    let (cut, stream) = data.split_first().map_or((0, &[][..]), |(c, s)| (*c, s));
+    stream.chunks(usize::from(cut).max(1) * 16)
+}
+
+fn flush(conn: &mut Connection) {
     let mut sink = Vec::new();
-    for piece in stream.chunks(step) {
+    while conn.wants_write() {
+        if conn.write_tls(&mut sink).is_err() {
+            break;
+        }
+    }
+}
+
+fn drive_buffered(conn: &mut Connection, data: &[u8]) -> Outcome {
+    let mut outcome = Outcome::default();
+    for piece in pieces_of(data) {
         let mut rd = piece;
         while !rd.is_empty() {
             match conn.read_tls(&mut rd) {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => return outcome,
                 Ok(_) => {}
             }
             let result = conn.process_new_packets();
-            while conn.wants_write() {
-                let _ = conn.write_tls(&mut sink);
-            }
+            flush(conn);
             if let Err(err) = result {
-                let _ = (err.alert_sent(), err.to_string());
-                return;
+                outcome.fail(&err);
+                return outcome;
             }
             let mut buf = [0u8; 1024];
             while let Ok(n) = conn.read_plaintext(&mut buf) {
                 if n == 0 {
                     break;
                 }
+                outcome.data.extend_from_slice(&buf[..n]);
             }
         }
     }
+    outcome
+}
+
+fn drive_in_place(conn: &mut Connection, data: &[u8]) -> Outcome {
+    let mut outcome = Outcome::default();
+    let mut inbox = Vec::new();
+    for piece in pieces_of(data) {
+        inbox.extend_from_slice(piece);
+        let mut at = 0;
+        loop {
+            match conn.open_in_place(&mut inbox[at..]) {
+                Ok(opened) if opened.consumed == 0 => break,
+                Ok(opened) => {
+                    outcome.data.extend_from_slice(opened.application_data);
+                    at += opened.consumed;
+                    flush(conn);
+                }
+                Err(err) => {
+                    flush(conn);
+                    outcome.fail(&err);
+                    return outcome;
+                }
+            }
+        }
+        inbox.drain(..at);
+    }
+    outcome
 }

@@ -3,7 +3,10 @@
 //! repeated, flights dropped or delivered in small pieces. The flights are real (the peer
 //! answers the key share it was sent), so mutations land deep inside the protocol: in the
 //! encrypted flights, in client authentication, in the tickets and data after the
-//! handshake, in a resumed handshake. Both sides and both versions are under test.
+//! handshake, in a resumed handshake. Both sides and both versions are under test, and
+//! each side takes its bytes either through the buffered calls (read_tls,
+//! process_new_packets, read_plaintext, write_plaintext) or through the in-place ones
+//! (open_in_place on its own buffer, seal_in_place), as the input says.
 //!
 //! Oracles: no panic, hang or unbounded memory; a side that fails does so with a typed
 //! error that sent an alert or reports the peer's; with no mutation at all the handshake
@@ -107,10 +110,45 @@ fn drain(from: &mut Connection) -> Vec<u8> {
     out
 }
 
-/// Delivers `bytes` to `to` in pieces; `false` once `to` has failed. A failure must be a
-/// typed error that sent an alert or reports the peer's.
-fn deliver(to: &mut Connection, bytes: &[u8], piece: usize) -> bool {
+/// How one side takes its bytes: buffered, or opened in place in `inbox`, with the
+/// application data so taken kept in `data`.
+#[derive(Default)]
+struct Receiver {
+    in_place: bool,
+    inbox: Vec<u8>,
+    data: Vec<u8>,
+}
+
+/// A failure must be a typed error that sent an alert or reports the peer's.
+fn check_failure(err: &strata::Error) {
+    assert!(
+        err.alert_sent().is_some() || err.alert_received().is_some(),
+        "a failure that names no alert: {err}"
+    );
+}
+
+/// Delivers `bytes` to `to` in pieces; `false` once `to` has failed.
+fn deliver(to: &mut Connection, rx: &mut Receiver, bytes: &[u8], piece: usize) -> bool {
     for chunk in bytes.chunks(piece.max(1)) {
+        if rx.in_place {
+            rx.inbox.extend_from_slice(chunk);
+            let mut at = 0;
+            loop {
+                match to.open_in_place(&mut rx.inbox[at..]) {
+                    Ok(opened) if opened.consumed == 0 => break,
+                    Ok(opened) => {
+                        rx.data.extend_from_slice(opened.application_data);
+                        at += opened.consumed;
+                    }
+                    Err(err) => {
+                        check_failure(&err);
+                        return false;
+                    }
+                }
+            }
+            rx.inbox.drain(..at);
+            continue;
+        }
         let mut rd = chunk;
         while !rd.is_empty() {
             match to.read_tls(&mut rd) {
@@ -118,15 +156,29 @@ fn deliver(to: &mut Connection, bytes: &[u8], piece: usize) -> bool {
                 Ok(_) => {}
             }
             if let Err(err) = to.process_new_packets() {
-                assert!(
-                    err.alert_sent().is_some() || err.alert_received().is_some(),
-                    "a failure that names no alert: {err}"
-                );
+                check_failure(&err);
                 return false;
             }
         }
     }
     true
+}
+
+/// Queues `data` to send: written in the buffered way, or sealed in place into `pending`
+/// after whatever the connection had to send before it.
+fn send(from: &mut Connection, in_place: bool, pending: &mut Vec<u8>, data: &[u8]) {
+    if !in_place {
+        let _ = from.write_plaintext(data);
+        return;
+    }
+    pending.extend(drain(from));
+    let Some(layout) = from.record_layout() else { return };
+    let start = pending.len();
+    pending.resize(start + layout.header_len, 0);
+    pending.extend_from_slice(data);
+    if from.seal_in_place(pending, start).is_err() {
+        pending.truncate(start);
+    }
 }
 
 /// Reads all the plaintext `conn` holds.
@@ -151,20 +203,29 @@ struct Outcome {
 }
 
 /// Runs one client/server pair to its end with `all` applied to the flights, numbered
-/// from the ClientHello on, both directions counted in turn.
-fn run(client: &Arc<ClientConfig>, server: &Arc<ServerConfig>, all: &[Mutation]) -> Outcome {
+/// from the ClientHello on, both directions counted in turn; each side receives and sends
+/// in place if `in_place` says so (client, server).
+fn run(client: &Arc<ClientConfig>, server: &Arc<ServerConfig>, all: &[Mutation], in_place: (bool, bool)) -> Outcome {
     let name = ServerName::try_from("server.example").unwrap();
     let (Ok(mut c), Ok(mut s)) = (ClientConnection::new(client.clone(), name), ServerConnection::new(server.clone())) else {
         panic!("connections from good configs");
     };
     let mut flight = 0u8;
     let mut sent_data = false;
-    let (mut to_server, mut to_client) = (Vec::new(), Vec::new());
+    let mut rx_client = Receiver { in_place: in_place.0, ..Receiver::default() };
+    let mut rx_server = Receiver { in_place: in_place.1, ..Receiver::default() };
+    // Records sealed in place, waiting for the side's next flight.
+    let (mut pending_client, mut pending_server) = (Vec::new(), Vec::new());
     for _ in 0..24 {
         let mut moved = false;
         for client_sends in [true, false] {
-            let (from, to) = if client_sends { (&mut *c, &mut *s) } else { (&mut *s, &mut *c) };
-            let bytes = drain(from);
+            let (from, to, pending, rx) = if client_sends {
+                (&mut *c, &mut *s, &mut pending_client, &mut rx_server)
+            } else {
+                (&mut *s, &mut *c, &mut pending_server, &mut rx_client)
+            };
+            let mut bytes = std::mem::take(pending);
+            bytes.extend(drain(from));
             if bytes.is_empty() {
                 continue;
             }
@@ -172,16 +233,16 @@ fn run(client: &Arc<ClientConfig>, server: &Arc<ServerConfig>, all: &[Mutation])
             let (bytes, piece) = mutate(bytes, flight, all);
             flight = flight.saturating_add(1);
             if to.error().is_none() {
-                deliver(to, &bytes, piece);
+                deliver(to, rx, &bytes, piece);
             }
         }
-        to_server.extend(read_all(&mut s));
-        to_client.extend(read_all(&mut c));
+        rx_server.data.extend(read_all(&mut s));
+        rx_client.data.extend(read_all(&mut c));
         let established = !c.is_handshaking() && !s.is_handshaking();
         if established && !sent_data && c.error().is_none() && s.error().is_none() {
             sent_data = true;
-            let _ = c.write_plaintext(b"ping from the client");
-            let _ = s.write_plaintext(b"pong from the server");
+            send(&mut c, in_place.0, &mut pending_client, b"ping from the client");
+            send(&mut s, in_place.1, &mut pending_server, b"pong from the server");
             c.send_close_notify();
             s.send_close_notify();
             moved = true;
@@ -193,8 +254,8 @@ fn run(client: &Arc<ClientConfig>, server: &Arc<ServerConfig>, all: &[Mutation])
     Outcome {
         completed: !c.is_handshaking() && !s.is_handshaking() && c.error().is_none() && s.error().is_none(),
         resumed: c.is_resumed() && s.is_resumed(),
-        to_server,
-        to_client,
+        to_server: rx_server.data,
+        to_client: rx_client.data,
     }
 }
 
@@ -216,6 +277,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let with_certificate = mode & 0x04 != 0;
     let resume = mode & 0x08 != 0;
+    let in_place = (mode & 0x10 != 0, mode & 0x20 != 0);
     // A config of its own each run: its session store starts empty, so a run never depends
     // on the ones before it.
     let client = connection_common::client_builder(with_certificate)
@@ -227,11 +289,11 @@ fuzz_target!(|data: &[u8]| {
     let server = &parts().server;
     if resume {
         // A clean first connection leaves a session to resume.
-        let first = run(&client, server, &[]);
+        let first = run(&client, server, &[], in_place);
         assert!(first.completed, "an unmutated handshake completes");
     }
     let all = mutations(rest);
-    let outcome = run(&client, server, &all);
+    let outcome = run(&client, server, &all, in_place);
     if all.is_empty() {
         assert!(outcome.completed, "an unmutated handshake completes");
         assert_eq!(outcome.resumed, resume, "resumed exactly when a session was there");

@@ -286,16 +286,23 @@ client authentication); TLS 1.2, each side the PRF (HMAC-SHA256) of the key bloc
 both Finished messages. A TLS 1.2 resumed handshake has no public-key operation at all, \
 so its floor is far above any stack: strata/floor there is the share of the time that is \
 crypto, and the interesting ratio is strata/rustls.
-- **Bulk** is one way, client to server, TLS 1.3, 16 KiB writes in batches of 4 records. \
-Send = write the plaintext (seal) and take the TLS bytes out; receive = put the TLS bytes \
-in, process (open) and read the plaintext out. MB/s is 10^6 bytes of plaintext per \
-second spent in those calls. \"ring raw\" is ring's seal or open alone on one 16 KiB \
+- **Bulk** is one way, client to server, TLS 1.3 and TLS 1.2, 16 KiB writes in batches of \
+4 records. Send = write the plaintext (seal) and take the TLS bytes out; receive = put the \
+TLS bytes in, process (open) and read the plaintext out. MB/s is 10^6 bytes of plaintext \
+per second spent in those calls. \"ring raw\" is ring's seal or open alone on one 16 KiB \
 buffer (open is timed without the seal that restores the ciphertext between calls): the \
-ceiling, which no record layer reaches since it also copies the bytes in and out (the \
-primitives table gives the cost of one 16 KiB copy). Each stack uses its own calls for \
-bytes in memory: strata seals straight into the wire buffer (`write_plaintext_into`) and \
-takes the TLS bytes from a slice (`read_tls_slice`); rustls writes, then `write_tls` into \
-the wire, and `read_tls` from a slice; OpenSSL goes through its memory BIOs.
+ceiling. Each stack uses its own calls for bytes in memory: strata seals straight into \
+the wire buffer (`write_plaintext_into`) and takes the TLS bytes from a slice \
+(`read_tls_slice`), then copies the plaintext out (`read_plaintext`); rustls writes, then \
+`write_tls` into the wire, and `read_tls` from a slice; OpenSSL goes through its memory \
+BIOs. Those calls copy each byte in or out of the connection, which caps them below ring \
+raw (the primitives table gives the cost of one 16 KiB copy). \"strata in place\" is \
+strata's copy-free calls: each record is sealed where the plaintext lies \
+(`seal_in_place`, in a buffer that holds room for the header, then the plaintext) and \
+opened where it lies (`open_in_place`), which leaves the plaintext back in the same place \
+for the next batch to seal; like ring raw, it leaves out the application producing the \
+plaintext and the transport's copy into the receive buffer (a socket read), which are not \
+the connection's work. \"in place/ring\" is that column over ring raw.
 - **Repeat peer** compares a strata client with its verified-chain cache off and on \
 (`cache_verified_chains`), reconnecting to the same server with full handshakes: with it \
 on, the chain is verified once and taken from the cache afterwards, while the server's \

@@ -13,7 +13,7 @@ use stats_alloc::{StatsAlloc, INSTRUMENTED_SYSTEM};
 use strata_bench::drive::RECORD;
 use strata_bench::measure::{Figure, Settings};
 use strata_bench::memory::{self, MemoryFigures};
-use strata_bench::setup::{Aead, Pki, Setup};
+use strata_bench::setup::{Aead, Pki, Setup, Version};
 use strata_bench::stacks::rustls::Rustls;
 use strata_bench::stacks::strata::Strata;
 use strata_bench::table::{figure, not_applicable, ratio, Table};
@@ -144,7 +144,7 @@ fn run(settings: &Settings) -> Result<(), String> {
     );
     let payload = vec![0x5a; RECORD];
     for aead in Aead::ALL {
-        let setup = Setup::bulk(aead);
+        let setup = Setup::bulk(Version::Tls13, aead);
         let count = |c: Option<u64>| {
             c.map_or(Figure::NotApplicable("not implemented yet".into()), |c| {
                 Figure::Value(c as f64)

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use strata_handshake::key_schedule::tls12::{
     export_keying_material, extended_master_secret, key_block, master_secret, prf, verify_data,
-    Sender,
+    MasterSecret, Sender,
 };
 use strata_handshake::{HashAlgorithm, Secret};
 use strata_record::AeadAlgorithm;
@@ -170,6 +170,45 @@ fn verify_data_matches_openssl() {
             &hex(&r, "handshake_hash"),
         );
         assert_eq!(hex::encode(got), r["output"], "{sender:?} {}", r["hash"]);
+    }
+}
+
+#[test]
+fn one_keyed_master_secret_serves_every_output() {
+    // A handshake keys HMAC with the master secret once and takes the key block and both
+    // Finished messages from that one key (RFC 5246 §6.3, §7.4.9): each output must still
+    // be openssl's, whatever was computed with the key before it.
+    for r in records_of("verify_data") {
+        let sender = match r["sender"].as_str() {
+            "client" => Sender::Client,
+            "server" => Sender::Server,
+            other => panic!("sender {other}"),
+        };
+        let master = MasterSecret::new(hash(&r), secret(&r, "master_secret"));
+        let handshake_hash = hex(&r, "handshake_hash");
+        let before = master.verify_data(sender, &handshake_hash);
+        master
+            .key_block(AeadAlgorithm::Aes256Gcm, &[1; 32], &[2; 32])
+            .unwrap();
+        let other = match sender {
+            Sender::Client => Sender::Server,
+            Sender::Server => Sender::Client,
+        };
+        let _ = master.verify_data(other, &handshake_hash);
+        let after = master.clone().verify_data(sender, &handshake_hash);
+        assert_eq!(hex::encode(before), r["output"], "{sender:?} {}", r["hash"]);
+        assert_eq!(before, after);
+    }
+    for r in records_of("key_block") {
+        let master = MasterSecret::new(hash(&r), secret(&r, "master_secret"));
+        let _ = master.verify_data(Sender::Client, &[0x11; 32]);
+        let mut got = vec![0; hex(&r, "output").len()];
+        master.prf(
+            b"key expansion",
+            &[&random(&r, "server_random"), &random(&r, "client_random")],
+            &mut got,
+        );
+        assert_eq!(hex::encode(got), r["output"], "{}", r["hash"]);
     }
 }
 

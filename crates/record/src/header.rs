@@ -183,6 +183,21 @@ pub fn parse_record(
     }
 }
 
+/// The whole record at the front of `input`: its checked header and its length, header
+/// included; `Ok(None)` while `input` holds only part of it. For callers that keep records
+/// in their own buffer (the [`Deframer`](crate::Deframer) keeps its own) and want the
+/// same checks without nom's types.
+pub fn front_record(
+    input: &[u8],
+    kind: RecordKind,
+) -> Result<Option<(RecordHeader, usize)>, RecordError> {
+    match parse_record(input, kind) {
+        Ok((_, (header, fragment))) => Ok(Some((header, HEADER_LEN + fragment.len()))),
+        Err(nom::Err::Incomplete(_)) => Ok(None),
+        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e),
+    }
+}
+
 /// Appends an unprotected record (header and `fragment`) to `out`, with
 /// legacy_record_version `version` (0x0303, or 0x0301 for a first ClientHello,
 /// RFC 8446 §5.1). A fragment over 2^14 bytes is [`RecordError::PlaintextTooLong`]:
@@ -222,6 +237,25 @@ mod tests {
             Err(nom::Err::Error(e)) => e,
             other => panic!("expected an error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn front_record_says_whole_partial_or_wrong() {
+        let record = [0x16, 3, 3, 0, 2, 0xaa, 0xbb, 0x17];
+        let (header, len) = front_record(&record, PLAIN).unwrap().unwrap();
+        assert_eq!((header.content_type, len), (ContentType::Handshake, 7));
+        for cut in 0..7 {
+            assert_eq!(
+                front_record(&record[..cut], PLAIN),
+                Ok(None),
+                "cut at {cut}"
+            );
+        }
+        assert_eq!(
+            front_record(&[0x16, 3, 3, 0, 0], PLAIN),
+            Err(RecordError::EmptyFragment(ContentType::Handshake))
+        );
+        assert!(front_record(&[0x63], PLAIN).is_err());
     }
 
     #[test]

@@ -58,7 +58,8 @@ pub use deframer::{Deframer, Record, READ_AHEAD};
 pub use error::RecordError;
 pub use fragmenter::Fragmenter;
 pub use header::{
-    parse_header, parse_record, write_plaintext_record, RecordHeader, RecordKind, RecordVersion,
+    front_record, parse_header, parse_record, write_plaintext_record, RecordHeader, RecordKind,
+    RecordVersion,
 };
 
 pub use protection::{AeadAlgorithm, Opener, PlainRecord, Sealer};

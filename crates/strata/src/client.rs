@@ -21,18 +21,18 @@ pub struct ClientConnection {
 impl ClientConnection {
     /// Starts a handshake: the ClientHello is queued for [`Connection::write_tls`].
     pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
-        let mut random = [0u8; 32];
-        let mut session_id = [0u8; 32];
+        // The random (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2) and the legacy_session_id
+        // (RFC 8446 §D.4) in one read of the random source: with the operating system's,
+        // each read is a system call, a share of a resumed TLS 1.2 handshake's time.
+        let mut randoms = [0u8; 64];
         config
             .common
             .random
-            .fill(&mut random)
+            .fill(&mut randoms)
             .map_err(|_| Error::Random)?;
-        config
-            .common
-            .random
-            .fill(&mut session_id)
-            .map_err(|_| Error::Random)?;
+        let (random, session_id) = randoms.split_at(32);
+        let random: [u8; 32] = random.try_into().map_err(|_| Error::Random)?;
+        let session_id: [u8; 32] = session_id.try_into().map_err(|_| Error::Random)?;
         let session_name = crate::config::session_key(&server_name);
         let handshake = config.handshake_config(server_name);
         let mut actions = Connection::action_buffer();

@@ -32,6 +32,9 @@ use crate::session::ClientSessionStore;
 use crate::trace::{Direction, HandshakeObserver};
 use crate::Error;
 
+mod in_place;
+pub use in_place::{OpenedRecord, RecordLayout};
+
 /// The most session tickets a client keeps from one connection.
 const MAX_TICKETS: usize = 8;
 
@@ -370,23 +373,10 @@ impl Connection {
 
     fn pump(&mut self) -> Result<(), Error> {
         loop {
-            if self.request.is_some() || self.close_notify_received {
+            if self.is_paused() {
                 return Ok(());
             }
-            if let Some(frame) = self.joiner.pop() {
-                self.observe(Direction::Received, frame.encoded());
-                if frame.ty() == HandshakeType::KeyUpdate {
-                    // RFC 8446 §4.6.3 allows many, but a peer that only rekeys and never
-                    // sends data is making us work for nothing.
-                    self.counters.key_updates += 1;
-                    if self.counters.key_updates > self.limits.max_key_updates_without_data {
-                        return Err(misbehaved("too many KeyUpdates without application data"));
-                    }
-                }
-                self.machine
-                    .handle(Input::Message(frame.raw()), &mut self.actions)
-                    .map_err(handshake)?;
-                self.apply()?;
+            if self.handle_next_message()? {
                 continue;
             }
             if self.received_len >= self.limits.max_received_plaintext {
@@ -401,6 +391,34 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// Whether processing stops here: the handshake waits for the application's answer,
+    /// or the peer closed (RFC 8446 §6.1: what follows close_notify is ignored).
+    fn is_paused(&self) -> bool {
+        self.request.is_some() || self.close_notify_received
+    }
+
+    /// Gives the machine the next whole handshake message the joiner holds, if any;
+    /// returns whether there was one.
+    fn handle_next_message(&mut self) -> Result<bool, Error> {
+        let Some(frame) = self.joiner.pop() else {
+            return Ok(false);
+        };
+        self.observe(Direction::Received, frame.encoded());
+        if frame.ty() == HandshakeType::KeyUpdate {
+            // RFC 8446 §4.6.3 allows many, but a peer that only rekeys and never sends
+            // data is making us work for nothing.
+            self.counters.key_updates += 1;
+            if self.counters.key_updates > self.limits.max_key_updates_without_data {
+                return Err(misbehaved("too many KeyUpdates without application data"));
+            }
+        }
+        self.machine
+            .handle(Input::Message(frame.raw()), &mut self.actions)
+            .map_err(handshake)?;
+        self.apply()?;
+        Ok(true)
     }
 
     /// Once, when the handshake is over and nothing is buffered: give back the maximal
@@ -432,27 +450,50 @@ impl Connection {
     fn handle_record(&mut self, rec: Record) -> Result<(), Error> {
         let outer = rec.content_type();
         if outer == ContentType::ChangeCipherSpec {
-            // Never protected in TLS 1.3 (RFC 8446 §5), and never inside a message.
-            if self.joiner.has_partial_message() {
-                return Err(misbehaved("change_cipher_spec inside a handshake message"));
-            }
-            ChangeCipherSpec::parse_record(rec.fragment()).map_err(|e| Error::PeerMisbehaved {
-                reason: "malformed change_cipher_spec",
-                alert: e.alert_tls13(),
-            })?;
-            if let Some(o) = &self.observer {
-                o.change_cipher_spec(Direction::Received);
-            }
-            self.counters.change_cipher_specs += 1;
-            if self.counters.change_cipher_specs > self.limits.max_change_cipher_specs {
-                return Err(misbehaved("too many change_cipher_spec records"));
-            }
-            self.machine
-                .handle(Input::ChangeCipherSpec, &mut self.actions)
-                .map_err(handshake)?;
-            return self.apply();
+            return self.handle_change_cipher_spec(rec.fragment());
         }
+        let opens = self.opens(outer)?;
         let (content_type, fragment) = match &mut self.opener {
+            Some(opener) if opens => {
+                let plain = opener.open(rec).map_err(record)?;
+                (plain.content_type, plain.fragment)
+            }
+            _ => (outer, rec.into_fragment()),
+        };
+        if self.take_content(content_type, &fragment)? {
+            self.received_len += fragment.len();
+            self.received.push_back(fragment);
+        }
+        Ok(())
+    }
+
+    /// A change_cipher_spec record's fragment: never protected in TLS 1.3 (RFC 8446 §5),
+    /// never inside a handshake message, and in TLS 1.2 the signal for the read keys.
+    fn handle_change_cipher_spec(&mut self, fragment: &[u8]) -> Result<(), Error> {
+        if self.joiner.has_partial_message() {
+            return Err(misbehaved("change_cipher_spec inside a handshake message"));
+        }
+        ChangeCipherSpec::parse_record(fragment).map_err(|e| Error::PeerMisbehaved {
+            reason: "malformed change_cipher_spec",
+            alert: e.alert_tls13(),
+        })?;
+        if let Some(o) = &self.observer {
+            o.change_cipher_spec(Direction::Received);
+        }
+        self.counters.change_cipher_specs += 1;
+        if self.counters.change_cipher_specs > self.limits.max_change_cipher_specs {
+            return Err(misbehaved("too many change_cipher_spec records"));
+        }
+        self.machine
+            .handle(Input::ChangeCipherSpec, &mut self.actions)
+            .map_err(handshake)?;
+        self.apply()
+    }
+
+    /// Whether a record whose header says `outer` (not change_cipher_spec) is to be
+    /// opened with the read keys; an error for a record no peer may send now.
+    fn opens(&self, outer: ContentType) -> Result<bool, Error> {
+        match &self.opener {
             // TLS 1.3: a peer that fails before it has keys sends its alert unprotected;
             // take it during the handshake (as OpenSSL does) so the error names the real
             // cause. (In TLS 1.2 the outer type is the real one, so there is no telling.)
@@ -461,25 +502,28 @@ impl Connection {
                     && outer == ContentType::Alert
                     && self.negotiated.is_none() =>
             {
-                (outer, rec.into_fragment())
+                Ok(false)
             }
-            Some(opener) => {
-                // RFC 8446 §5.2: every protected TLS 1.3 record says application_data
-                // outside; TLS 1.2 protects each type under its own (RFC 5246 §6.2.3).
-                if opener.version() == RecordVersion::Tls13 && outer != ContentType::ApplicationData
-                {
-                    return Err(misbehaved("unprotected record after keys changed"));
-                }
-                let plain = opener.open(rec).map_err(record)?;
-                (plain.content_type, plain.fragment)
+            // RFC 8446 §5.2: every protected TLS 1.3 record says application_data outside;
+            // TLS 1.2 protects each type under its own (RFC 5246 §6.2.3).
+            Some(opener)
+                if opener.version() == RecordVersion::Tls13
+                    && outer != ContentType::ApplicationData =>
+            {
+                Err(misbehaved("unprotected record after keys changed"))
             }
-            None => {
-                if outer == ContentType::ApplicationData {
-                    return Err(misbehaved("application data before keys are established"));
-                }
-                (outer, rec.into_fragment())
+            Some(_) => Ok(true),
+            None if outer == ContentType::ApplicationData => {
+                Err(misbehaved("application data before keys are established"))
             }
-        };
+            None => Ok(false),
+        }
+    }
+
+    /// Takes the content of a record, unprotected: handshake bytes to the joiner, an alert
+    /// handled. Returns whether it is application data for the application (not empty):
+    /// the caller delivers it.
+    fn take_content(&mut self, content_type: ContentType, fragment: &[u8]) -> Result<bool, Error> {
         if content_type != ContentType::Handshake && self.joiner.has_partial_message() {
             // RFC 8446 §5.1: no other record type between the fragments of a message.
             return Err(misbehaved(
@@ -487,8 +531,8 @@ impl Connection {
             ));
         }
         match content_type {
-            ContentType::Handshake => self.joiner.push(&fragment).map_err(handshake),
-            ContentType::Alert => self.handle_alert(&fragment),
+            ContentType::Handshake => self.joiner.push(fragment).map_err(handshake)?,
+            ContentType::Alert => self.handle_alert(fragment)?,
             ContentType::ApplicationData => {
                 if self.negotiated.is_none() {
                     return Err(misbehaved(
@@ -502,18 +546,15 @@ impl Connection {
                     if self.counters.empty_records > self.limits.max_empty_records {
                         return Err(misbehaved("too many empty records in a row"));
                     }
-                } else {
-                    self.counters.empty_records = 0;
-                    self.counters.key_updates = 0;
+                    return Ok(false);
                 }
-                if !fragment.is_empty() {
-                    self.received_len += fragment.len();
-                    self.received.push_back(fragment);
-                }
-                Ok(())
+                self.counters.empty_records = 0;
+                self.counters.key_updates = 0;
+                return Ok(true);
             }
-            _ => Err(misbehaved("record of a type not allowed here")),
+            _ => return Err(misbehaved("record of a type not allowed here")),
         }
+        Ok(false)
     }
 
     fn handle_alert(&mut self, body: &[u8]) -> Result<(), Error> {

@@ -28,26 +28,35 @@ pub const VERIFY_DATA_LEN: usize = 12;
 ///                        HMAC_hash(secret, A(2) + seed) + ...
 /// A(0) = seed, A(i) = HMAC_hash(secret, A(i-1))
 /// ```
+///
+/// Several outputs from one secret (the key block and both Finished messages from the
+/// master secret) are cheaper through [`MasterSecret`], which keys HMAC once.
 pub fn prf(hash: HashAlgorithm, secret: &[u8], label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
     let key = ring::hmac::Key::new(hash.hmac_algorithm(), secret);
+    p_hash(&key, label, seed, out);
+}
 
-    // A(1) = HMAC(secret, label + seed).
-    let mut ctx = ring::hmac::Context::with_key(&key);
-    ctx.update(label);
-    for part in seed {
-        ctx.update(part);
-    }
-    let mut a = ctx.sign();
-
-    let mut chunks = out.chunks_mut(hash.output_len()).peekable();
-    while let Some(chunk) = chunks.next() {
-        let mut ctx = ring::hmac::Context::with_key(&key);
-        ctx.update(a.as_ref());
+/// `P_hash(secret, label + seed)` (RFC 5246 §5) with HMAC already keyed by `secret`:
+/// every HMAC of the PRF uses the same key, so its set-up (hashing the key padded with
+/// ipad and with opad) is done once by the caller.
+fn p_hash(key: &ring::hmac::Key, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
+    let hmac = |a: Option<&[u8]>| {
+        let mut ctx = ring::hmac::Context::with_key(key);
+        if let Some(a) = a {
+            ctx.update(a);
+        }
         ctx.update(label);
         for part in seed {
             ctx.update(part);
         }
-        let block = ctx.sign();
+        ctx.sign()
+    };
+    // A(1) = HMAC(secret, label + seed).
+    let mut a = hmac(None);
+    let len = key.algorithm().digest_algorithm().output_len();
+    let mut chunks = out.chunks_mut(len).peekable();
+    while let Some(chunk) = chunks.next() {
+        let block = hmac(Some(a.as_ref()));
         // `chunk` is at most one hash output long; `zip` copies exactly its length.
         for (dst, src) in chunk.iter_mut().zip(block.as_ref()) {
             *dst = *src;
@@ -55,8 +64,95 @@ pub fn prf(hash: HashAlgorithm, secret: &[u8], label: &[u8], seed: &[&[u8]], out
         // A(i+1) = HMAC(secret, A(i)), only if another block follows (for a 12-byte
         // verify_data it never does).
         if chunks.peek().is_some() {
-            a = ring::hmac::sign(&key, a.as_ref());
+            a = ring::hmac::sign(key, a.as_ref());
         }
+    }
+}
+
+/// A TLS 1.2 master secret with HMAC keyed by it, for the PRF outputs a handshake takes
+/// from it: the key block (RFC 5246 §6.3), both Finished messages' verify_data (§7.4.9)
+/// and exporters (RFC 5705 §4). Each is `PRF(master_secret, ...)`, so each HMAC of each
+/// is keyed with the same secret (RFC 5246 §5); keying once here saves, per output after
+/// the first, the two hash compressions of the padded key (RFC 2104 §2).
+///
+/// The secret's bytes are wiped on drop ([`Secret`]); ring's keyed HMAC state has no
+/// such wipe (as for every key strata hands to ring), so the machines hold a
+/// `MasterSecret` only while the handshake runs and keep the bare [`Secret`] after.
+#[derive(Clone)]
+pub struct MasterSecret {
+    hash: HashAlgorithm,
+    secret: Secret,
+    key: ring::hmac::Key,
+}
+
+impl MasterSecret {
+    /// `secret` (48 bytes from [`master_secret`] or [`extended_master_secret`], or a
+    /// resumed session's), keyed for the PRF over `hash`.
+    pub fn new(hash: HashAlgorithm, secret: Secret) -> Self {
+        let key = ring::hmac::Key::new(hash.hmac_algorithm(), secret.as_bytes());
+        Self { hash, secret, key }
+    }
+
+    /// The PRF's hash (the cipher suite's, RFC 5246 §5).
+    pub fn hash(&self) -> HashAlgorithm {
+        self.hash
+    }
+
+    /// The master secret itself: for a key log, a session to resume, or exporters.
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
+    /// The master secret itself, dropping the keyed HMAC.
+    pub fn into_secret(self) -> Secret {
+        self.secret
+    }
+
+    /// `PRF(master_secret, label, seed)` filling `out` (RFC 5246 §5), the seed given in
+    /// parts as for [`prf`].
+    pub fn prf(&self, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
+        p_hash(&self.key, label, seed, out);
+    }
+
+    /// The key block of the AEAD suite `aead` (RFC 5246 §6.3); see [`key_block`].
+    ///
+    /// Fails only with [`HandshakeError::Internal`], should an AEAD's lengths not fit.
+    pub fn key_block(
+        &self,
+        aead: AeadAlgorithm,
+        client_random: &[u8; 32],
+        server_random: &[u8; 32],
+    ) -> Result<KeyBlock, HandshakeError> {
+        const TOO_LONG: HandshakeError = HandshakeError::Internal("AEAD key or IV too long");
+        let key_len = aead.key_len();
+        let iv_len = aead.tls12_fixed_iv_len();
+        let mut block = Zeroizing::new([0u8; 2 * (MAX_KEY_LEN + MAX_IV_LEN)]);
+        let block = block.get_mut(..2 * (key_len + iv_len)).ok_or(TOO_LONG)?;
+        self.prf(b"key expansion", &[server_random, client_random], block);
+        let (client_key, rest) = block.split_at_checked(key_len).ok_or(TOO_LONG)?;
+        let (server_key, rest) = rest.split_at_checked(key_len).ok_or(TOO_LONG)?;
+        let (client_iv, server_iv) = rest.split_at_checked(iv_len).ok_or(TOO_LONG)?;
+        Ok(KeyBlock {
+            client_write: TrafficKeys::new(aead, client_key, client_iv).ok_or(TOO_LONG)?,
+            server_write: TrafficKeys::new(aead, server_key, server_iv).ok_or(TOO_LONG)?,
+        })
+    }
+
+    /// `sender`'s Finished verify_data over `handshake_hash` (RFC 5246 §7.4.9); see
+    /// [`verify_data`].
+    pub fn verify_data(&self, sender: Sender, handshake_hash: &[u8]) -> [u8; VERIFY_DATA_LEN] {
+        let mut out = [0u8; VERIFY_DATA_LEN];
+        self.prf(sender.finished_label(), &[handshake_hash], &mut out);
+        out
+    }
+}
+
+impl core::fmt::Debug for MasterSecret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MasterSecret")
+            .field("hash", &self.hash)
+            .field("secret", &self.secret)
+            .finish_non_exhaustive()
     }
 }
 
@@ -121,25 +217,7 @@ pub fn key_block(
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> Result<KeyBlock, HandshakeError> {
-    const TOO_LONG: HandshakeError = HandshakeError::Internal("AEAD key or IV too long");
-    let key_len = aead.key_len();
-    let iv_len = aead.tls12_fixed_iv_len();
-    let mut block = Zeroizing::new([0u8; 2 * (MAX_KEY_LEN + MAX_IV_LEN)]);
-    let block = block.get_mut(..2 * (key_len + iv_len)).ok_or(TOO_LONG)?;
-    prf(
-        hash,
-        master_secret.as_bytes(),
-        b"key expansion",
-        &[server_random, client_random],
-        block,
-    );
-    let (client_key, rest) = block.split_at_checked(key_len).ok_or(TOO_LONG)?;
-    let (server_key, rest) = rest.split_at_checked(key_len).ok_or(TOO_LONG)?;
-    let (client_iv, server_iv) = rest.split_at_checked(iv_len).ok_or(TOO_LONG)?;
-    Ok(KeyBlock {
-        client_write: TrafficKeys::new(aead, client_key, client_iv).ok_or(TOO_LONG)?,
-        server_write: TrafficKeys::new(aead, server_key, server_iv).ok_or(TOO_LONG)?,
-    })
+    MasterSecret::new(hash, master_secret.clone()).key_block(aead, client_random, server_random)
 }
 
 /// Which side sends a Finished message (RFC 5246 §7.4.9).
@@ -171,15 +249,7 @@ pub fn verify_data(
     sender: Sender,
     handshake_hash: &[u8],
 ) -> [u8; VERIFY_DATA_LEN] {
-    let mut out = [0u8; VERIFY_DATA_LEN];
-    prf(
-        hash,
-        master_secret.as_bytes(),
-        sender.finished_label(),
-        &[handshake_hash],
-        &mut out,
-    );
-    out
+    MasterSecret::new(hash, master_secret.clone()).verify_data(sender, handshake_hash)
 }
 
 /// Keying material exporter of RFC 5705 §4, filling `out`:
@@ -261,6 +331,62 @@ mod tests {
                 prf(hash, &secret, label, &[seed1, &[], seed2], &mut got);
                 assert_eq!(got, want, "{hash:?} {len}");
             }
+        }
+    }
+
+    #[test]
+    fn a_keyed_master_secret_gives_what_the_definition_gives() {
+        // One `MasterSecret` for the key block, both Finished and an exporter, in a
+        // handshake's order, against the PRF written out with fresh HMACs each time.
+        for hash in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            let bytes: Vec<u8> = (0u8..48).map(|i| i.wrapping_mul(37) ^ 0xa5).collect();
+            let master = MasterSecret::new(hash, Secret::from_slice(&bytes).unwrap());
+            assert_eq!(master.hash(), hash);
+            assert_eq!(master.secret().as_bytes(), &bytes[..]);
+            let (cr, sr) = ([0x31u8; 32], [0x42u8; 32]);
+            for aead in [
+                AeadAlgorithm::Aes128Gcm,
+                AeadAlgorithm::Aes256Gcm,
+                AeadAlgorithm::Chacha20Poly1305,
+            ] {
+                let kb = master.key_block(aead, &cr, &sr).unwrap();
+                let joined = [
+                    kb.client_write.key(),
+                    kb.server_write.key(),
+                    kb.client_write.iv(),
+                    kb.server_write.iv(),
+                ]
+                .concat();
+                let want = naive_prf(
+                    hash,
+                    &bytes,
+                    &[&b"key expansion"[..], &sr, &cr].concat(),
+                    joined.len(),
+                );
+                assert_eq!(joined, want, "{hash:?} {aead:?}");
+            }
+            let transcript = vec![0x5c; hash.output_len()];
+            for sender in [Sender::Client, Sender::Server, Sender::Client] {
+                let got = master.verify_data(sender, &transcript);
+                let want = naive_prf(
+                    hash,
+                    &bytes,
+                    &[sender.finished_label(), &transcript].concat(),
+                    VERIFY_DATA_LEN,
+                );
+                assert_eq!(got.to_vec(), want, "{hash:?} {sender:?}");
+            }
+            let mut exported = [0u8; 70];
+            master.prf(b"EXPERIMENTAL x", &[&cr, &sr], &mut exported);
+            let want = naive_prf(
+                hash,
+                &bytes,
+                &[&b"EXPERIMENTAL x"[..], &cr, &sr].concat(),
+                70,
+            );
+            assert_eq!(exported.to_vec(), want, "{hash:?}");
+            let shown = format!("{master:?}");
+            assert!(!shown.contains(&hex::encode(&bytes[..4])), "{shown}");
         }
     }
 

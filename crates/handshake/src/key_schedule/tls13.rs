@@ -21,6 +21,8 @@
 //! used here are fixed and short, so deriving a schedule secret cannot fail. Only the
 //! functions taking a caller's label or context return a `Result`.
 
+use std::sync::OnceLock;
+
 use ring::hmac;
 use strata_record::AeadAlgorithm;
 
@@ -121,14 +123,51 @@ fn expand_secret(hash: HashAlgorithm, secret: &[u8], label: &[u8], context: &[u8
     })
 }
 
-/// Derive-Secret with one of this module's own labels (RFC 8446 §7.1).
-fn derive(hash: HashAlgorithm, secret: &Secret, label: &[u8], messages: &TranscriptHash) -> Secret {
-    expand_secret(hash, secret.as_bytes(), label, messages.as_bytes())
+/// Derive-Secret(Secret, "derived", ""): the salt of the next HKDF-Extract (RFC 8446 §7.1),
+/// under the stage's PRK.
+fn derived(hash: HashAlgorithm, prk: &hmac::Key) -> Secret {
+    derive_with(hash, prk, b"derived", empty_hash(hash))
 }
 
-/// Derive-Secret(Secret, "derived", ""): the salt of the next HKDF-Extract (RFC 8446 §7.1).
-fn derived(hash: HashAlgorithm, secret: &Secret) -> Secret {
-    derive(hash, secret, b"derived", &TranscriptHash::of(hash, b""))
+/// `Transcript-Hash("")`, the context of the "derived" and binder secrets (RFC 8446 §7.1):
+/// a constant of the hash, computed once.
+fn empty_hash(hash: HashAlgorithm) -> &'static TranscriptHash {
+    static SHA256: OnceLock<TranscriptHash> = OnceLock::new();
+    static SHA384: OnceLock<TranscriptHash> = OnceLock::new();
+    let cell = match hash {
+        HashAlgorithm::Sha256 => &SHA256,
+        HashAlgorithm::Sha384 => &SHA384,
+    };
+    cell.get_or_init(|| TranscriptHash::of(hash, b""))
+}
+
+/// Where the schedule starts without a PSK: the Early Secret `HKDF-Extract(0, 0)`, its
+/// PRK and its `Derive-Secret(., "derived", "")`. They depend on nothing but the hash
+/// (RFC 8448 §3 prints them), so they are public constants, computed once per process
+/// instead of in every full handshake.
+struct NoPskStart {
+    early_secret: Secret,
+    prk: hmac::Key,
+    derived: Secret,
+}
+
+fn no_psk_start(hash: HashAlgorithm) -> &'static NoPskStart {
+    static SHA256: OnceLock<NoPskStart> = OnceLock::new();
+    static SHA384: OnceLock<NoPskStart> = OnceLock::new();
+    let cell = match hash {
+        HashAlgorithm::Sha256 => &SHA256,
+        HashAlgorithm::Sha384 => &SHA384,
+    };
+    cell.get_or_init(|| {
+        let early_secret = hkdf_extract(hash, &[], &[]);
+        let prk = prk(hash, early_secret.as_bytes());
+        let derived = derived(hash, &prk);
+        NoPskStart {
+            early_secret,
+            prk,
+            derived,
+        }
+    })
 }
 
 fn check_label(label: &[u8]) -> Result<(), HandshakeError> {
@@ -154,9 +193,27 @@ fn check_output(hash: HashAlgorithm, out: &[u8]) -> Result<(), HandshakeError> {
 pub fn hkdf_extract(hash: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Secret {
     let zeros = [0u8; MAX_HASH_LEN];
     let zeros = zeros.get(..hash.output_len()).unwrap_or_default();
-    let salt = if salt.is_empty() { zeros } else { salt };
     let ikm = if ikm.is_empty() { zeros } else { ikm };
+    if salt.is_empty() {
+        return Secret::from_tag(hmac::sign(zero_salt(hash), ikm));
+    }
     hash.hmac(salt, &[ikm])
+}
+
+/// HMAC keyed with the "0" salt, Hash.length zero bytes (RFC 8446 §7.1): the Early
+/// Secret's extraction uses it in every handshake, and it is a constant, so it is keyed
+/// once per process rather than once per handshake (two hash compressions each).
+fn zero_salt(hash: HashAlgorithm) -> &'static hmac::Key {
+    static SHA256: OnceLock<hmac::Key> = OnceLock::new();
+    static SHA384: OnceLock<hmac::Key> = OnceLock::new();
+    let cell = match hash {
+        HashAlgorithm::Sha256 => &SHA256,
+        HashAlgorithm::Sha384 => &SHA384,
+    };
+    cell.get_or_init(|| {
+        let zeros = [0u8; MAX_HASH_LEN];
+        prk(hash, zeros.get(..hash.output_len()).unwrap_or_default())
+    })
 }
 
 /// `HKDF-Expand-Label(secret, label, context, out.len())` into `out`, `label` without its
@@ -217,15 +274,32 @@ impl BinderKind {
 pub struct EarlySecret {
     hash: HashAlgorithm,
     secret: Secret,
+    /// The secret as HMAC key, made once for the binder key, "derived" and the early
+    /// traffic secrets.
+    prk: hmac::Key,
+    /// Whether a PSK went in: without one the stage is a constant ([`NoPskStart`]).
+    psk: bool,
 }
 
 impl EarlySecret {
     /// The Early Secret from the PSK, or from Hash.length zero bytes without one
     /// (RFC 8446 §7.1). An empty PSK counts as none.
     pub fn new(hash: HashAlgorithm, psk: Option<&[u8]>) -> Self {
+        let Some(psk) = psk.filter(|psk| !psk.is_empty()) else {
+            let start = no_psk_start(hash);
+            return Self {
+                hash,
+                secret: start.early_secret.clone(),
+                prk: start.prk.clone(),
+                psk: false,
+            };
+        };
+        let secret = hkdf_extract(hash, &[], psk);
         Self {
             hash,
-            secret: hkdf_extract(hash, &[], psk.unwrap_or_default()),
+            prk: prk(hash, secret.as_bytes()),
+            secret,
+            psk: true,
         }
     }
 
@@ -242,34 +316,35 @@ impl EarlySecret {
     /// `binder_key` = Derive-Secret(., "ext binder" | "res binder", "") (RFC 8446 §7.1);
     /// the binder is [`verify_data`] with it as the base key (§4.2.11.2).
     pub fn binder_key(&self, kind: BinderKind) -> Secret {
-        derive(
-            self.hash,
-            &self.secret,
-            kind.label(),
-            &TranscriptHash::of(self.hash, b""),
-        )
+        derive_with(self.hash, &self.prk, kind.label(), empty_hash(self.hash))
     }
 
     /// `client_early_traffic_secret` = Derive-Secret(., "c e traffic", ClientHello)
     /// (RFC 8446 §7.1).
     pub fn client_early_traffic_secret(&self, client_hello: &TranscriptHash) -> Secret {
-        derive(self.hash, &self.secret, b"c e traffic", client_hello)
+        derive_with(self.hash, &self.prk, b"c e traffic", client_hello)
     }
 
     /// `early_exporter_master_secret` = Derive-Secret(., "e exp master", ClientHello)
     /// (RFC 8446 §7.1), for [`export_keying_material`] during 0-RTT (§7.5).
     pub fn early_exporter_master_secret(&self, client_hello: &TranscriptHash) -> Secret {
-        derive(self.hash, &self.secret, b"e exp master", client_hello)
+        derive_with(self.hash, &self.prk, b"e exp master", client_hello)
     }
 
     /// The Handshake Secret: `HKDF-Extract(Derive-Secret(., "derived", ""), (EC)DHE)`
     /// (RFC 8446 §7.1). Pass an empty `shared_secret` in psk_ke mode, where none exists
     /// and the "0" input is used.
     pub fn into_handshake(self, shared_secret: &[u8]) -> HandshakeSecret {
-        let salt = derived(self.hash, &self.secret);
+        let salt = if self.psk {
+            derived(self.hash, &self.prk)
+        } else {
+            no_psk_start(self.hash).derived.clone()
+        };
+        let secret = hkdf_extract(self.hash, salt.as_bytes(), shared_secret);
         HandshakeSecret {
             hash: self.hash,
-            secret: hkdf_extract(self.hash, salt.as_bytes(), shared_secret),
+            prk: prk(self.hash, secret.as_bytes()),
+            secret,
         }
     }
 }
@@ -287,6 +362,8 @@ impl core::fmt::Debug for EarlySecret {
 pub struct HandshakeSecret {
     hash: HashAlgorithm,
     secret: Secret,
+    /// The secret as HMAC key, made once for both traffic secrets and "derived".
+    prk: hmac::Key,
 }
 
 impl HandshakeSecret {
@@ -303,32 +380,33 @@ impl HandshakeSecret {
     /// `client_handshake_traffic_secret` = Derive-Secret(., "c hs traffic",
     /// ClientHello...ServerHello) (RFC 8446 §7.1).
     pub fn client_handshake_traffic_secret(&self, hello: &TranscriptHash) -> Secret {
-        derive(self.hash, &self.secret, b"c hs traffic", hello)
+        derive_with(self.hash, &self.prk, b"c hs traffic", hello)
     }
 
     /// `server_handshake_traffic_secret` = Derive-Secret(., "s hs traffic",
     /// ClientHello...ServerHello) (RFC 8446 §7.1).
     pub fn server_handshake_traffic_secret(&self, hello: &TranscriptHash) -> Secret {
-        derive(self.hash, &self.secret, b"s hs traffic", hello)
+        derive_with(self.hash, &self.prk, b"s hs traffic", hello)
     }
 
     /// Both handshake traffic secrets at once, client's first: the same as the two
-    /// methods above, with the Handshake Secret's PRK made once.
+    /// methods above.
     pub fn handshake_traffic_secrets(&self, hello: &TranscriptHash) -> (Secret, Secret) {
-        let prk = prk(self.hash, self.secret.as_bytes());
         (
-            derive_with(self.hash, &prk, b"c hs traffic", hello),
-            derive_with(self.hash, &prk, b"s hs traffic", hello),
+            self.client_handshake_traffic_secret(hello),
+            self.server_handshake_traffic_secret(hello),
         )
     }
 
     /// The Master Secret: `HKDF-Extract(Derive-Secret(., "derived", ""), 0)`
     /// (RFC 8446 §7.1).
     pub fn into_master(self) -> MasterSecret {
-        let salt = derived(self.hash, &self.secret);
+        let salt = derived(self.hash, &self.prk);
+        let secret = hkdf_extract(self.hash, salt.as_bytes(), &[]);
         MasterSecret {
             hash: self.hash,
-            secret: hkdf_extract(self.hash, salt.as_bytes(), &[]),
+            prk: prk(self.hash, secret.as_bytes()),
+            secret,
         }
     }
 }
@@ -345,6 +423,9 @@ impl core::fmt::Debug for HandshakeSecret {
 pub struct MasterSecret {
     hash: HashAlgorithm,
     secret: Secret,
+    /// The secret as HMAC key, made once for the application traffic, exporter and
+    /// resumption master secrets.
+    prk: hmac::Key,
 }
 
 impl MasterSecret {
@@ -364,9 +445,9 @@ impl MasterSecret {
         &self,
         through_server_finished: &TranscriptHash,
     ) -> Secret {
-        derive(
+        derive_with(
             self.hash,
-            &self.secret,
+            &self.prk,
             b"c ap traffic",
             through_server_finished,
         )
@@ -378,9 +459,9 @@ impl MasterSecret {
         &self,
         through_server_finished: &TranscriptHash,
     ) -> Secret {
-        derive(
+        derive_with(
             self.hash,
-            &self.secret,
+            &self.prk,
             b"s ap traffic",
             through_server_finished,
         )
@@ -389,23 +470,18 @@ impl MasterSecret {
     /// `exporter_master_secret` = Derive-Secret(., "exp master",
     /// ClientHello...server Finished) (RFC 8446 §7.1), for [`export_keying_material`].
     pub fn exporter_master_secret(&self, through_server_finished: &TranscriptHash) -> Secret {
-        derive(
-            self.hash,
-            &self.secret,
-            b"exp master",
-            through_server_finished,
-        )
+        derive_with(self.hash, &self.prk, b"exp master", through_server_finished)
     }
 
     /// The client's and the server's application traffic secrets and the exporter master
     /// secret at once, over ClientHello...server Finished: the same as the three methods
-    /// above, with the Master Secret's PRK made once.
+    /// above.
     pub fn application_secrets(
         &self,
         through_server_finished: &TranscriptHash,
     ) -> ApplicationSecrets {
-        let prk = prk(self.hash, self.secret.as_bytes());
-        let derive = |label: &[u8]| derive_with(self.hash, &prk, label, through_server_finished);
+        let derive =
+            |label: &[u8]| derive_with(self.hash, &self.prk, label, through_server_finished);
         ApplicationSecrets {
             client: derive(b"c ap traffic"),
             server: derive(b"s ap traffic"),
@@ -416,12 +492,7 @@ impl MasterSecret {
     /// `resumption_master_secret` = Derive-Secret(., "res master",
     /// ClientHello...client Finished) (RFC 8446 §7.1), for [`resumption_psk`].
     pub fn resumption_master_secret(&self, through_client_finished: &TranscriptHash) -> Secret {
-        derive(
-            self.hash,
-            &self.secret,
-            b"res master",
-            through_client_finished,
-        )
+        derive_with(self.hash, &self.prk, b"res master", through_client_finished)
     }
 }
 
@@ -543,6 +614,28 @@ mod tests {
     impl hkdf::KeyType for Len {
         fn len(&self) -> usize {
             self.0
+        }
+    }
+
+    /// The constants a full handshake starts from are what the schedule's own steps
+    /// give: HKDF-Extract(0, 0), Derive-Secret(., "derived", ""), and Transcript-Hash("").
+    #[test]
+    fn the_no_psk_constants_are_the_schedule_steps() {
+        for hash in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            let zeros = vec![0u8; hash.output_len()];
+            let early = hash.hmac(&zeros, &[&zeros]);
+            let empty = TranscriptHash::of(hash, b"");
+            let derived = derive_secret(hash, early.as_bytes(), b"derived", &empty).unwrap();
+            let start = no_psk_start(hash);
+            assert!(start.early_secret.ct_eq(early.as_bytes()));
+            assert!(start.derived.ct_eq(derived.as_bytes()));
+            assert_eq!(empty_hash(hash), &empty);
+            // With no PSK or an empty one, the stages come out as from the steps.
+            for psk in [None, Some(&[][..])] {
+                let from_constants = EarlySecret::new(hash, psk).into_handshake(b"dhe");
+                let from_steps = hkdf_extract(hash, derived.as_bytes(), b"dhe");
+                assert!(from_constants.secret().ct_eq(from_steps.as_bytes()));
+            }
         }
     }
 

@@ -16,7 +16,7 @@ use crate::common::{
     advance, certificate_verify_message, check_signature, client_signing_key, encode, expect,
     has_downgrade_sentinel, key_log, misparsed, not_connected, refuse, unexpected, MachineState,
 };
-use crate::key_schedule::tls12::{KeyBlock, Sender};
+use crate::key_schedule::tls12::{KeyBlock, MasterSecret, Sender};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
 use crate::machine::Tls12Session;
 use crate::machine::{
@@ -27,7 +27,7 @@ use crate::messages::{
 };
 use crate::negotiate::{Offer, UNCOMPRESSED};
 use crate::suites::SupportedSuite;
-use crate::{Extension, HandshakeError, HandshakeType, NamedGroup, Secret, Transcript};
+use crate::{Extension, HandshakeError, HandshakeType, NamedGroup, Transcript};
 
 type Chain = crate::machine::PeerChain;
 
@@ -91,7 +91,7 @@ struct Flight {
 struct Finishing {
     suite: SupportedSuite,
     transcript: Transcript,
-    master: Secret,
+    master: MasterSecret,
     keys: KeyBlock,
     server_random: [u8; 32],
     extended_master_secret: bool,
@@ -367,7 +367,7 @@ impl Tls12Client {
                         session_id: finishing.session_id,
                         ticket,
                         ticket_lifetime,
-                        master_secret: finishing.master.clone(),
+                        master_secret: finishing.master.secret().clone(),
                         suite: finishing.suite,
                         group: finishing.negotiated.group,
                         extended_master_secret: finishing.extended_master_secret,
@@ -385,7 +385,7 @@ impl Tls12Client {
                 self.completed = true;
                 Ok(S::Connected(Box::new(Session::new(
                     finishing.suite,
-                    finishing.master,
+                    finishing.master.into_secret(),
                     self.offer.random,
                     finishing.server_random,
                     finishing.extended_master_secret,
@@ -556,8 +556,8 @@ impl Tls12Client {
                 "the server resumes the session with a different extended master secret use (RFC 7627 §5.3)",
             ));
         }
-        let master = session.master_secret;
-        out.push(key_log(CLIENT_RANDOM, self.offer.random, &master));
+        let master = MasterSecret::new(core.suite.hash, session.master_secret);
+        out.push(key_log(CLIENT_RANDOM, self.offer.random, master.secret()));
         let keys = key_block(
             &core.suite,
             &master,
@@ -682,7 +682,7 @@ impl Tls12Client {
             &random,
             &core.server_random,
         )?;
-        out.push(key_log(CLIENT_RANDOM, random, &master));
+        out.push(key_log(CLIENT_RANDOM, random, master.secret()));
         let keys = key_block(&core.suite, &master, &random, &core.server_random)?;
         let finishing = Box::new(Finishing {
             suite: core.suite,

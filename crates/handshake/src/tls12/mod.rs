@@ -17,7 +17,7 @@ use strata_pki::pki_types::CertificateDer;
 use strata_pki::{KeyType, SignatureScheme, TlsVersion};
 
 use crate::common::{check_verify_data, current_hash, encode, refuse};
-use crate::key_schedule::tls12::{self, KeyBlock, Sender};
+use crate::key_schedule::tls12::{self, KeyBlock, MasterSecret, Sender};
 use crate::limits::ChainLimits;
 use crate::machine::{Action, KeyChange, PeerChain};
 use crate::messages::{
@@ -124,7 +124,8 @@ pub(crate) fn peer_chain(
 }
 
 /// The master secret (RFC 5246 §8.1), or the extended one over the session hash: the
-/// transcript through ClientKeyExchange (RFC 7627 §4).
+/// transcript through ClientKeyExchange (RFC 7627 §4), keyed for the PRF outputs that
+/// follow from it.
 pub(crate) fn master_secret(
     suite: &SupportedSuite,
     pre_master_secret: &[u8],
@@ -132,45 +133,47 @@ pub(crate) fn master_secret(
     transcript: &Transcript,
     client_random: &[u8; 32],
     server_random: &[u8; 32],
-) -> Result<Secret, HandshakeError> {
-    Ok(if extended {
+) -> Result<MasterSecret, HandshakeError> {
+    let secret = if extended {
         let session_hash = current_hash(transcript)?;
         tls12::extended_master_secret(suite.hash, pre_master_secret, session_hash.as_bytes())
     } else {
         tls12::master_secret(suite.hash, pre_master_secret, client_random, server_random)
-    })
+    };
+    Ok(MasterSecret::new(suite.hash, secret))
 }
 
 /// The key block's write keys of both sides (RFC 5246 §6.3).
 pub(crate) fn key_block(
     suite: &SupportedSuite,
-    master: &Secret,
+    master: &MasterSecret,
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> Result<KeyBlock, HandshakeError> {
-    tls12::key_block(suite.aead, suite.hash, master, client_random, server_random)
+    master.key_block(suite.aead, client_random, server_random)
 }
 
-/// `verify_data` of `sender`'s Finished over the transcript so far (RFC 5246 §7.4.9).
+/// `verify_data` of `sender`'s Finished over the transcript so far (RFC 5246 §7.4.9),
+/// with the PRF of the suite's hash.
 fn verify_data(
     suite: &SupportedSuite,
-    master: &Secret,
+    master: &MasterSecret,
     sender: Sender,
     transcript: &Transcript,
 ) -> Result<Secret, HandshakeError> {
-    let data = tls12::verify_data(
-        suite.hash,
-        master,
-        sender,
-        current_hash(transcript)?.as_bytes(),
-    );
+    if master.hash() != suite.hash {
+        return Err(HandshakeError::Internal(
+            "master secret keyed for another hash than the suite's",
+        ));
+    }
+    let data = master.verify_data(sender, current_hash(transcript)?.as_bytes());
     Secret::from_slice(&data).ok_or(HandshakeError::Internal("verify_data too long"))
 }
 
 /// Our Finished message (RFC 5246 §7.4.9).
 pub(crate) fn finished_message(
     suite: &SupportedSuite,
-    master: &Secret,
+    master: &MasterSecret,
     sender: Sender,
     transcript: &Transcript,
 ) -> Result<Vec<u8>, HandshakeError> {
@@ -183,7 +186,7 @@ pub(crate) fn finished_message(
 /// Checks the peer's Finished in constant time (RFC 5246 §7.4.9: decrypt_error).
 pub(crate) fn check_finished(
     suite: &SupportedSuite,
-    master: &Secret,
+    master: &MasterSecret,
     sender: Sender,
     transcript: &Transcript,
     received: &Finished<'_>,

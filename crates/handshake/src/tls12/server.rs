@@ -17,7 +17,7 @@ use crate::common::{
     advance, check_signature, client_auth, encode, expect, key_log, misparsed, not_connected,
     refuse, server_certificate, unexpected, MachineState, DOWNGRADE_TLS12,
 };
-use crate::key_schedule::tls12::{KeyBlock, Sender};
+use crate::key_schedule::tls12::{KeyBlock, MasterSecret, Sender};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
 use crate::list::{kept, CodePoints};
 use crate::machine::{
@@ -33,8 +33,7 @@ use crate::suites::SupportedSuite;
 use crate::suites::Tls12Auth;
 use crate::ticket::{ServerSession, SessionState};
 use crate::{
-    CipherSuite, Extension, Extensions, HandshakeError, HandshakeType, NamedGroup, Secret,
-    Transcript,
+    CipherSuite, Extension, Extensions, HandshakeError, HandshakeType, NamedGroup, Transcript,
 };
 
 type Chain = crate::machine::PeerChain;
@@ -116,7 +115,7 @@ struct Keyed {
     suite: SupportedSuite,
     client_random: [u8; 32],
     transcript: Transcript,
-    master: Secret,
+    master: MasterSecret,
     keys: KeyBlock,
     extended_master_secret: bool,
     negotiated: Negotiated,
@@ -619,8 +618,8 @@ impl Tls12Server {
             };
             self.send_ticket(&renewed, &mut transcript, out)?;
         }
-        let master = state.secret;
-        out.push(key_log(CLIENT_RANDOM, ch.random, &master));
+        let master = MasterSecret::new(suite.hash, state.secret);
+        out.push(key_log(CLIENT_RANDOM, ch.random, master.secret()));
         let keys = key_block(&suite, &master, &ch.random, &self.random)?;
         out.push(Action::SendChangeCipherSpec);
         out.push(write_keys(&keys.server_write));
@@ -882,7 +881,7 @@ impl Tls12Server {
             &wait.client_random,
             &self.random,
         )?;
-        out.push(key_log(CLIENT_RANDOM, wait.client_random, &master));
+        out.push(key_log(CLIENT_RANDOM, wait.client_random, master.secret()));
         let keys = key_block(&wait.suite, &master, &wait.client_random, &self.random)?;
         Ok(Box::new(Keyed {
             suite: wait.suite,
@@ -926,7 +925,7 @@ impl Tls12Server {
                 version: TlsVersion::Tls12,
                 suite: keyed.suite,
                 group: keyed.negotiated.group,
-                secret: keyed.master.clone(),
+                secret: keyed.master.secret().clone(),
                 created: self.config.now,
                 lifetime: self.config.ticket_lifetime.min(MAX_TICKET_LIFETIME),
                 age_add: 0,
@@ -957,7 +956,7 @@ impl Tls12Server {
         self.completed = true;
         Ok(ServerState::Connected(Box::new(Session::new(
             keyed.suite,
-            keyed.master,
+            keyed.master.into_secret(),
             keyed.client_random,
             self.random,
             keyed.extended_master_secret,
