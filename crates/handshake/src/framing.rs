@@ -10,6 +10,10 @@ use crate::limits::{
     DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, MAX_RECORD_PLAINTEXT_LEN, MIN_MAX_HANDSHAKE_MESSAGE_LEN,
 };
 use crate::messages::{RawMessage, HEADER_LEN};
+
+/// Room the joiner's buffer starts with: a TLS 1.3 server's encrypted flight with a short
+/// chain, or a TLS 1.2 server's first flight.
+const FLIGHT_CAPACITY: usize = 2048;
 use crate::{HandshakeError, HandshakeType};
 
 /// One whole handshake message, header included, cut from the joiner's buffer without a
@@ -87,6 +91,11 @@ impl HandshakeJoiner {
                 max: self.max_message_len,
             });
         }
+        if self.buffer.capacity() == 0 {
+            // One allocation for a handshake's flights: most fit (a longer chain grows it).
+            self.buffer
+                .reserve(record_plaintext.len().max(FLIGHT_CAPACITY));
+        }
         self.buffer.extend_from_slice(record_plaintext);
         self.check_headers()
     }
@@ -111,7 +120,31 @@ impl HandshakeJoiner {
         HandshakeType::from(self.buffer.first().copied().unwrap_or_default())
     }
 
-    /// The next whole message, if the buffer holds one.
+    /// The whole message at the front, if the buffer holds one, borrowed from the buffer:
+    /// handle it, then take it out with [`consume_front`](Self::consume_front). Unlike
+    /// [`pop`](Self::pop) this neither copies nor allocates (a frame split off the buffer
+    /// makes it shared, and the next record then needs a buffer of its own).
+    pub fn front(&self) -> Option<RawMessage<'_>> {
+        let (ty, len) = header_at(&self.buffer, 0)?;
+        let encoded = self.buffer.get(..HEADER_LEN + len)?;
+        Some(RawMessage {
+            ty: HandshakeType::from(ty),
+            body: encoded.get(HEADER_LEN..).unwrap_or_default(),
+            encoded,
+        })
+    }
+
+    /// Drops the whole message at the front (the one [`front`](Self::front) gives), if
+    /// there is one.
+    pub fn consume_front(&mut self) {
+        if let Some((_, len)) = header_at(&self.buffer, 0) {
+            if self.buffer.len() >= HEADER_LEN + len {
+                bytes::Buf::advance(&mut self.buffer, HEADER_LEN + len);
+            }
+        }
+    }
+
+    /// The next whole message, if the buffer holds one, as a frame of its own.
     pub fn pop(&mut self) -> Option<HandshakeFrame> {
         let (_, len) = header_at(&self.buffer, 0)?;
         if self.buffer.len() < HEADER_LEN + len {
@@ -163,6 +196,41 @@ mod tests {
         m.extend_from_slice(&(body_len as u32).to_be_bytes()[1..]);
         m.extend((0..body_len).map(|i| i as u8));
         m
+    }
+
+    /// The borrowed way (front, consume_front) gives the same messages as pop, in any
+    /// cut of the records, and leaves a partial message where it was.
+    #[test]
+    fn front_and_consume_give_what_pop_gives() {
+        let mut stream = message(8, 2);
+        stream.extend(message(11, 3000));
+        stream.extend(message(20, 32));
+        for cut in [1, 3, 4, 5, 100, 4000] {
+            let (mut borrowed, mut owned) =
+                (HandshakeJoiner::default(), HandshakeJoiner::default());
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for piece in stream.chunks(cut) {
+                borrowed.push(piece).unwrap();
+                while let Some(m) = borrowed.front() {
+                    a.push((m.ty, m.encoded.to_vec()));
+                    borrowed.consume_front();
+                }
+                owned.push(piece).unwrap();
+                while let Some(f) = owned.pop() {
+                    b.push((f.ty(), f.encoded().to_vec()));
+                }
+                assert_eq!(borrowed.has_partial_message(), owned.has_partial_message());
+            }
+            assert_eq!(a.len(), 3, "cut {cut}");
+            assert_eq!(a, b, "cut {cut}");
+        }
+        // Nothing whole at the front: consume_front drops nothing.
+        let mut joiner = HandshakeJoiner::default();
+        joiner.push(&message(11, 10)[..6]).unwrap();
+        assert!(joiner.front().is_none());
+        joiner.consume_front();
+        joiner.push(&message(11, 10)[6..]).unwrap();
+        assert_eq!(joiner.front().map(|m| m.body.len()), Some(10));
     }
 
     #[test]

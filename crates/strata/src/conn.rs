@@ -402,11 +402,18 @@ impl Connection {
     /// Gives the machine the next whole handshake message the joiner holds, if any;
     /// returns whether there was one.
     fn handle_next_message(&mut self) -> Result<bool, Error> {
-        let Some(frame) = self.joiner.pop() else {
+        // Borrowed from the joiner's buffer, and taken out once handled (before the
+        // actions: a key change checks that the joiner holds no partial message).
+        let Some(message) = self.joiner.front() else {
             return Ok(false);
         };
-        self.observe(Direction::Received, frame.encoded());
-        if frame.ty() == HandshakeType::KeyUpdate {
+        observe(
+            self.observer.as_deref(),
+            &mut self.observed_version,
+            Direction::Received,
+            message.encoded,
+        );
+        if message.ty == HandshakeType::KeyUpdate {
             // RFC 8446 §4.6.3 allows many, but a peer that only rekeys and never sends
             // data is making us work for nothing.
             self.counters.key_updates += 1;
@@ -415,8 +422,9 @@ impl Connection {
             }
         }
         self.machine
-            .handle(Input::Message(frame.raw()), &mut self.actions)
+            .handle(Input::Message(message), &mut self.actions)
             .map_err(handshake)?;
+        self.joiner.consume_front();
         self.apply()?;
         Ok(true)
     }
@@ -627,7 +635,12 @@ impl Connection {
     ) -> Result<(), Error> {
         match action {
             Action::Send(message) => {
-                self.observe(Direction::Sent, &message);
+                observe(
+                    self.observer.as_deref(),
+                    &mut self.observed_version,
+                    Direction::Sent,
+                    &message,
+                );
                 self.send_records(ContentType::Handshake, &message)?;
             }
             Action::SendChangeCipherSpec => {
@@ -696,25 +709,6 @@ impl Connection {
             }
         }
         Ok(())
-    }
-
-    /// Shows a message to the observer. The version that decides the message forms is
-    /// learnt from the ServerHello as it crosses (supported_versions means TLS 1.3).
-    fn observe(&mut self, direction: Direction, encoded: &[u8]) {
-        let Some(observer) = &self.observer else {
-            return;
-        };
-        let Ok(message) = HandshakeMessage::decode(encoded, self.observed_version) else {
-            return;
-        };
-        if let HandshakeMessage::ServerHello(sh) = &message {
-            self.observed_version = if sh.extensions.contains(ExtensionType::SupportedVersions) {
-                TlsVersion::Tls13
-            } else {
-                TlsVersion::Tls12
-            };
-        }
-        observer.message(direction, &message);
     }
 
     fn send_records(&mut self, content_type: ContentType, data: &[u8]) -> Result<(), Error> {
@@ -1098,4 +1092,28 @@ fn opener(change: &KeyChange) -> Result<Opener, RecordError> {
         TlsVersion::Tls13 => Opener::for_tls13(k.aead(), k.key(), k.iv()),
         TlsVersion::Tls12 => Opener::for_tls12(k.aead(), k.key(), k.iv()),
     }
+}
+
+/// Shows a message to the observer. The version that decides the message forms is learnt
+/// from the ServerHello as it crosses (supported_versions means TLS 1.3).
+fn observe(
+    observer: Option<&dyn HandshakeObserver>,
+    version: &mut TlsVersion,
+    direction: Direction,
+    encoded: &[u8],
+) {
+    let Some(observer) = observer else {
+        return;
+    };
+    let Ok(message) = HandshakeMessage::decode(encoded, *version) else {
+        return;
+    };
+    if let HandshakeMessage::ServerHello(sh) = &message {
+        *version = if sh.extensions.contains(ExtensionType::SupportedVersions) {
+            TlsVersion::Tls13
+        } else {
+            TlsVersion::Tls12
+        };
+    }
+    observer.message(direction, &message);
 }
