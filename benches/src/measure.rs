@@ -29,6 +29,8 @@ pub struct Settings {
     pub primitive_time: Duration,
     /// Connections established at once for the memory figures.
     pub connections: usize,
+    /// Pairs held at once for the peak resident memory figure.
+    pub rss_connections: usize,
 }
 
 impl Settings {
@@ -39,6 +41,7 @@ impl Settings {
         bulk_time: Duration::from_millis(250),
         primitive_time: Duration::from_millis(150),
         connections: 200,
+        rss_connections: 1000,
     };
 
     /// `--quick`, for CI: the same tables in a few seconds each, noisier.
@@ -48,6 +51,7 @@ impl Settings {
         bulk_time: Duration::from_millis(40),
         primitive_time: Duration::from_millis(15),
         connections: 20,
+        rss_connections: 100,
     };
 
     /// One repetition of a few milliseconds: for tests of the harness itself.
@@ -57,6 +61,7 @@ impl Settings {
         bulk_time: Duration::from_millis(1),
         primitive_time: Duration::from_millis(1),
         connections: 2,
+        rss_connections: 4,
     };
 }
 

@@ -7,7 +7,9 @@
 //! ```
 //!
 //! Only Rust's allocator is counted: OpenSSL allocates with C's malloc, which it does not
-//! see, so OpenSSL has no memory figures here.
+//! see, so OpenSSL has no heap figures here. The peak resident memory
+//! ([`peak_rss_growth`]) is the kernel's count of the process's pages, which sees every
+//! allocator alike, OpenSSL's too.
 
 use stats_alloc::INSTRUMENTED_SYSTEM;
 
@@ -193,4 +195,48 @@ pub fn allocations_per_records<S: Stack>(
         drive::one_way(&mut client, &mut server, payload, 1, &mut buffers)?;
     }
     Ok(Some(allocation_calls() - before))
+}
+
+/// The process's resident memory now and its peak so far, in KiB (`VmRSS` and `VmHWM` of
+/// Linux's /proc/self/status).
+pub fn resident_kib() -> Result<(u64, u64), String> {
+    let status = std::fs::read_to_string("/proc/self/status")
+        .map_err(|e| format!("/proc/self/status: {e}"))?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .ok_or_else(|| format!("/proc/self/status has no {name}"))
+    };
+    Ok((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// Establishes `n` pairs of `S` for `setup` (client and server, each handshake run to its
+/// end) and holds them all at once: the growth of the process's peak resident memory over
+/// what it held just before, in KiB. The peak is reset first (writing 5 to
+/// /proc/self/clear_refs), so what the process did earlier does not count; run it in a
+/// process of its own all the same, since freed memory is not always given back to the
+/// system and would be reused.
+pub fn peak_rss_growth<S: Stack>(
+    pki: &Pki,
+    setup: &Setup,
+    n: usize,
+) -> Result<Figure<f64>, String> {
+    let Some(stack) = checked_stack::<S>(pki, setup)? else {
+        return Ok(Figure::NotApplicable("not implemented yet".into()));
+    };
+    let mut buffers = Buffers::new(1);
+    drop(drive::handshake(&stack, &mut buffers)?);
+    let mut pairs = Vec::with_capacity(n);
+    std::fs::write("/proc/self/clear_refs", "5")
+        .map_err(|e| format!("resetting the peak resident memory: {e}"))?;
+    let (before, _) = resident_kib()?;
+    for _ in 0..n {
+        let (client, server, _) = drive::handshake(&stack, &mut buffers)?;
+        pairs.push((client, server));
+    }
+    let (_, peak) = resident_kib()?;
+    drop(pairs);
+    Ok(Figure::Value(peak.saturating_sub(before) as f64))
 }

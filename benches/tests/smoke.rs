@@ -181,3 +181,21 @@ fn full_rows_never_resume() {
         measure::check_resumed::<Strata>(&client, &server, false).unwrap();
     }
 }
+
+/// The peak resident memory reading works here (Linux's /proc/self/status and
+/// clear_refs) for every stack; the figures themselves are the report's to show.
+#[test]
+fn peak_resident_memory_is_read_for_every_stack() {
+    let pki = Pki::new();
+    let setup = Setup::handshakes()[0];
+    let figures = [
+        strata_bench::memory::peak_rss_growth::<Strata>(&pki, &setup, 4).unwrap(),
+        strata_bench::memory::peak_rss_growth::<Rustls>(&pki, &setup, 4).unwrap(),
+        strata_bench::memory::peak_rss_growth::<OpenSsl>(&pki, &setup, 4).unwrap(),
+    ];
+    for f in figures {
+        assert!(f.value().is_some_and(|kib| *kib >= 0.0), "{f:?}");
+    }
+    let (rss, peak) = strata_bench::memory::resident_kib().unwrap();
+    assert!(rss > 0 && peak >= rss);
+}

@@ -315,7 +315,7 @@ heap bytes still held by one established, idle connection (the live bytes after 
 establishing N pairs at once, then after dropping the clients, over N; each connection \
 boxed, so the object itself counts), and allocation calls (alloc + realloc) inside each \
 side's calls during one handshake. OpenSSL allocates with C's malloc, which this does not \
-see: it has no memory figures. \"Allocations on the record path\" counts the calls while \
+see: it has no heap figures. \"Allocations on the record path\" counts the calls while \
 1000 records of 16 KiB are sent and read back on a warmed-up pair (`cargo test -p \
 strata-bench` holds strata to zero). \"Memory per connection after traffic\" is the same \
 heap reading on pairs that have each carried 4 writes of 16 KiB each way, every byte read, \
@@ -323,6 +323,12 @@ and are idle again: what a long-lived, mostly idle connection costs. strata give
 drained record buffer (receive or send) to a pool of at most 4 of each kind shared by a \
 configuration's connections, and takes it back for the next record, so the pool's few \
 buffers are counted too, spread over the N connections.
+- **Peak resident memory** is the kernel's count of the process's pages (VmHWM in \
+/proc/self/status), which sees every allocator, OpenSSL's malloc included: a fresh process \
+per figure makes its configurations, resets the peak (writing 5 to /proc/self/clear_refs), \
+then establishes 1000 client-server pairs (100 with `--quick`) and holds them all; the \
+figure is the peak's growth over the resident set just before, so it includes both \
+sides, the connection objects and what the allocator keeps around them.
 ";
 
 #[cfg(test)]

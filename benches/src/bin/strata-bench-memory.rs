@@ -3,6 +3,10 @@
 //! counting allocator (which is why this is a binary of its own: the timing binary keeps
 //! the plain system allocator). OpenSSL allocates with malloc, which is not counted.
 //!
+//! The peak resident memory of many pairs held at once is the kernel's count, which sees
+//! OpenSSL's malloc too; each figure comes from a fresh process (this binary run again
+//! with `--rss-child STACK ROW PAIRS`, which prints the KiB).
+//!
 //! `strata-bench-memory [--quick]`
 #![forbid(unsafe_code)]
 
@@ -14,6 +18,7 @@ use strata_bench::drive::RECORD;
 use strata_bench::measure::{Figure, Settings};
 use strata_bench::memory::{self, MemoryFigures};
 use strata_bench::setup::{Aead, Pki, Setup, Version};
+use strata_bench::stacks::openssl::OpenSsl;
 use strata_bench::stacks::rustls::Rustls;
 use strata_bench::stacks::strata::Strata;
 use strata_bench::table::{figure, not_applicable, ratio, Table};
@@ -25,7 +30,21 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 const RECORDS: usize = 1000;
 const WARM_UP: usize = 16;
 
+/// The handshake rows (indices into `Setup::handshakes()`) of the peak resident memory
+/// table: ECDSA P-256, both versions, with and without client authentication.
+const RSS_ROWS: [usize; 4] = [0, 1, 4, 5];
+
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--rss-child") {
+        return match rss_child(args.get(1..).unwrap_or_default()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("strata-bench-memory --rss-child: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut settings = Settings::FULL;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
@@ -159,5 +178,97 @@ fn run(settings: &Settings) -> Result<(), String> {
         records.row(vec![aead.name().into(), figure(&s, 0), figure(&r, 0)]);
     }
     println!("{}", records.markdown());
+    println!("{}", rss_table(settings.rss_connections)?.markdown());
     Ok(())
+}
+
+/// In a fresh process: one stack's peak resident memory growth for `PAIRS` pairs of
+/// handshake row `ROW`, printed in KiB (or `n/a WHY`).
+fn rss_child(args: &[String]) -> Result<(), String> {
+    let [stack, row, pairs] = args else {
+        return Err("usage: --rss-child STACK ROW PAIRS".into());
+    };
+    let row: usize = row.parse().map_err(|_| format!("bad row {row}"))?;
+    let pairs: usize = pairs.parse().map_err(|_| format!("bad count {pairs}"))?;
+    let setup = Setup::handshakes()
+        .into_iter()
+        .nth(row)
+        .ok_or_else(|| format!("no row {row}"))?;
+    let pki = Pki::new();
+    let figure = match stack.as_str() {
+        "strata" => memory::peak_rss_growth::<Strata>(&pki, &setup, pairs)?,
+        "rustls" => memory::peak_rss_growth::<Rustls>(&pki, &setup, pairs)?,
+        "openssl" => memory::peak_rss_growth::<OpenSsl>(&pki, &setup, pairs)?,
+        other => return Err(format!("unknown stack {other}")),
+    };
+    match figure {
+        Figure::Value(kib) => println!("{kib}"),
+        Figure::NotApplicable(why) => println!("n/a {why}"),
+    }
+    Ok(())
+}
+
+/// Runs [`rss_child`] in a process of its own and reads its figure.
+fn rss_in_child(stack: &str, row: usize, pairs: usize) -> Result<Figure<f64>, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = std::process::Command::new(exe)
+        .args(["--rss-child", stack, &row.to_string(), &pairs.to_string()])
+        .output()
+        .map_err(|e| format!("running the --rss-child process: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "--rss-child {stack} {row}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let text = text.trim();
+    if let Some(why) = text.strip_prefix("n/a ") {
+        return Ok(Figure::NotApplicable(why.to_owned()));
+    }
+    text.parse::<f64>()
+        .map(Figure::Value)
+        .map_err(|_| format!("--rss-child {stack} {row} printed {text:?}"))
+}
+
+fn rss_table(pairs: usize) -> Result<Table, String> {
+    let mut table = Table::new(
+        &format!("Peak resident memory, {pairs} connections"),
+        &format!(
+            "Growth of the process's peak resident set (VmHWM, reset first) while {pairs} \
+             client-server pairs are established and held at once, every handshake run to \
+             its end, in MiB; each figure from a fresh process. Counts every allocator's \
+             pages, OpenSSL's malloc included. Lower is better."
+        ),
+        &[
+            "handshake",
+            "strata MiB",
+            "rustls MiB",
+            "OpenSSL MiB",
+            "strata/rustls",
+            "strata/OpenSSL",
+            "strata KiB per pair",
+        ],
+    );
+    let mib = |f: &Figure<f64>| f.clone().map(|kib| kib / 1024.0);
+    for row in RSS_ROWS {
+        let setup = Setup::handshakes()
+            .into_iter()
+            .nth(row)
+            .ok_or_else(|| format!("no row {row}"))?;
+        eprintln!("peak RSS: {}", setup.name());
+        let s = rss_in_child("strata", row, pairs)?;
+        let r = rss_in_child("rustls", row, pairs)?;
+        let o = rss_in_child("openssl", row, pairs)?;
+        table.row(vec![
+            setup.name(),
+            figure(&mib(&s), 1),
+            figure(&mib(&r), 1),
+            figure(&mib(&o), 1),
+            ratio(&s, &r),
+            ratio(&s, &o),
+            figure(&s.clone().map(|kib| kib / pairs as f64), 1),
+        ]);
+    }
+    Ok(table)
 }
