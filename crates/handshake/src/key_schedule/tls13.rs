@@ -390,11 +390,14 @@ impl HandshakeSecret {
     }
 
     /// Both handshake traffic secrets at once, client's first: the same as the two
-    /// methods above.
-    pub fn handshake_traffic_secrets(&self, hello: &TranscriptHash) -> (Secret, Secret) {
+    /// methods above, each with its PRK made for what expands from it.
+    pub fn handshake_traffic_secrets(
+        &self,
+        hello: &TranscriptHash,
+    ) -> (HandshakeTrafficSecret, HandshakeTrafficSecret) {
         (
-            self.client_handshake_traffic_secret(hello),
-            self.server_handshake_traffic_secret(hello),
+            HandshakeTrafficSecret::new(self.hash, self.client_handshake_traffic_secret(hello)),
+            HandshakeTrafficSecret::new(self.hash, self.server_handshake_traffic_secret(hello)),
         )
     }
 
@@ -511,6 +514,53 @@ pub struct ApplicationSecrets {
 impl core::fmt::Debug for MasterSecret {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("MasterSecret")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A handshake traffic secret with its PRK made once: both its record keys (RFC 8446
+/// §7.3) and its Finished key (§4.4.4) expand from it, at the key change and at the
+/// Finished. `Debug` shows no bytes.
+pub struct HandshakeTrafficSecret {
+    hash: HashAlgorithm,
+    secret: Secret,
+    prk: hmac::Key,
+}
+
+impl HandshakeTrafficSecret {
+    /// `secret`, a client or server handshake traffic secret of a `hash` schedule.
+    pub fn new(hash: HashAlgorithm, secret: Secret) -> Self {
+        let prk = prk(hash, secret.as_bytes());
+        Self { hash, secret, prk }
+    }
+
+    /// The secret itself, for key logs.
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
+    /// Its record protection key and IV: [`traffic_keys`] of the secret.
+    pub fn traffic_keys(&self, aead: AeadAlgorithm) -> TrafficKeys {
+        TrafficKeys::filled(aead, aead.iv_len(), |key, iv| {
+            expand_label_with(self.hash, &self.prk, b"key", &[], key);
+            expand_label_with(self.hash, &self.prk, b"iv", &[], iv);
+        })
+    }
+
+    /// The Finished's `verify_data` over `transcript`: [`verify_data`] with the secret as
+    /// the base key.
+    pub fn verify_data(&self, transcript: &TranscriptHash) -> Secret {
+        let key = Secret::filled(self.hash.output_len(), |out| {
+            expand_label_with(self.hash, &self.prk, b"finished", &[], out);
+        });
+        self.hash.hmac(key.as_bytes(), &[transcript.as_bytes()])
+    }
+}
+
+impl core::fmt::Debug for HandshakeTrafficSecret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HandshakeTrafficSecret")
             .field("hash", &self.hash)
             .finish_non_exhaustive()
     }
@@ -646,15 +696,30 @@ mod tests {
             let hello = TranscriptHash::of(hash, b"ClientHello...ServerHello");
             let handshake = EarlySecret::new(hash, None).into_handshake(b"shared secret");
             let (client, server) = handshake.handshake_traffic_secrets(&hello);
+            let client_hs = handshake.client_handshake_traffic_secret(&hello);
+            assert!(same(client.secret(), &client_hs));
             assert!(same(
-                &client,
-                &handshake.client_handshake_traffic_secret(&hello)
-            ));
-            assert!(same(
-                &server,
+                server.secret(),
                 &handshake.server_handshake_traffic_secret(&hello)
             ));
-            assert!(!same(&client, &server));
+            // Its keys and Finished are those of the free functions on the secret.
+            let finished = TranscriptHash::of(hash, b"...server Finished");
+            assert!(same(
+                &client.verify_data(&finished),
+                &verify_data(hash, &client_hs, &finished)
+            ));
+            for aead in [
+                AeadAlgorithm::Aes128Gcm,
+                AeadAlgorithm::Aes256Gcm,
+                AeadAlgorithm::Chacha20Poly1305,
+            ] {
+                let (a, b) = (
+                    client.traffic_keys(aead),
+                    traffic_keys(hash, aead, &client_hs),
+                );
+                assert_eq!((a.key(), a.iv()), (b.key(), b.iv()));
+            }
+            assert!(!same(client.secret(), server.secret()));
             let finished = TranscriptHash::of(hash, b"...server Finished");
             let master = handshake.into_master();
             let app = master.application_secrets(&finished);

@@ -11,8 +11,8 @@ use strata_record::ProtocolVersion;
 use super::{
     certificate_message, certificate_verify_content, certificate_verify_message,
     check_certificate_verify, check_finished, current_hash, decode, expect, finished_message,
-    key_change, key_log, label, misparsed, not_connected, peer_chain, refuse, unexpected, Side,
-    Traffic,
+    handshake_key_change, key_change, key_log, label, misparsed, not_connected, peer_chain, refuse,
+    unexpected, Side, Traffic,
 };
 use crate::common::{
     advance, client_signing_key, encode_client_hello, has_downgrade_sentinel, MachineState,
@@ -20,7 +20,7 @@ use crate::common::{
 use crate::extensions::{OfferedPsks, PskIdentity, PskKeyExchangeMode};
 use crate::key_schedule::tls13::{
     resumption_psk, verify_data, ApplicationSecrets, BinderKind, EarlySecret, HandshakeSecret,
-    MasterSecret,
+    HandshakeTrafficSecret, MasterSecret,
 };
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
 use crate::machine::{
@@ -62,8 +62,8 @@ struct Core {
     group: NamedGroup,
     transcript: Transcript,
     schedule: HandshakeSecret,
-    client_hs: Secret,
-    server_hs: Secret,
+    client_hs: HandshakeTrafficSecret,
+    server_hs: HandshakeTrafficSecret,
     sent_ccs: bool,
     /// In a resumed handshake: the server's chain from the ticket.
     resumed: Option<Chain>,
@@ -83,7 +83,7 @@ struct Finishing {
     suite: SupportedSuite,
     transcript: Transcript,
     master: MasterSecret,
-    client_hs: Secret,
+    client_hs: HandshakeTrafficSecret,
     client_app: Secret,
     server_app: Secret,
     exporter: Secret,
@@ -766,9 +766,11 @@ impl Tls13Client {
             EarlySecret::new(suite.hash, ticket.map(|t| t.psk.as_bytes())).into_handshake(ikm);
         let (client_hs, server_hs) = schedule.handshake_traffic_secrets(&hello_hash);
         let random = self.offer.random;
-        out.push(key_log(label::CLIENT_HANDSHAKE, random, &client_hs));
-        out.push(key_log(label::SERVER_HANDSHAKE, random, &server_hs));
-        out.push(Action::SetReadKeys(key_change(&suite, &server_hs)));
+        out.push(key_log(label::CLIENT_HANDSHAKE, random, client_hs.secret()));
+        out.push(key_log(label::SERVER_HANDSHAKE, random, server_hs.secret()));
+        out.push(Action::SetReadKeys(handshake_key_change(
+            &suite, &server_hs,
+        )));
         Ok(ClientState::WaitEncryptedExtensions {
             core: Box::new(Core {
                 suite,
@@ -867,7 +869,7 @@ impl Tls13Client {
         raw: RawMessage<'_>,
         out: &mut Vec<Action>,
     ) -> Result<ClientState, HandshakeError> {
-        check_finished(&core.suite, &core.server_hs, &core.transcript, finished)?;
+        check_finished(&core.server_hs, &core.transcript, finished)?;
         core.transcript.add(raw.encoded);
         let through_finished = current_hash(&core.transcript)?;
         let master = core.schedule.into_master();
@@ -923,7 +925,7 @@ impl Tls13Client {
             out.push(Action::SendChangeCipherSpec);
             finishing.sent_ccs = true;
         }
-        out.push(Action::SetWriteKeys(key_change(
+        out.push(Action::SetWriteKeys(handshake_key_change(
             &finishing.suite,
             &finishing.client_hs,
         )));
@@ -935,11 +937,7 @@ impl Tls13Client {
         mut finishing: Finishing,
         out: &mut Vec<Action>,
     ) -> Result<ClientState, HandshakeError> {
-        let finished = finished_message(
-            &finishing.suite,
-            &finishing.client_hs,
-            &finishing.transcript,
-        )?;
+        let finished = finished_message(&finishing.client_hs, &finishing.transcript)?;
         finishing.transcript.add(&finished);
         out.push(Action::Send(finished));
         let resumption = finishing

@@ -15,7 +15,7 @@ use strata_alert::AlertDescription;
 use strata_pki::pki_types::CertificateDer;
 use strata_pki::{SignatureScheme, TlsVersion};
 
-use crate::key_schedule::tls13::{self, next_traffic_secret, traffic_keys};
+use crate::key_schedule::tls13::{self, next_traffic_secret, traffic_keys, HandshakeTrafficSecret};
 use crate::key_schedule::transcript::TranscriptHash;
 use crate::limits::ChainLimits;
 use crate::machine::{Action, Event, KeyChange, PeerChain};
@@ -57,6 +57,17 @@ pub(crate) fn key_change(suite: &SupportedSuite, secret: &Secret) -> KeyChange {
     KeyChange {
         version: TlsVersion::Tls13,
         keys: traffic_keys(suite.hash, suite.aead, secret),
+    }
+}
+
+/// Record protection for a handshake traffic secret under `suite` (RFC 8446 §7.3).
+pub(crate) fn handshake_key_change(
+    suite: &SupportedSuite,
+    secret: &HandshakeTrafficSecret,
+) -> KeyChange {
+    KeyChange {
+        version: TlsVersion::Tls13,
+        keys: secret.traffic_keys(suite.aead),
     }
 }
 
@@ -154,27 +165,21 @@ pub(crate) fn peer_chain(
     )))
 }
 
-/// `verify_data` for the Finished keyed by `base_key` over the transcript so far
-/// (RFC 8446 §4.4.4).
+/// `verify_data` for the Finished keyed by `base_key`, a handshake traffic secret, over
+/// the transcript so far (RFC 8446 §4.4.4).
 pub(crate) fn finished_verify_data(
-    suite: &SupportedSuite,
-    base_key: &Secret,
+    base_key: &HandshakeTrafficSecret,
     transcript: &Transcript,
 ) -> Result<Secret, HandshakeError> {
-    Ok(tls13::verify_data(
-        suite.hash,
-        base_key,
-        &current_hash(transcript)?,
-    ))
+    Ok(base_key.verify_data(&current_hash(transcript)?))
 }
 
 /// Our Finished message (RFC 8446 §4.4.4).
 pub(crate) fn finished_message(
-    suite: &SupportedSuite,
-    base_key: &Secret,
+    base_key: &HandshakeTrafficSecret,
     transcript: &Transcript,
 ) -> Result<Vec<u8>, HandshakeError> {
-    let verify_data = finished_verify_data(suite, base_key, transcript)?;
+    let verify_data = finished_verify_data(base_key, transcript)?;
     Ok(encode(&HandshakeMessage::Finished(Finished {
         verify_data: Cow::Borrowed(verify_data.as_bytes()),
     })))
@@ -182,12 +187,11 @@ pub(crate) fn finished_message(
 
 /// Checks the peer's Finished in constant time (RFC 8446 §4.4.4: decrypt_error).
 pub(crate) fn check_finished(
-    suite: &SupportedSuite,
-    base_key: &Secret,
+    base_key: &HandshakeTrafficSecret,
     transcript: &Transcript,
     received: &Finished<'_>,
 ) -> Result<(), HandshakeError> {
-    let expected = finished_verify_data(suite, base_key, transcript)?;
+    let expected = finished_verify_data(base_key, transcript)?;
     check_verify_data(&expected, &received.verify_data)
 }
 

@@ -11,15 +11,15 @@ use strata_record::ProtocolVersion;
 use super::{
     certificate_message, certificate_verify_content, certificate_verify_message,
     check_certificate_verify, check_finished, current_hash, decode, encode, expect,
-    finished_message, key_change, key_log, label, misparsed, not_connected, peer_chain, refuse,
-    unexpected, Side, Traffic,
+    finished_message, handshake_key_change, key_change, key_log, label, misparsed, not_connected,
+    peer_chain, refuse, unexpected, Side, Traffic,
 };
 use crate::common::{advance, client_auth, server_certificate, MachineState};
 use crate::extensions::KeyShareEntry;
 use crate::extensions::PskKeyExchangeMode;
 use crate::key_schedule::tls13::{
     resumption_psk, verify_data, ApplicationSecrets, BinderKind, EarlySecret, HandshakeSecret,
-    MasterSecret,
+    HandshakeTrafficSecret, MasterSecret,
 };
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup, SharedSecret};
 use crate::list::{kept, CodePoints};
@@ -106,8 +106,8 @@ struct Signing {
     client_random: [u8; 32],
     transcript: Transcript,
     schedule: HandshakeSecret,
-    client_hs: Secret,
-    server_hs: Secret,
+    client_hs: HandshakeTrafficSecret,
+    server_hs: HandshakeTrafficSecret,
     /// `None` in a resumed handshake.
     scheme: Option<SignatureScheme>,
     sni: Option<String>,
@@ -132,7 +132,7 @@ struct AwaitClient {
     suite: SupportedSuite,
     transcript: Transcript,
     master: MasterSecret,
-    client_hs: Secret,
+    client_hs: HandshakeTrafficSecret,
     client_app: Secret,
     server_app: Secret,
     exporter: Secret,
@@ -376,7 +376,7 @@ impl Tls13Server {
                 let HandshakeMessage::Finished(finished) = decode(raw)? else {
                     return Err(misparsed());
                 };
-                check_finished(&wait.suite, &wait.client_hs, &wait.transcript, &finished)?;
+                check_finished(&wait.client_hs, &wait.transcript, &finished)?;
                 wait.transcript.add(raw.encoded);
                 let wait = *wait;
                 let resumption = wait
@@ -650,7 +650,14 @@ impl Tls13Server {
         &mut self,
         accepted: &mut Accepted,
         out: &mut Vec<Action>,
-    ) -> Result<(HandshakeSecret, Secret, Secret), HandshakeError> {
+    ) -> Result<
+        (
+            HandshakeSecret,
+            HandshakeTrafficSecret,
+            HandshakeTrafficSecret,
+        ),
+        HandshakeError,
+    > {
         let suite = accepted.suite;
         let transcript = &mut accepted.transcript;
         let mut extensions = Vec::with_capacity(3);
@@ -700,15 +707,19 @@ impl Tls13Server {
         out.push(key_log(
             label::CLIENT_HANDSHAKE,
             accepted.client_random,
-            &client_hs,
+            client_hs.secret(),
         ));
         out.push(key_log(
             label::SERVER_HANDSHAKE,
             accepted.client_random,
-            &server_hs,
+            server_hs.secret(),
         ));
-        out.push(Action::SetWriteKeys(key_change(&suite, &server_hs)));
-        out.push(Action::SetReadKeys(key_change(&suite, &client_hs)));
+        out.push(Action::SetWriteKeys(handshake_key_change(
+            &suite, &server_hs,
+        )));
+        out.push(Action::SetReadKeys(handshake_key_change(
+            &suite, &client_hs,
+        )));
 
         let mut extensions = Vec::new();
         if accepted.sni.is_some() {
@@ -998,7 +1009,7 @@ impl Tls13Server {
         out: &mut Vec<Action>,
     ) -> Result<ServerState, HandshakeError> {
         let suite = signing.suite;
-        let finished = finished_message(&suite, &signing.server_hs, &signing.transcript)?;
+        let finished = finished_message(&signing.server_hs, &signing.transcript)?;
         signing.transcript.add(&finished);
         out.push(Action::Send(finished));
 
