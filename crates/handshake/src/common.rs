@@ -106,9 +106,18 @@ const MESSAGE_CAPACITY: usize = 512;
 
 /// The encoding of a message, header included, in a buffer allocated once (sized for
 /// the message, certificates counted, and handed over without a copy).
-pub(crate) fn encode(message: &HandshakeMessage<'_>) -> Vec<u8> {
-    // A certificate's encoding is its DER plus a few length prefixes.
-    let certificates: usize = match message {
+pub(crate) fn encode(message: &HandshakeMessage<'_>) -> BytesMut {
+    encode_with(
+        message.ty(),
+        MESSAGE_CAPACITY + certificate_room(message),
+        |out| message.encode_body(out),
+    )
+}
+
+/// The room a Certificate message's chain takes (its DER plus a few length prefixes per
+/// entry); 0 for other messages.
+fn certificate_room(message: &HandshakeMessage<'_>) -> usize {
+    match message {
         HandshakeMessage::Certificate(m) => m
             .entries
             .iter()
@@ -120,15 +129,44 @@ pub(crate) fn encode(message: &HandshakeMessage<'_>) -> Vec<u8> {
             .map(|c| c.len() + CERTIFICATE_ENTRY_OVERHEAD)
             .sum(),
         _ => 0,
+    }
+}
+
+/// Room the buffer of a flight starts with: a TLS 1.3 server's EncryptedExtensions to
+/// Certificate, or a TLS 1.2 server's ServerHello and Certificate, with a short chain (a
+/// longer one grows it once).
+const FLIGHT_CAPACITY: usize = 2048;
+
+/// Encodes `message`, header included, onto the flight in `out` and returns its
+/// encoding, for the transcript. If the last action is a [`Action::Send`] the message is
+/// appended to it: nothing came between them, so they go under the same write keys, and
+/// one record may carry several messages (RFC 8446 §5.1, RFC 5246 §6.2.1). A flight then
+/// takes one buffer, not one per message.
+pub(crate) fn send<'o>(out: &'o mut Vec<Action>, message: &HandshakeMessage<'_>) -> &'o [u8] {
+    let room = certificate_room(message);
+    let mut flight = match out.last_mut() {
+        Some(Action::Send(flight)) => std::mem::take(flight),
+        _ => BytesMut::with_capacity(FLIGHT_CAPACITY + room),
     };
-    encode_with(message.ty(), MESSAGE_CAPACITY + certificates, |out| {
-        message.encode_body(out)
-    })
+    let start = flight.len();
+    flight.reserve(room);
+    message.ty().encode(&mut flight);
+    put_length_prefixed(&mut flight, LengthPrefix::U24, |body| {
+        message.encode_body(body)
+    });
+    match out.last_mut() {
+        Some(Action::Send(slot)) => *slot = flight,
+        _ => out.push(Action::Send(flight)),
+    }
+    match out.last() {
+        Some(Action::Send(flight)) => flight.get(start..).unwrap_or_default(),
+        _ => &[],
+    }
 }
 
 /// The encoding of a ClientHello, header included, without moving it into a
 /// [`HandshakeMessage`] (the machines keep theirs).
-pub(crate) fn encode_client_hello(hello: &ClientHello<'_>) -> Vec<u8> {
+pub(crate) fn encode_client_hello(hello: &ClientHello<'_>) -> BytesMut {
     encode_with(HandshakeType::ClientHello, MESSAGE_CAPACITY, |out| {
         hello.encode(out)
     })
@@ -136,11 +174,11 @@ pub(crate) fn encode_client_hello(hello: &ClientHello<'_>) -> Vec<u8> {
 
 /// The header (type and 24-bit length) and the body that `body` writes, in a buffer of
 /// `capacity` handed over without a copy.
-fn encode_with(ty: HandshakeType, capacity: usize, body: impl FnOnce(&mut BytesMut)) -> Vec<u8> {
+fn encode_with(ty: HandshakeType, capacity: usize, body: impl FnOnce(&mut BytesMut)) -> BytesMut {
     let mut out = BytesMut::with_capacity(capacity);
     ty.encode(&mut out);
     put_length_prefixed(&mut out, LengthPrefix::U24, body);
-    Vec::from(out)
+    out
 }
 
 /// What a certificate entry adds to its DER: its length, a TLS 1.3 entry's extensions and
@@ -200,11 +238,14 @@ pub(crate) fn check_signature(
 }
 
 /// A CertificateVerify message (RFC 8446 §4.4.3, RFC 5246 §7.4.8).
-pub(crate) fn certificate_verify_message(scheme: SignatureScheme, signature: Vec<u8>) -> Vec<u8> {
-    encode(&HandshakeMessage::CertificateVerify(DigitallySigned {
+pub(crate) fn certificate_verify_message(
+    scheme: SignatureScheme,
+    signature: Vec<u8>,
+) -> HandshakeMessage<'static> {
+    HandshakeMessage::CertificateVerify(DigitallySigned {
         scheme,
         signature: std::borrow::Cow::Owned(signature),
-    }))
+    })
 }
 
 /// The server's certificate from the application's answer: none is unrecognized_name
@@ -275,6 +316,47 @@ pub(crate) fn check_verify_data(expected: &Secret, received: &[u8]) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::messages::{split_messages, Finished};
+
+    /// Messages with nothing between them share one Send, each encoded as `encode` would;
+    /// another action starts a new one (a key change must not be crossed, RFC 8446 §5.1).
+    #[test]
+    fn a_flight_shares_one_send_until_another_action() {
+        let finished = |byte: u8| {
+            HandshakeMessage::Finished(Finished {
+                verify_data: std::borrow::Cow::Owned(vec![byte; 32]),
+            })
+        };
+        let mut out = Vec::new();
+        assert_eq!(
+            send(&mut out, &HandshakeMessage::ServerHelloDone),
+            &encode(&HandshakeMessage::ServerHelloDone)[..]
+        );
+        assert_eq!(send(&mut out, &finished(1)), &encode(&finished(1))[..]);
+        out.push(Action::SendChangeCipherSpec);
+        send(&mut out, &finished(2));
+        let flights: Vec<Vec<Vec<u8>>> = out
+            .iter()
+            .filter_map(|a| match a {
+                Action::Send(flight) => Some(split_messages(flight).map(<[u8]>::to_vec).collect()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            flights,
+            [
+                vec![
+                    encode(&HandshakeMessage::ServerHelloDone).to_vec(),
+                    encode(&finished(1)).to_vec()
+                ],
+                vec![encode(&finished(2)).to_vec()],
+            ]
+        );
+        // A truncated tail ends the split.
+        let mut bytes = encode(&finished(3)).to_vec();
+        bytes.extend_from_slice(&[20, 0, 0, 32, 1]);
+        assert_eq!(split_messages(&bytes).count(), 1);
+    }
 
     #[test]
     fn downgrade_sentinels_are_the_rfc_bytes() {

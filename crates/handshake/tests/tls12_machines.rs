@@ -20,7 +20,8 @@ use strata_handshake::machine::{
     ServerHandshakeConfig, StateMachine,
 };
 use strata_handshake::messages::{
-    ClientHello, ClientKeyExchange, Finished, HandshakeMessage, RawMessage, ServerHello,
+    split_messages, ClientHello, ClientKeyExchange, Finished, HandshakeMessage, RawMessage,
+    ServerHello,
 };
 use strata_handshake::suites::{
     SupportedSuite, TLS12_ECDHE_ECDSA_AES_128_GCM_SHA256, TLS12_ECDHE_ECDSA_AES_256_GCM_SHA384,
@@ -176,7 +177,7 @@ fn decode12(message: &[u8]) -> HandshakeMessage<'static> {
 
 fn first_sent(actions: &[Action]) -> Vec<u8> {
     match actions.first() {
-        Some(Action::Send(bytes)) => bytes.clone(),
+        Some(Action::Send(bytes)) => bytes.to_vec(),
         other => panic!("{other:?}"),
     }
 }
@@ -888,13 +889,15 @@ fn drive(server: &mut Server, answers: &common::Answers, input: Input<'_>) -> Ve
     }
 }
 
+/// The messages sent, one by one (a flight's share one Send).
 fn sent(actions: &[Action]) -> Vec<Vec<u8>> {
     actions
         .iter()
         .filter_map(|a| match a {
-            Action::Send(m) => Some(m.clone()),
+            Action::Send(flight) => Some(split_messages(flight).map(<[u8]>::to_vec)),
             _ => None,
         })
+        .flatten()
         .collect()
 }
 

@@ -17,7 +17,7 @@ use strata_handshake::machine::{
     Request, ServerHandshakeConfig, StateMachine,
 };
 use strata_handshake::messages::{
-    CertificateTls13, ClientHello, DigitallySigned, EncryptedExtensions, Finished,
+    split_messages, CertificateTls13, ClientHello, DigitallySigned, EncryptedExtensions, Finished,
     HandshakeMessage, HelloRetryRequest, KeyUpdateRequest, RawMessage, ServerHello,
 };
 use strata_handshake::suites::{
@@ -415,17 +415,21 @@ impl Pair {
     fn apply(&mut self, who: Who, actions: Vec<Action>) {
         for action in actions {
             match action {
-                Action::Send(mut message) => {
-                    if let Some(tamper) = &mut self.tamper {
-                        tamper(who, &mut message);
+                Action::Send(flight) => {
+                    // One message at a time, as the tests look at them.
+                    for message in split_messages(&flight) {
+                        let mut message = message.to_vec();
+                        if let Some(tamper) = &mut self.tamper {
+                            tamper(who, &mut message);
+                        }
+                        let me = self.side(who);
+                        me.sent.push(message.clone());
+                        let sealed_with = me.write.clone();
+                        self.side(who.other()).inbox.push_back(Record::Handshake {
+                            message,
+                            sealed_with,
+                        });
                     }
-                    let me = self.side(who);
-                    me.sent.push(message.clone());
-                    let sealed_with = me.write.clone();
-                    self.side(who.other()).inbox.push_back(Record::Handshake {
-                        message,
-                        sealed_with,
-                    });
                 }
                 Action::SendChangeCipherSpec => {
                     self.side(who).ccs_sent += 1;
@@ -685,7 +689,7 @@ fn certificate_verify_bytes() -> Vec<u8> {
 fn client_hello_bytes() -> Vec<u8> {
     let (_, actions) = start_tls13_client(client_config(), random(9), [0; 32]).unwrap();
     match actions.into_iter().next() {
-        Some(Action::Send(bytes)) => bytes,
+        Some(Action::Send(bytes)) => bytes.to_vec(),
         other => panic!("{other:?}"),
     }
 }

@@ -13,6 +13,7 @@ use strata_handshake::machine::{
     Action, Answer, Event, Input, KeyChange, Negotiated, Request, StateMachine, StoredTicket,
     Ticket,
 };
+use strata_handshake::messages::split_messages;
 use strata_handshake::{
     ExtensionType, HandshakeError, HandshakeJoiner, HandshakeMessage, HandshakeType, TlsVersion,
 };
@@ -635,12 +636,14 @@ impl Connection {
     ) -> Result<(), Error> {
         match action {
             Action::Send(message) => {
-                observe(
-                    self.observer.as_deref(),
-                    &mut self.observed_version,
-                    Direction::Sent,
-                    &message,
-                );
+                for one in split_messages(&message) {
+                    observe(
+                        self.observer.as_deref(),
+                        &mut self.observed_version,
+                        Direction::Sent,
+                        one,
+                    );
+                }
                 self.send_records(ContentType::Handshake, &message)?;
             }
             Action::SendChangeCipherSpec => {

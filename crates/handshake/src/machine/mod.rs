@@ -14,6 +14,8 @@
 
 use std::sync::Arc;
 
+use bytes::BytesMut;
+
 use strata_alert::AlertDescription;
 use strata_pki::pki_types::{CertificateDer, ServerName};
 use strata_pki::{CertifiedKey, PkiError, SignatureScheme, SigningKey, TlsVersion};
@@ -45,8 +47,11 @@ pub enum Input<'a> {
 /// One thing a state machine asks the facade to do. Actions are carried out in order.
 #[derive(Debug)]
 pub enum Action {
-    /// Send this encoded handshake message (header included) under the current write keys.
-    Send(Vec<u8>),
+    /// Send these encoded handshake messages (one or more, each with its header) under
+    /// the current write keys: the messages of a flight that nothing separates share one
+    /// buffer, and may share records (RFC 8446 §5.1).
+    /// [`split_messages`](crate::messages::split_messages) takes them apart.
+    Send(BytesMut),
     /// Send a ChangeCipherSpec record (TLS 1.3 §D.4 compatibility; TLS 1.2 before
     /// Finished).
     SendChangeCipherSpec,

@@ -340,6 +340,20 @@ impl Encode for HandshakeMessage<'_> {
     }
 }
 
+/// The handshake messages of a flight, one by one, each with its 4-byte header: how the
+/// bytes of an [`Action::Send`](crate::machine::Action::Send) come apart. A truncated
+/// message at the end (which no machine writes) ends the iteration.
+pub fn split_messages(flight: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = flight;
+    std::iter::from_fn(move || {
+        let [_, a, b, c] = *rest.first_chunk::<HEADER_LEN>()?;
+        let len = HEADER_LEN + u32::from_be_bytes([0, a, b, c]) as usize;
+        let (message, tail) = rest.split_at_checked(len)?;
+        rest = tail;
+        Some(message)
+    })
+}
+
 /// The message_hash that replaces ClientHello1 in the transcript (RFC 8446 §4.4.1):
 /// `254, 0, 0, Hash.length, Hash(ClientHello1)`.
 pub fn message_hash(hash_of_client_hello1: &[u8]) -> HandshakeMessage<'_> {

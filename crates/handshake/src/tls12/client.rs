@@ -8,13 +8,14 @@ use strata_pki::{CertifiedKey, SignatureScheme, TlsVersion};
 use strata_record::ProtocolVersion;
 
 use super::{
-    certificate_message, check_finished, decode, finished_message, fits_certificate_types,
-    handshake_messages, key_block, master_secret, no_key_update, peer_chain, read_keys,
-    renegotiation_info_not_empty, scheme_fits, unexpected_ccs, write_keys, Session, CLIENT_RANDOM,
+    certificate_message, check_finished, decode, fits_certificate_types, handshake_messages,
+    key_block, master_secret, no_key_update, peer_chain, read_keys, renegotiation_info_not_empty,
+    scheme_fits, send_finished, unexpected_ccs, write_keys, Session, CLIENT_RANDOM,
 };
 use crate::common::{
     advance, certificate_verify_message, check_signature, client_signing_key, encode, expect,
-    has_downgrade_sentinel, key_log, misparsed, not_connected, refuse, unexpected, MachineState,
+    has_downgrade_sentinel, key_log, misparsed, not_connected, refuse, send, unexpected,
+    MachineState,
 };
 use crate::key_schedule::tls12::{KeyBlock, MasterSecret, Sender};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
@@ -346,14 +347,14 @@ impl Tls12Client {
                     // RFC 5246 §7.3: the client's ChangeCipherSpec and Finished last.
                     out.push(Action::SendChangeCipherSpec);
                     out.push(write_keys(&finishing.keys.client_write));
-                    let finished = finished_message(
+                    let finished = send_finished(
+                        out,
                         &finishing.suite,
                         &finishing.master,
                         Sender::Client,
                         &finishing.transcript,
                     )?;
-                    finishing.transcript.add(&finished);
-                    out.push(Action::Send(finished));
+                    finishing.transcript.add(finished);
                 }
                 let finishing = *finishing;
                 let new_session = finishing.new_ticket.is_some()
@@ -658,20 +659,18 @@ impl Tls12Client {
                 Some((certified, _)) => certificate_message(certified.chain()),
                 None => certificate_message(&[]),
             };
-            core.transcript.add(&certificate);
-            out.push(Action::Send(certificate));
+            core.transcript.add(send(out, &certificate));
             signer = chosen;
         }
 
         let group = KeyExchangeGroup::from_named_group(kx.group)
             .ok_or(HandshakeError::Internal("offered an unsupported group"))?;
         let ours = EphemeralKeyPair::generate(group, &SystemRandom::new())?;
-        let cke = encode(&HandshakeMessage::ClientKeyExchange(ClientKeyExchange {
-            public: std::borrow::Cow::Owned(ours.public_key().to_vec()),
-        }));
+        let cke = HandshakeMessage::ClientKeyExchange(ClientKeyExchange {
+            public: std::borrow::Cow::Borrowed(ours.public_key()),
+        });
+        core.transcript.add(send(out, &cke));
         let pre_master_secret = ours.agree(&kx.public)?;
-        core.transcript.add(&cke);
-        out.push(Action::Send(cke));
 
         let random = self.offer.random;
         let master = master_secret(
@@ -727,14 +726,14 @@ impl Tls12Client {
     ) -> Result<ClientState, HandshakeError> {
         out.push(Action::SendChangeCipherSpec);
         out.push(write_keys(&finishing.keys.client_write));
-        let finished = finished_message(
+        let finished = send_finished(
+            out,
             &finishing.suite,
             &finishing.master,
             Sender::Client,
             &finishing.transcript,
         )?;
-        finishing.transcript.add(&finished);
-        out.push(Action::Send(finished));
+        finishing.transcript.add(finished);
         Ok(ClientState::WaitChangeCipherSpec(finishing))
     }
 
@@ -766,8 +765,7 @@ impl Tls12Client {
             ) => {
                 let signature = result.map_err(HandshakeError::Certificate)?;
                 let verify = certificate_verify_message(scheme, signature);
-                finishing.transcript.add(&verify);
-                out.push(Action::Send(verify));
+                finishing.transcript.add(send(out, &verify));
                 self.finish_flight(finishing, out)
             }
             (state, _) => Err(HandshakeError::UnexpectedAnswer(state.name())),

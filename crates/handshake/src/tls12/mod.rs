@@ -16,7 +16,7 @@ use strata_alert::AlertDescription as Alert;
 use strata_pki::pki_types::CertificateDer;
 use strata_pki::{KeyType, SignatureScheme, TlsVersion};
 
-use crate::common::{check_verify_data, current_hash, encode, refuse};
+use crate::common::{check_verify_data, current_hash, refuse, send};
 use crate::key_schedule::tls12::{self, KeyBlock, MasterSecret, Sender};
 use crate::limits::ChainLimits;
 use crate::machine::{Action, KeyChange, PeerChain};
@@ -100,13 +100,15 @@ pub(crate) fn fits_certificate_types(key: KeyType, types: &[ClientCertificateTyp
 
 /// A TLS 1.2 Certificate message (RFC 5246 §7.4.2); empty for a client without one
 /// (§7.4.6).
-pub(crate) fn certificate_message(chain: &[CertificateDer<'static>]) -> Vec<u8> {
-    encode(&HandshakeMessage::CertificateTls12(CertificateTls12 {
+pub(crate) fn certificate_message<'a>(
+    chain: &'a [CertificateDer<'static>],
+) -> HandshakeMessage<'a> {
+    HandshakeMessage::CertificateTls12(CertificateTls12 {
         chain: chain
             .iter()
             .map(|cert| Cow::Borrowed(cert.as_ref()))
             .collect(),
-    }))
+    })
 }
 
 /// The chain of a peer's TLS 1.2 Certificate, end entity first (maybe empty).
@@ -170,17 +172,21 @@ fn verify_data(
     Secret::from_slice(&data).ok_or(HandshakeError::Internal("verify_data too long"))
 }
 
-/// Our Finished message (RFC 5246 §7.4.9).
-pub(crate) fn finished_message(
+/// Our Finished message (RFC 5246 §7.4.9), onto the flight in `out`; returns its encoding.
+pub(crate) fn send_finished<'o>(
+    out: &'o mut Vec<Action>,
     suite: &SupportedSuite,
     master: &MasterSecret,
     sender: Sender,
     transcript: &Transcript,
-) -> Result<Vec<u8>, HandshakeError> {
+) -> Result<&'o [u8], HandshakeError> {
     let data = verify_data(suite, master, sender, transcript)?;
-    Ok(encode(&HandshakeMessage::Finished(Finished {
-        verify_data: Cow::Borrowed(data.as_bytes()),
-    })))
+    Ok(send(
+        out,
+        &HandshakeMessage::Finished(Finished {
+            verify_data: Cow::Borrowed(data.as_bytes()),
+        }),
+    ))
 }
 
 /// Checks the peer's Finished in constant time (RFC 5246 §7.4.9: decrypt_error).

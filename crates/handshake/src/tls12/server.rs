@@ -9,13 +9,13 @@ use strata_pki::{CertifiedKey, KeyType, SignatureScheme, TlsVersion};
 use strata_record::ProtocolVersion;
 
 use super::{
-    auth_of, certificate_message, check_finished, decode, finished_message, handshake_messages,
-    key_block, master_secret, no_key_update, peer_chain, read_keys, renegotiation_info_not_empty,
-    unexpected_ccs, write_keys, Session, CLIENT_RANDOM,
+    auth_of, certificate_message, check_finished, decode, handshake_messages, key_block,
+    master_secret, no_key_update, peer_chain, read_keys, renegotiation_info_not_empty,
+    send_finished, unexpected_ccs, write_keys, Session, CLIENT_RANDOM,
 };
 use crate::common::{
-    advance, check_signature, client_auth, encode, expect, key_log, misparsed, not_connected,
-    refuse, server_certificate, unexpected, MachineState, DOWNGRADE_TLS12,
+    advance, check_signature, client_auth, expect, key_log, misparsed, not_connected, refuse, send,
+    server_certificate, unexpected, MachineState, DOWNGRADE_TLS12,
 };
 use crate::key_schedule::tls12::{KeyBlock, MasterSecret, Sender};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
@@ -590,16 +590,15 @@ impl Tls12Server {
         if renew_ticket {
             extensions.push(Extension::SessionTicket(Cow::Borrowed(&[])));
         }
-        let server_hello = encode(&HandshakeMessage::ServerHello(ServerHello {
+        let server_hello = HandshakeMessage::ServerHello(ServerHello {
             legacy_version: ProtocolVersion::Tls12,
             random: self.random,
             legacy_session_id_echo: Cow::Borrowed(&ch.legacy_session_id),
             cipher_suite: suite.suite,
             legacy_compression_method: 0,
             extensions: Extensions(extensions),
-        }));
-        transcript.add(&server_hello);
-        out.push(Action::Send(server_hello));
+        });
+        transcript.add(send(out, &server_hello));
         let negotiated = Negotiated {
             version: TlsVersion::Tls12,
             suite,
@@ -623,9 +622,8 @@ impl Tls12Server {
         let keys = key_block(&suite, &master, &ch.random, &self.random)?;
         out.push(Action::SendChangeCipherSpec);
         out.push(write_keys(&keys.server_write));
-        let finished = finished_message(&suite, &master, Sender::Server, &transcript)?;
-        transcript.add(&finished);
-        out.push(Action::Send(finished));
+        let finished = send_finished(out, &suite, &master, Sender::Server, &transcript)?;
+        transcript.add(finished);
         Ok(ServerState::WaitChangeCipherSpec(Box::new(Keyed {
             suite,
             client_random: ch.random,
@@ -651,14 +649,11 @@ impl Tls12Server {
             return Ok(());
         };
         let ticket = keys.seal(&state.encode())?;
-        let message = encode(&HandshakeMessage::NewSessionTicketTls12(
-            NewSessionTicketTls12 {
-                lifetime_hint: self.config.ticket_lifetime.min(MAX_TICKET_LIFETIME),
-                ticket: Cow::Owned(ticket),
-            },
-        ));
-        transcript.add(&message);
-        out.push(Action::Send(message));
+        let message = HandshakeMessage::NewSessionTicketTls12(NewSessionTicketTls12 {
+            lifetime_hint: self.config.ticket_lifetime.min(MAX_TICKET_LIFETIME),
+            ticket: Cow::Owned(ticket),
+        });
+        transcript.add(send(out, &message));
         Ok(())
     }
 
@@ -743,20 +738,18 @@ impl Tls12Server {
                 .map_err(|_| HandshakeError::Internal("no randomness for a session ID"))?;
             session_id = id.to_vec();
         }
-        let server_hello = encode(&HandshakeMessage::ServerHello(ServerHello {
+        let server_hello = HandshakeMessage::ServerHello(ServerHello {
             legacy_version: ProtocolVersion::Tls12,
             random: self.random,
             legacy_session_id_echo: Cow::Borrowed(&session_id),
             cipher_suite: suite.suite,
             legacy_compression_method: 0,
             extensions: Extensions(extensions),
-        }));
-        transcript.add(&server_hello);
-        out.push(Action::Send(server_hello));
+        });
+        transcript.add(send(out, &server_hello));
 
         let certificate = certificate_message(certified.chain());
-        transcript.add(&certificate);
-        out.push(Action::Send(certificate));
+        transcript.add(send(out, &certificate));
 
         let group = KeyExchangeGroup::from_named_group(accepted.group)
             .ok_or(HandshakeError::Internal("selected an unsupported group"))?;
@@ -816,9 +809,8 @@ impl Tls12Server {
             mut wait,
         } = signing;
         ske.signed.signature = Cow::Owned(signature);
-        let ske = encode(&HandshakeMessage::ServerKeyExchange(ske));
-        wait.transcript.add(&ske);
-        out.push(Action::Send(ske));
+        let ske = HandshakeMessage::ServerKeyExchange(ske);
+        wait.transcript.add(send(out, &ske));
         if let Some((_, authorities)) = client_auth(&self.config.client_auth) {
             let schemes = self.client_schemes();
             if schemes.is_empty() {
@@ -826,25 +818,21 @@ impl Tls12Server {
                     "client authentication without a signature scheme configured",
                 ));
             }
-            let request = encode(&HandshakeMessage::CertificateRequestTls12(
-                CertificateRequestTls12 {
-                    certificate_types: CodePoints::borrowed(&[
-                        ClientCertificateType::EcdsaSign,
-                        ClientCertificateType::RsaSign,
-                    ]),
-                    signature_algorithms: schemes,
-                    certificate_authorities: authorities
-                        .iter()
-                        .map(|n| Cow::Borrowed(n.as_slice()))
-                        .collect(),
-                },
-            ));
-            wait.transcript.add(&request);
-            out.push(Action::Send(request));
+            let request = HandshakeMessage::CertificateRequestTls12(CertificateRequestTls12 {
+                certificate_types: CodePoints::borrowed(&[
+                    ClientCertificateType::EcdsaSign,
+                    ClientCertificateType::RsaSign,
+                ]),
+                signature_algorithms: schemes,
+                certificate_authorities: authorities
+                    .iter()
+                    .map(|n| Cow::Borrowed(n.as_slice()))
+                    .collect(),
+            });
+            wait.transcript.add(send(out, &request));
         }
-        let done = encode(&HandshakeMessage::ServerHelloDone);
-        wait.transcript.add(&done);
-        out.push(Action::Send(done));
+        let done = HandshakeMessage::ServerHelloDone;
+        wait.transcript.add(send(out, &done));
         let wait = Box::new(wait);
         let ours = Box::new(ours);
         Ok(match auth {
@@ -944,13 +932,13 @@ impl Tls12Server {
         if !keyed.abbreviated {
             out.push(Action::SendChangeCipherSpec);
             out.push(write_keys(&keyed.keys.server_write));
-            let ours = finished_message(
+            send_finished(
+                out,
                 &keyed.suite,
                 &keyed.master,
                 Sender::Server,
                 &keyed.transcript,
             )?;
-            out.push(Action::Send(ours));
         }
         out.push(Action::Event(Event::HandshakeComplete(keyed.negotiated)));
         self.completed = true;

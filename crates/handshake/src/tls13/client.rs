@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use bytes::BytesMut;
 use ring::rand::SystemRandom;
 use strata_alert::AlertDescription as Alert;
 use strata_pki::{CertifiedKey, SignatureScheme, TlsVersion};
@@ -10,12 +11,12 @@ use strata_record::ProtocolVersion;
 
 use super::{
     certificate_message, certificate_verify_content, certificate_verify_message,
-    check_certificate_verify, check_finished, current_hash, decode, expect, finished_message,
-    handshake_key_change, key_change, key_log, label, misparsed, not_connected, peer_chain, refuse,
+    check_certificate_verify, check_finished, current_hash, decode, expect, handshake_key_change,
+    key_change, key_log, label, misparsed, not_connected, peer_chain, refuse, send_finished,
     unexpected, Side, Traffic,
 };
 use crate::common::{
-    advance, client_signing_key, encode_client_hello, has_downgrade_sentinel, MachineState,
+    advance, client_signing_key, encode_client_hello, has_downgrade_sentinel, send, MachineState,
 };
 use crate::extensions::{OfferedPsks, PskIdentity, PskKeyExchangeMode};
 use crate::key_schedule::tls13::{
@@ -267,7 +268,7 @@ impl Tls13Client {
 pub(crate) fn first_client_hello(
     offer: &Offer,
     key_share: &EphemeralKeyPair,
-) -> Result<(Vec<u8>, bool), HandshakeError> {
+) -> Result<(BytesMut, bool), HandshakeError> {
     let mut client_hello = offer.client_hello(Some(share_entry(key_share)));
     let psk_offered = offer_psk(offer, &mut client_hello, &Transcript::new())?;
     Ok((encode_client_hello(&client_hello), psk_offered))
@@ -937,9 +938,8 @@ impl Tls13Client {
         mut finishing: Finishing,
         out: &mut Vec<Action>,
     ) -> Result<ClientState, HandshakeError> {
-        let finished = finished_message(&finishing.client_hs, &finishing.transcript)?;
-        finishing.transcript.add(&finished);
-        out.push(Action::Send(finished));
+        let finished = send_finished(out, &finishing.client_hs, &finishing.transcript)?;
+        finishing.transcript.add(finished);
         let resumption = finishing
             .master
             .resumption_master_secret(&current_hash(&finishing.transcript)?);
@@ -1014,8 +1014,7 @@ impl Tls13Client {
             ) => {
                 let signature = result.map_err(HandshakeError::Certificate)?;
                 let verify = certificate_verify_message(scheme, signature);
-                finishing.transcript.add(&verify);
-                out.push(Action::Send(verify));
+                finishing.transcript.add(send(out, &verify));
                 self.end_second_flight(*finishing, out)
             }
             (state, _) => Err(HandshakeError::UnexpectedAnswer(state.name())),
@@ -1035,13 +1034,11 @@ impl Tls13Client {
         let chosen = client_signing_key(certified, &request.schemes, TlsVersion::Tls13, |_| true);
         let Some((certified, scheme)) = chosen else {
             let empty = certificate_message(&request.context, &[]);
-            finishing.transcript.add(&empty);
-            out.push(Action::Send(empty));
+            finishing.transcript.add(send(out, &empty));
             return Ok(None);
         };
         let certificate = certificate_message(&request.context, certified.chain());
-        finishing.transcript.add(&certificate);
-        out.push(Action::Send(certificate));
+        finishing.transcript.add(send(out, &certificate));
         let content =
             certificate_verify_content(Side::Client, &current_hash(&finishing.transcript)?);
         out.push(Action::Request(Request::Sign {

@@ -30,8 +30,8 @@ mod client;
 mod server;
 
 pub(crate) use crate::common::{
-    certificate_verify_message, check_signature, check_verify_data, current_hash, encode, expect,
-    key_log, misparsed, not_connected, refuse, unexpected, Side,
+    certificate_verify_message, check_signature, check_verify_data, current_hash, expect, key_log,
+    misparsed, not_connected, refuse, send, unexpected, Side,
 };
 
 pub(crate) use client::first_client_hello;
@@ -126,8 +126,11 @@ pub(crate) fn check_certificate_verify(
 
 /// A Certificate message with `chain` and `context` (RFC 8446 §4.4.2); an empty chain for
 /// a client without a certificate.
-pub(crate) fn certificate_message(context: &[u8], chain: &[CertificateDer<'static>]) -> Vec<u8> {
-    encode(&HandshakeMessage::Certificate(CertificateTls13 {
+pub(crate) fn certificate_message<'a>(
+    context: &'a [u8],
+    chain: &'a [CertificateDer<'static>],
+) -> HandshakeMessage<'a> {
+    HandshakeMessage::Certificate(CertificateTls13 {
         context: Cow::Borrowed(context),
         entries: chain
             .iter()
@@ -136,7 +139,7 @@ pub(crate) fn certificate_message(context: &[u8], chain: &[CertificateDer<'stati
                 extensions: Extensions::default(),
             })
             .collect(),
-    }))
+    })
 }
 
 /// The chain of a peer's Certificate (RFC 8446 §4.4.2): the context must be the one
@@ -174,15 +177,20 @@ pub(crate) fn finished_verify_data(
     Ok(base_key.verify_data(&current_hash(transcript)?))
 }
 
-/// Our Finished message (RFC 8446 §4.4.4).
-pub(crate) fn finished_message(
+/// Our Finished message (RFC 8446 §4.4.4), onto the flight in `out`; returns its
+/// encoding.
+pub(crate) fn send_finished<'o>(
+    out: &'o mut Vec<Action>,
     base_key: &HandshakeTrafficSecret,
     transcript: &Transcript,
-) -> Result<Vec<u8>, HandshakeError> {
+) -> Result<&'o [u8], HandshakeError> {
     let verify_data = finished_verify_data(base_key, transcript)?;
-    Ok(encode(&HandshakeMessage::Finished(Finished {
-        verify_data: Cow::Borrowed(verify_data.as_bytes()),
-    })))
+    Ok(send(
+        out,
+        &HandshakeMessage::Finished(Finished {
+            verify_data: Cow::Borrowed(verify_data.as_bytes()),
+        }),
+    ))
 }
 
 /// Checks the peer's Finished in constant time (RFC 8446 §4.4.4: decrypt_error).
@@ -249,7 +257,7 @@ impl Traffic {
     /// Sends a KeyUpdate under the current keys, then switches to the next ones
     /// (RFC 8446 §4.6.3).
     pub(crate) fn update_write(&mut self, request: KeyUpdateRequest, out: &mut Vec<Action>) {
-        out.push(Action::Send(encode(&HandshakeMessage::KeyUpdate(request))));
+        send(out, &HandshakeMessage::KeyUpdate(request));
         self.write = next_traffic_secret(self.suite.hash, &self.write);
         out.push(Action::SetWriteKeys(key_change(&self.suite, &self.write)));
     }

@@ -10,11 +10,11 @@ use strata_record::ProtocolVersion;
 
 use super::{
     certificate_message, certificate_verify_content, certificate_verify_message,
-    check_certificate_verify, check_finished, current_hash, decode, encode, expect,
-    finished_message, handshake_key_change, key_change, key_log, label, misparsed, not_connected,
-    peer_chain, refuse, unexpected, Side, Traffic,
+    check_certificate_verify, check_finished, current_hash, decode, expect, handshake_key_change,
+    key_change, key_log, label, misparsed, not_connected, peer_chain, refuse, send_finished,
+    unexpected, Side, Traffic,
 };
-use crate::common::{advance, client_auth, server_certificate, MachineState};
+use crate::common::{advance, client_auth, send, server_certificate, MachineState};
 use crate::extensions::KeyShareEntry;
 use crate::extensions::PskKeyExchangeMode;
 use crate::key_schedule::tls13::{
@@ -288,14 +288,16 @@ impl Tls13Server {
             connected.traffic.resumption_master_secret(),
             &nonce,
         )?;
-        let message = encode(&HandshakeMessage::NewSessionTicket(NewSessionTicketTls13 {
-            lifetime,
-            age_add,
-            nonce: Cow::Borrowed(&nonce),
-            ticket: Cow::Owned(ticket),
-            extensions: Extensions::default(),
-        }));
-        out.push(Action::Send(message));
+        send(
+            out,
+            &HandshakeMessage::NewSessionTicket(NewSessionTicketTls13 {
+                lifetime,
+                age_add,
+                nonce: Cow::Borrowed(&nonce),
+                ticket: Cow::Owned(ticket),
+                extensions: Extensions::default(),
+            }),
+        );
         Ok(psk)
     }
 
@@ -598,15 +600,14 @@ impl Tls13Server {
         if let Some(cookie) = &cookie {
             extensions.push(Extension::Cookie(Cow::Borrowed(cookie)));
         }
-        let hrr = encode(&HandshakeMessage::HelloRetryRequest(HelloRetryRequest {
+        let hrr = HandshakeMessage::HelloRetryRequest(HelloRetryRequest {
             legacy_version: ProtocolVersion::Tls12,
             legacy_session_id_echo: Cow::Borrowed(&ch.legacy_session_id),
             cipher_suite: suite.suite,
             legacy_compression_method: 0,
             extensions: Extensions(extensions),
-        }));
-        transcript.add(&hrr);
-        out.push(Action::Send(hrr));
+        });
+        transcript.add(send(out, &hrr));
         let sent_ccs = !ch.legacy_session_id.is_empty();
         if sent_ccs {
             out.push(Action::SendChangeCipherSpec);
@@ -672,7 +673,7 @@ impl Tls13Server {
         if let Some(resumed) = &accepted.resumed {
             extensions.push(Extension::PreSharedKeySelected(resumed.index));
         }
-        let server_hello = encode(&HandshakeMessage::ServerHello(ServerHello {
+        let server_hello = HandshakeMessage::ServerHello(ServerHello {
             legacy_version: ProtocolVersion::Tls12,
             random: self.random,
             legacy_session_id_echo: Cow::Borrowed(
@@ -685,9 +686,8 @@ impl Tls13Server {
             cipher_suite: suite.suite,
             legacy_compression_method: 0,
             extensions: Extensions(extensions),
-        }));
-        transcript.add(&server_hello);
-        out.push(Action::Send(server_hello));
+        });
+        transcript.add(send(out, &server_hello));
         if accepted.session_id.1 != 0 && !accepted.sent_ccs {
             out.push(Action::SendChangeCipherSpec);
         }
@@ -728,13 +728,10 @@ impl Tls13Server {
         if let Some(protocol) = &accepted.alpn {
             extensions.push(Extension::Alpn(vec![Cow::Borrowed(protocol.as_slice())]));
         }
-        let ee = encode(&HandshakeMessage::EncryptedExtensions(
-            EncryptedExtensions {
-                extensions: Extensions(extensions),
-            },
-        ));
-        transcript.add(&ee);
-        out.push(Action::Send(ee));
+        let ee = HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
+            extensions: Extensions(extensions),
+        });
+        transcript.add(send(out, &ee));
         Ok((schedule, client_hs, server_hs))
     }
 
@@ -901,15 +898,16 @@ impl Tls13Server {
                 peer_certificates: negotiated.peer_certificates.clone(),
             };
             let ticket = keys.seal(&state.encode())?;
-            out.push(Action::Send(encode(&HandshakeMessage::NewSessionTicket(
-                NewSessionTicketTls13 {
+            send(
+                out,
+                &HandshakeMessage::NewSessionTicket(NewSessionTicketTls13 {
                     lifetime,
                     age_add,
                     nonce: Cow::Borrowed(&nonce),
                     ticket: Cow::Owned(ticket),
                     extensions: Extensions::default(),
-                },
-            ))));
+                }),
+            );
         }
         Ok(())
     }
@@ -950,19 +948,15 @@ impl Tls13Server {
                         .collect(),
                 ));
             }
-            let request = encode(&HandshakeMessage::CertificateRequest(
-                CertificateRequestTls13 {
-                    context: Cow::Borrowed(&[]),
-                    extensions: Extensions(extensions),
-                },
-            ));
-            transcript.add(&request);
-            out.push(Action::Send(request));
+            let request = HandshakeMessage::CertificateRequest(CertificateRequestTls13 {
+                context: Cow::Borrowed(&[]),
+                extensions: Extensions(extensions),
+            });
+            transcript.add(send(out, &request));
         }
 
         let certificate = certificate_message(&[], certified.chain());
-        transcript.add(&certificate);
-        out.push(Action::Send(certificate));
+        transcript.add(send(out, &certificate));
         let content = certificate_verify_content(Side::Server, &current_hash(transcript)?);
         out.push(Action::Request(Request::Sign {
             key: Arc::clone(certified.key()),
@@ -997,8 +991,7 @@ impl Tls13Server {
             "a signature in a resumed handshake",
         ))?;
         let verify = certificate_verify_message(scheme, signature);
-        signing.transcript.add(&verify);
-        out.push(Action::Send(verify));
+        signing.transcript.add(send(out, &verify));
         self.send_finished(signing, out)
     }
 
@@ -1009,9 +1002,8 @@ impl Tls13Server {
         out: &mut Vec<Action>,
     ) -> Result<ServerState, HandshakeError> {
         let suite = signing.suite;
-        let finished = finished_message(&signing.server_hs, &signing.transcript)?;
-        signing.transcript.add(&finished);
-        out.push(Action::Send(finished));
+        let finished = send_finished(out, &signing.server_hs, &signing.transcript)?;
+        signing.transcript.add(finished);
 
         let through_finished = current_hash(&signing.transcript)?;
         let master = signing.schedule.into_master();

@@ -18,7 +18,7 @@ use strata_handshake::machine::{
     Action, Answer, ClientHandshakeConfig, Event, Input, KeyChange, Negotiated, Request,
     StateMachine,
 };
-use strata_handshake::messages::RawMessage;
+use strata_handshake::messages::{split_messages, RawMessage};
 use strata_handshake::{
     Client, HandshakeError, HandshakeJoiner, HandshakeType, Tls12Client, TlsVersion,
 };
@@ -369,17 +369,21 @@ impl Pair {
     pub fn apply(&mut self, who: Who, actions: Vec<Action>) {
         for action in actions {
             match action {
-                Action::Send(mut message) => {
-                    if let Some(tamper) = &mut self.tamper {
-                        tamper(who, &mut message);
+                Action::Send(flight) => {
+                    // One message at a time, as the tests look at them.
+                    for message in split_messages(&flight) {
+                        let mut message = message.to_vec();
+                        if let Some(tamper) = &mut self.tamper {
+                            tamper(who, &mut message);
+                        }
+                        let me = self.side(who);
+                        me.sent.push(message.clone());
+                        let sealed_with = me.write.clone();
+                        self.side(who.other()).inbox.push_back(Record::Handshake {
+                            message,
+                            sealed_with,
+                        });
                     }
-                    let me = self.side(who);
-                    me.sent.push(message.clone());
-                    let sealed_with = me.write.clone();
-                    self.side(who.other()).inbox.push_back(Record::Handshake {
-                        message,
-                        sealed_with,
-                    });
                 }
                 Action::SendChangeCipherSpec => {
                     self.side(who).ccs_sent += 1;
