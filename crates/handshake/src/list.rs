@@ -10,6 +10,7 @@ use bytes::BytesMut;
 use strata_codec::{
     checked_vector, put_length_prefixed, Bounds, Decode, Encode, LengthPrefix, Res,
 };
+use strata_pki::{SignatureScheme, SUPPORTED_SCHEMES};
 
 /// A list of code points: the received encoding, or values.
 #[derive(Clone)]
@@ -262,6 +263,30 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn supported_schemes_keep_the_peer_order_once_each_and_only_ours() {
+        use SignatureScheme as S;
+        let peer = [
+            S::RsaPssRsaeSha256,
+            S::from(0x0201), // rsa_pkcs1_sha1: not ours
+            S::EcdsaSecp256r1Sha256,
+            S::RsaPssRsaeSha256,
+            S::from(0xfefe),
+            S::Ed25519,
+        ];
+        let kept = SupportedSchemes::kept_from(peer);
+        assert_eq!(
+            kept.as_slice(),
+            [S::RsaPssRsaeSha256, S::EcdsaSecp256r1Sha256, S::Ed25519]
+        );
+        // Any number of repeats fits the inline array.
+        let many = std::iter::repeat_n(SUPPORTED_SCHEMES.iter().copied(), 40).flatten();
+        assert_eq!(
+            SupportedSchemes::kept_from(many).as_slice(),
+            SUPPORTED_SCHEMES
+        );
+    }
     use crate::NamedGroup;
 
     #[test]
@@ -295,5 +320,38 @@ mod tests {
         )(&[0, 3, 0, 29, 0])
         .unwrap_err();
         assert!(format!("{err:?}").contains("named_group_list"), "{err:?}");
+    }
+}
+
+/// The schemes of a peer's list that strata can use ([`SUPPORTED_SCHEMES`]), in the
+/// peer's order, each once, held inline: what a TLS 1.2 server keeps of a ClientHello's
+/// signature_algorithms across the certificate choice, without an allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SupportedSchemes {
+    schemes: [SignatureScheme; SUPPORTED_SCHEMES.len()],
+    len: usize,
+}
+
+impl SupportedSchemes {
+    /// The supported ones of `schemes`, duplicates dropped.
+    pub(crate) fn kept_from(schemes: impl IntoIterator<Item = SignatureScheme>) -> Self {
+        let mut kept = Self {
+            schemes: [SignatureScheme::Ed25519; SUPPORTED_SCHEMES.len()],
+            len: 0,
+        };
+        for scheme in schemes {
+            if scheme.is_supported() && !kept.as_slice().contains(&scheme) {
+                if let Some(slot) = kept.schemes.get_mut(kept.len) {
+                    *slot = scheme;
+                    kept.len += 1;
+                }
+            }
+        }
+        kept
+    }
+
+    /// The schemes, in the peer's order.
+    pub(crate) fn as_slice(&self) -> &[SignatureScheme] {
+        self.schemes.get(..self.len).unwrap_or_default()
     }
 }

@@ -233,6 +233,21 @@ impl Deframer {
         result.map(|_| read)
     }
 
+    /// Takes out every byte held, and the buffer's memory, leaving the deframer empty: for
+    /// a caller that opens the records where they lie ([`front_record`](crate::front_record)
+    /// finds the one at the front) and then hands back what is left with
+    /// [`Deframer::restore`]. Unlike [`Deframer::next_record`], a record consumed this way
+    /// never makes the buffer shared, which costs an allocation.
+    pub fn take_bytes(&mut self) -> BytesMut {
+        std::mem::take(&mut self.buf)
+    }
+
+    /// Hands back the bytes [`Deframer::take_bytes`] took, less what the caller consumed
+    /// from their front; nothing may have been pushed meanwhile (what was is dropped).
+    pub fn restore(&mut self, buf: BytesMut) {
+        self.buf = buf;
+    }
+
     /// Returns the next whole record, `Ok(None)` if more bytes are needed, or the error
     /// that kills the stream.
     pub fn next_record(&mut self) -> Result<Option<Record>, RecordError> {

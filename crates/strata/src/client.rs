@@ -33,8 +33,11 @@ impl ClientConnection {
         let (random, session_id) = randoms.split_at(32);
         let random: [u8; 32] = random.try_into().map_err(|_| Error::Random)?;
         let session_id: [u8; 32] = session_id.try_into().map_err(|_| Error::Random)?;
-        let session_name = crate::config::session_key(&server_name);
-        let handshake = config.handshake_config(server_name);
+        // The name sessions are kept under, only if they are kept.
+        let session_name = config
+            .session_store()
+            .map(|_| crate::config::session_key(&server_name));
+        let handshake = config.handshake_config(server_name, session_name.as_deref());
         let mut actions = Connection::action_buffer();
         let machine = Client::new(handshake, random, session_id, &mut actions)
             .map_err(|source| Error::Config(source.to_string()))?;
@@ -51,8 +54,8 @@ impl ClientConnection {
             &config.common,
             ProtocolVersion::Tls10,
         );
-        if let Some(store) = config.session_store() {
-            inner.set_session_store(store.clone(), session_name);
+        if let (Some(store), Some(name)) = (config.session_store(), session_name) {
+            inner.set_session_store(store.clone(), name);
         }
         inner.start()?;
         Ok(Self { inner })

@@ -297,9 +297,12 @@ impl ClientConfig {
         Ok(Self::builder(Arc::new(verifier)))
     }
 
+    /// The handshake's config for `server_name`; `session_name` is the name its sessions
+    /// are kept under in the session store (see [`session_key`]), if there is one.
     pub(crate) fn handshake_config(
         &self,
         server_name: ServerName<'static>,
+        session_name: Option<&str>,
     ) -> ClientHandshakeConfig {
         // Every field set here (not from `ClientHandshakeConfig::new`, whose default lists
         // would be allocated only to be replaced).
@@ -319,24 +322,23 @@ impl ClientConfig {
             tls12_session_tickets: true,
             now: self.common.time.now().as_secs(),
         };
-        config.resumption = self.resumption_for(&config);
+        config.resumption = session_name.and_then(|name| self.resumption_for(&config, name));
         config
     }
 }
 
 impl ClientConfig {
-    /// A stored session to offer the server `config` is for: a TLS 1.3 ticket (taken: it
-    /// is used once) when TLS 1.3 is on, else the TLS 1.2 session.
-    fn resumption_for(&self, config: &ClientHandshakeConfig) -> Option<Resumption> {
+    /// A stored session, kept under `name`, to offer the server `config` is for: a TLS 1.3
+    /// ticket (taken: it is used once) when TLS 1.3 is on, else the TLS 1.2 session.
+    fn resumption_for(&self, config: &ClientHandshakeConfig, name: &str) -> Option<Resumption> {
         let store = self.session_store.as_ref()?;
-        let name = session_key(&config.server_name);
         if config.versions.contains(&TlsVersion::Tls13) {
-            if let Some(ticket) = store.take_ticket(&name) {
+            if let Some(ticket) = store.take_ticket(name) {
                 return Some(Resumption::Tls13(ticket));
             }
         }
         if config.versions.contains(&TlsVersion::Tls12) {
-            return store.get_tls12(&name).map(Resumption::Tls12);
+            return store.get_tls12(name).map(Resumption::Tls12);
         }
         None
     }

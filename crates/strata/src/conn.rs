@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::io;
+use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
@@ -20,9 +21,11 @@ use strata_handshake::{
 use strata_pki::pki_types::CertificateDer;
 use strata_pki::{CertifiedKey, ClientCertVerifier, PkiError, ServerCertVerifier};
 use strata_record::{
-    ContentType, Deframer, Fragmenter, Opener, ProtocolVersion, Record, RecordError, RecordKind,
-    RecordVersion, Sealer,
+    front_record, ContentType, Deframer, Fragmenter, Opener, ProtocolVersion, RecordError,
+    RecordKind, RecordVersion, Sealer,
 };
+
+use strata_record::limits::HEADER_LEN;
 
 use crate::config::{AnswerMode, Common, Limits};
 use crate::keylog::KeyLog;
@@ -383,15 +386,69 @@ impl Connection {
             if self.received_len >= self.limits.max_received_plaintext {
                 return Ok(());
             }
-            match self.deframer.next_record().map_err(record)? {
-                Some(rec) => self.handle_record(rec)?,
-                None => {
+            // The record at the front is opened where it lies in the deframer's buffer
+            // (taken out for the call): a handshake record leaves nothing behind, and
+            // application data is split off for the reader, without a copy.
+            let mut bytes = self.deframer.take_bytes();
+            let processed = self.process_front_record(&mut bytes);
+            match processed {
+                Ok(Some((consumed, application_data))) if !application_data.is_empty() => {
+                    let mut kept = bytes.split_to(consumed);
+                    kept.truncate(application_data.end);
+                    kept.advance(application_data.start);
+                    self.received_len += kept.len();
+                    self.received.push_back(kept);
+                    self.deframer.restore(bytes);
+                }
+                Ok(Some((consumed, _))) => {
+                    bytes.advance(consumed);
+                    self.deframer.restore(bytes);
+                }
+                Ok(None) => {
+                    self.deframer.restore(bytes);
                     self.release_handshake_buffers();
                     self.release_receive_buffer();
                     return Ok(());
                 }
+                Err(err) => {
+                    self.deframer.restore(bytes);
+                    return Err(err);
+                }
             }
         }
+    }
+
+    /// Processes the whole record at the front of `tls`, opening it in place: returns how
+    /// many bytes it took and where in them its application data now lies (an empty
+    /// range for any other record), or `None` when `tls` does not hold a whole record
+    /// yet or the connection takes no more (it waits for an answer, or the peer closed).
+    /// Both ways of receiving come here: the deframer's buffer, or the caller's
+    /// ([`Connection::open_in_place`]).
+    fn process_front_record(
+        &mut self,
+        tls: &mut [u8],
+    ) -> Result<Option<(usize, Range<usize>)>, Error> {
+        if self.is_paused() {
+            return Ok(None);
+        }
+        let Some((header, len)) = front_record(tls, self.deframer.kind()).map_err(record)? else {
+            return Ok(None);
+        };
+        let outer = header.content_type;
+        let whole = tls.get_mut(..len).unwrap_or_default();
+        let fragment = HEADER_LEN..len;
+        if outer == ContentType::ChangeCipherSpec {
+            self.handle_change_cipher_spec(whole.get(fragment).unwrap_or_default())?;
+            return Ok(Some((len, 0..0)));
+        }
+        let opens = self.opens(outer)?;
+        let (content_type, content) = match &mut self.opener {
+            Some(opener) if opens => opener.open_in_place(whole).map_err(record)?,
+            _ => (outer, fragment),
+        };
+        let delivered =
+            self.take_content(content_type, whole.get(content.clone()).unwrap_or_default())?;
+        Ok(Some((len, if delivered { content } else { 0..0 })))
     }
 
     /// Whether processing stops here: the handshake waits for the application's answer,
@@ -454,26 +511,6 @@ impl Connection {
             self.outgoing = BytesMut::new();
             self.outgoing_released = true;
         }
-    }
-
-    fn handle_record(&mut self, rec: Record) -> Result<(), Error> {
-        let outer = rec.content_type();
-        if outer == ContentType::ChangeCipherSpec {
-            return self.handle_change_cipher_spec(rec.fragment());
-        }
-        let opens = self.opens(outer)?;
-        let (content_type, fragment) = match &mut self.opener {
-            Some(opener) if opens => {
-                let plain = opener.open(rec).map_err(record)?;
-                (plain.content_type, plain.fragment)
-            }
-            _ => (outer, rec.into_fragment()),
-        };
-        if self.take_content(content_type, &fragment)? {
-            self.received_len += fragment.len();
-            self.received.push_back(fragment);
-        }
-        Ok(())
     }
 
     /// A change_cipher_spec record's fragment: never protected in TLS 1.3 (RFC 8446 §5),

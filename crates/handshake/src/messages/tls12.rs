@@ -89,7 +89,8 @@ impl<'a> ServerKeyExchange<'a> {
         out.extend_from_slice(client_random);
         out.extend_from_slice(server_random);
         self.params.encode(&mut out);
-        out.to_vec()
+        // The buffer's allocation is handed over, not copied.
+        Vec::from(out)
     }
 
     /// A copy that owns its bytes.

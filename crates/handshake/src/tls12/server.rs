@@ -19,7 +19,7 @@ use crate::common::{
 };
 use crate::key_schedule::tls12::{KeyBlock, MasterSecret, Sender};
 use crate::kx::{EphemeralKeyPair, KeyExchangeGroup};
-use crate::list::{kept, CodePoints};
+use crate::list::{kept, CodePoints, SupportedSchemes};
 use crate::machine::{
     Action, Answer, Event, Input, Negotiated, Request, ServerHandshakeConfig, StateMachine,
 };
@@ -51,7 +51,8 @@ struct Accepted {
     /// Whether the client supports P-256 and P-384, if it sent supported_groups
     /// (RFC 8422 §5.3 then binds the certificate's curve).
     client_curves: Option<[bool; 2]>,
-    client_schemes: Vec<SignatureScheme>,
+    /// The client's signature_algorithms that strata can sign with.
+    client_schemes: SupportedSchemes,
     group: NamedGroup,
     sni: Option<String>,
     alpn: Option<Vec<u8>>,
@@ -490,7 +491,7 @@ impl Tls12Server {
             client_curves: client_groups.map(|groups| {
                 [NamedGroup::Secp256r1, NamedGroup::Secp384r1].map(|curve| groups.contains(&curve))
             }),
-            client_schemes: offer.schemes().to_vec(),
+            client_schemes: SupportedSchemes::kept_from(offer.schemes().iter()),
             group,
             sni,
             alpn,
@@ -701,7 +702,7 @@ impl Tls12Server {
         let suite = self.suite_for(&accepted, certified.key().key_type())?;
         let scheme = certified
             .key()
-            .choose_scheme(&accepted.client_schemes, TlsVersion::Tls12)
+            .choose_scheme(accepted.client_schemes.as_slice(), TlsVersion::Tls12)
             .ok_or(refuse(
                 Alert::HandshakeFailure,
                 "no signature scheme in common with the client",

@@ -23,10 +23,9 @@
 
 use std::io;
 
-use strata_record::limits::HEADER_LEN;
-use strata_record::{front_record, ContentType};
+use strata_record::ContentType;
 
-use super::{misbehaved, record, Connection};
+use super::{record, Connection};
 use crate::Error;
 
 /// What [`Connection::open_in_place`] made of the front of the caller's buffer.
@@ -86,48 +85,21 @@ impl Connection {
     }
 
     fn open_front_record<'a>(&mut self, tls: &'a mut [u8]) -> Result<OpenedRecord<'a>, Error> {
-        let nothing = OpenedRecord {
-            consumed: 0,
-            application_data: &mut [],
-        };
         // Messages an earlier record completed come before the next record (a paused
         // handshake resumes here after its answer).
         while !self.is_paused() && self.handle_next_message()? {}
-        if self.is_paused() {
-            return Ok(nothing);
-        }
-        let Some((header, len)) = front_record(tls, self.deframer.kind()).map_err(record)? else {
-            return Ok(nothing);
+        let Some((consumed, application_data)) = self.process_front_record(tls)? else {
+            return Ok(OpenedRecord {
+                consumed: 0,
+                application_data: &mut [],
+            });
         };
-        let outer = header.content_type;
-        let Some(whole) = tls.get_mut(..len) else {
-            return Ok(nothing);
-        };
-        let (content_type, content) = if outer == ContentType::ChangeCipherSpec {
-            self.handle_change_cipher_spec(whole.get(HEADER_LEN..).unwrap_or_default())?;
-            (outer, HEADER_LEN..HEADER_LEN)
-        } else if self.opens(outer)? {
-            let opener = self
-                .opener
-                .as_mut()
-                .ok_or(misbehaved("protected record without read keys"))?;
-            opener.open_in_place(whole).map_err(record)?
-        } else {
-            (outer, HEADER_LEN..len)
-        };
-        let mut application_data: &'a mut [u8] = &mut [];
-        if outer != ContentType::ChangeCipherSpec {
-            let content = whole.get_mut(content).unwrap_or_default();
-            if self.take_content(content_type, content)? {
-                application_data = content;
-            }
-        }
         // What the record completed: handshake messages, key updates.
         while !self.is_paused() && self.handle_next_message()? {}
         self.release_handshake_buffers();
         Ok(OpenedRecord {
-            consumed: len,
-            application_data,
+            consumed,
+            application_data: tls.get_mut(application_data).unwrap_or_default(),
         })
     }
 
