@@ -300,7 +300,8 @@ raw (the primitives table gives the cost of one 16 KiB copy). \"strata in place\
 strata's copy-free calls: each record is sealed where the plaintext lies \
 (`seal_in_place`, in a buffer that holds room for the header, then the plaintext) and \
 opened where it lies (`open_in_place`), which leaves the plaintext back in the same place \
-for the next batch to seal; like ring raw, it leaves out the application producing the \
+for the next record to seal; as ring raw does, it works on one 16 KiB buffer (a batch \
+of one record), and it leaves out the application producing the \
 plaintext and the transport's copy into the receive buffer (a socket read), which are not \
 the connection's work. \"in place/ring\" is that column over ring raw.
 - **Repeat peer** compares a strata client with its verified-chain cache off and on \
