@@ -34,9 +34,9 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The full run: about two minutes of measuring on a 2-core machine.
+    /// The full run: about six minutes of measuring on a 2-core machine.
     pub const FULL: Self = Self {
-        reps: 7,
+        reps: 11,
         handshake_time: Duration::from_millis(300),
         bulk_time: Duration::from_millis(250),
         primitive_time: Duration::from_millis(150),

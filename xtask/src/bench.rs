@@ -228,7 +228,7 @@ impl Report {
 
 const HOW_TO_READ: &str = "## How to read it
 
-- **Every figure is a median** of 7 repetitions (3 with `--quick`) of a loop that runs for \
+- **Every figure is a median** of 11 repetitions (3 with `--quick`) of a loop that runs for \
 a fixed time (0.3 s per handshake repetition, 0.25 s per bulk repetition), after one \
 untimed warm-up repetition. The repetitions of a row's loops (the three stacks, and the \
 crypto floor or ring's raw AEAD beside them) take turns, so that other work on the \
