@@ -440,21 +440,32 @@ pub fn bulk_loop<S: Stack + 'static>(
     server.transmit(&mut wire)?;
     client.receive(&wire, &mut buffers.sink)?;
     let payload: Vec<u8> = (0..RECORD).map(|i| (i % 251) as u8).collect();
-    let time = settings.bulk_time;
-    Ok(Some(Box::new(move || {
+    Ok(Some(bulk_rep(settings.bulk_time, move || {
+        let (s, r) = drive::one_way(&mut client, &mut server, &payload, BATCH, &mut buffers)?;
+        Ok((s, r, BATCH * RECORD))
+    })))
+}
+
+/// One repetition of a bulk loop: `batch` (time sending, time receiving, plaintext bytes)
+/// again and again for `time`, giving [send MB/s, receive MB/s].
+fn bulk_rep(
+    time: Duration,
+    mut batch: impl FnMut() -> Result<(Duration, Duration, usize), String> + 'static,
+) -> Rep<2> {
+    Box::new(move || {
         let watch = Stopwatch::start();
         let (mut sending, mut receiving) = (Duration::ZERO, Duration::ZERO);
         let mut bytes = 0usize;
         while bytes == 0 || watch.wall() < time {
-            let (s, r) = drive::one_way(&mut client, &mut server, &payload, BATCH, &mut buffers)?;
+            let (s, r, n) = batch()?;
             sending += s;
             receiving += r;
-            bytes += BATCH * RECORD;
+            bytes += n;
         }
         let lap = watch.lap();
         let mb = bytes as f64 / 1e6;
         Ok([mb / lap.cpu_of(sending), mb / lap.cpu_of(receiving)])
-    })))
+    })
 }
 
 /// The bulk loop of strata's in-place calls for `setup` ([`InPlacePair`]): batches of
@@ -479,21 +490,7 @@ pub fn bulk_in_place_loop(
             ));
         }
     }
-    let time = settings.bulk_time;
-    Ok(Some(Box::new(move || {
-        let watch = Stopwatch::start();
-        let (mut sending, mut receiving) = (Duration::ZERO, Duration::ZERO);
-        let mut bytes = 0usize;
-        while bytes == 0 || watch.wall() < time {
-            let (s, r, opened) = pair.one_way()?;
-            sending += s;
-            receiving += r;
-            bytes += opened;
-        }
-        let lap = watch.lap();
-        let mb = bytes as f64 / 1e6;
-        Ok([mb / lap.cpu_of(sending), mb / lap.cpu_of(receiving)])
-    })))
+    Ok(Some(bulk_rep(settings.bulk_time, move || pair.one_way())))
 }
 
 /// Measures one-way bulk transfer of strata (its buffered calls and its in-place ones),

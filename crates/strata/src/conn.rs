@@ -845,15 +845,7 @@ impl Connection {
     /// Queues application data: sealed at once after the handshake, buffered (up to the
     /// limit) before it. Returns how much was taken.
     pub fn write_plaintext(&mut self, data: &[u8]) -> io::Result<usize> {
-        if let Some(err) = &self.failed {
-            return Err(io::Error::other(err.clone()));
-        }
-        if self.close_notify_sent {
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "close_notify already sent",
-            ));
-        }
+        self.check_writable()?;
         if self.negotiated.is_none() {
             let room = self
                 .limits
@@ -883,6 +875,21 @@ impl Connection {
         )
         .map_err(io::Error::other)?;
         Ok(n)
+    }
+
+    /// Whether application data may still be written: not after an error, nor after our
+    /// close_notify (RFC 8446 §6.1).
+    fn check_writable(&self) -> io::Result<()> {
+        if let Some(err) = &self.failed {
+            return Err(io::Error::other(err.clone()));
+        }
+        if self.close_notify_sent {
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "close_notify already sent",
+            ));
+        }
+        Ok(())
     }
 
     /// Seals `data` as application data straight into `out`, after whatever TLS bytes the

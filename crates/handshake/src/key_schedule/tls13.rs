@@ -132,13 +132,31 @@ fn derived(hash: HashAlgorithm, prk: &hmac::Key) -> Secret {
 /// `Transcript-Hash("")`, the context of the "derived" and binder secrets (RFC 8446 §7.1):
 /// a constant of the hash, computed once.
 fn empty_hash(hash: HashAlgorithm) -> &'static TranscriptHash {
-    static SHA256: OnceLock<TranscriptHash> = OnceLock::new();
-    static SHA384: OnceLock<TranscriptHash> = OnceLock::new();
-    let cell = match hash {
-        HashAlgorithm::Sha256 => &SHA256,
-        HashAlgorithm::Sha384 => &SHA384,
-    };
-    cell.get_or_init(|| TranscriptHash::of(hash, b""))
+    static EMPTY: PerHash<TranscriptHash> = PerHash::new();
+    EMPTY.get(hash, || TranscriptHash::of(hash, b""))
+}
+
+/// A constant of the schedule, one per hash, made on first use and kept for the process:
+/// it depends on nothing but the hash, so it is public (no secret is kept).
+struct PerHash<T> {
+    sha256: OnceLock<T>,
+    sha384: OnceLock<T>,
+}
+
+impl<T> PerHash<T> {
+    const fn new() -> Self {
+        Self {
+            sha256: OnceLock::new(),
+            sha384: OnceLock::new(),
+        }
+    }
+
+    fn get(&self, hash: HashAlgorithm, make: impl FnOnce() -> T) -> &T {
+        match hash {
+            HashAlgorithm::Sha256 => self.sha256.get_or_init(make),
+            HashAlgorithm::Sha384 => self.sha384.get_or_init(make),
+        }
+    }
 }
 
 /// Where the schedule starts without a PSK: the Early Secret `HKDF-Extract(0, 0)`, its
@@ -152,13 +170,8 @@ struct NoPskStart {
 }
 
 fn no_psk_start(hash: HashAlgorithm) -> &'static NoPskStart {
-    static SHA256: OnceLock<NoPskStart> = OnceLock::new();
-    static SHA384: OnceLock<NoPskStart> = OnceLock::new();
-    let cell = match hash {
-        HashAlgorithm::Sha256 => &SHA256,
-        HashAlgorithm::Sha384 => &SHA384,
-    };
-    cell.get_or_init(|| {
+    static START: PerHash<NoPskStart> = PerHash::new();
+    START.get(hash, || {
         let early_secret = hkdf_extract(hash, &[], &[]);
         let prk = prk(hash, early_secret.as_bytes());
         let derived = derived(hash, &prk);
@@ -204,13 +217,8 @@ pub fn hkdf_extract(hash: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Secret {
 /// Secret's extraction uses it in every handshake, and it is a constant, so it is keyed
 /// once per process rather than once per handshake (two hash compressions each).
 fn zero_salt(hash: HashAlgorithm) -> &'static hmac::Key {
-    static SHA256: OnceLock<hmac::Key> = OnceLock::new();
-    static SHA384: OnceLock<hmac::Key> = OnceLock::new();
-    let cell = match hash {
-        HashAlgorithm::Sha256 => &SHA256,
-        HashAlgorithm::Sha384 => &SHA384,
-    };
-    cell.get_or_init(|| {
+    static ZERO_SALT: PerHash<hmac::Key> = PerHash::new();
+    ZERO_SALT.get(hash, || {
         let zeros = [0u8; MAX_HASH_LEN];
         prk(hash, zeros.get(..hash.output_len()).unwrap_or_default())
     })

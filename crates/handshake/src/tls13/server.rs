@@ -280,24 +280,8 @@ impl Tls13Server {
         if ticket.is_empty() {
             return Err(HandshakeError::Internal("a ticket may not be empty"));
         }
-        let nonce = connected.tickets.to_be_bytes();
-        connected.tickets += 1;
-        let suite = *connected.traffic.suite();
-        let psk = resumption_psk(
-            suite.hash,
-            connected.traffic.resumption_master_secret(),
-            &nonce,
-        )?;
-        send(
-            out,
-            &HandshakeMessage::NewSessionTicket(NewSessionTicketTls13 {
-                lifetime,
-                age_add,
-                nonce: Cow::Borrowed(&nonce),
-                ticket: Cow::Owned(ticket),
-                extensions: Extensions::default(),
-            }),
-        );
+        let (nonce, psk) = next_ticket_psk(connected)?;
+        send_new_session_ticket(out, lifetime, age_add, &nonce, ticket);
         Ok(psk)
     }
 
@@ -876,14 +860,8 @@ impl Tls13Server {
             rng.fill(&mut age_add)
                 .map_err(|_| HandshakeError::Internal("no randomness for ticket_age_add"))?;
             let age_add = u32::from_be_bytes(age_add);
-            let nonce = connected.tickets.to_be_bytes();
-            connected.tickets += 1;
+            let (nonce, psk) = next_ticket_psk(connected)?;
             let suite = *connected.traffic.suite();
-            let psk = resumption_psk(
-                suite.hash,
-                connected.traffic.resumption_master_secret(),
-                &nonce,
-            )?;
             let state = SessionState {
                 version: TlsVersion::Tls13,
                 suite,
@@ -898,16 +876,7 @@ impl Tls13Server {
                 peer_certificates: negotiated.peer_certificates.clone(),
             };
             let ticket = keys.seal(&state.encode())?;
-            send(
-                out,
-                &HandshakeMessage::NewSessionTicket(NewSessionTicketTls13 {
-                    lifetime,
-                    age_add,
-                    nonce: Cow::Borrowed(&nonce),
-                    ticket: Cow::Owned(ticket),
-                    extensions: Extensions::default(),
-                }),
-            );
+            send_new_session_ticket(out, lifetime, age_add, &nonce, ticket);
         }
         Ok(())
     }
@@ -1131,4 +1100,38 @@ impl StateMachine for Tls13Server {
             )),
         }
     }
+}
+
+/// The next ticket's nonce, a per-connection counter, and the resumption PSK it makes
+/// (RFC 8446 §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret, "resumption",
+/// ticket_nonce, Hash.length)).
+fn next_ticket_psk(connected: &mut Connected) -> Result<([u8; 8], Secret), HandshakeError> {
+    let nonce = connected.tickets.to_be_bytes();
+    connected.tickets += 1;
+    let psk = resumption_psk(
+        connected.traffic.suite().hash,
+        connected.traffic.resumption_master_secret(),
+        &nonce,
+    )?;
+    Ok((nonce, psk))
+}
+
+/// A NewSessionTicket onto the flight in `out` (RFC 8446 §4.6.1).
+fn send_new_session_ticket(
+    out: &mut Vec<Action>,
+    lifetime: u32,
+    age_add: u32,
+    nonce: &[u8],
+    ticket: Vec<u8>,
+) {
+    send(
+        out,
+        &HandshakeMessage::NewSessionTicket(NewSessionTicketTls13 {
+            lifetime,
+            age_add,
+            nonce: Cow::Borrowed(nonce),
+            ticket: Cow::Owned(ticket),
+            extensions: Extensions::default(),
+        }),
+    );
 }

@@ -128,15 +128,7 @@ impl Connection {
     /// handshake has completed, after close_notify or after an error, refused as
     /// [`Connection::write_plaintext`] refuses.
     pub fn seal_in_place(&mut self, buf: &mut Vec<u8>, start: usize) -> io::Result<()> {
-        if let Some(err) = &self.failed {
-            return Err(io::Error::other(err.clone()));
-        }
-        if self.close_notify_sent {
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "close_notify already sent",
-            ));
-        }
+        self.check_writable()?;
         let Some(layout) = self.record_layout() else {
             return Err(io::Error::other(Error::Misuse(
                 "seal_in_place before the handshake completed",
