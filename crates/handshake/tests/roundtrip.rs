@@ -12,11 +12,11 @@ use strata_handshake::extensions::{
     PskIdentity, PskKeyExchangeMode, ServerName, ServerNameType,
 };
 use strata_handshake::messages::{
-    CertificateEntry, CertificateRequestTls12, CertificateRequestTls13, CertificateTls12,
-    CertificateTls13, ClientCertificateType, ClientHello, ClientKeyExchange, DigitallySigned,
-    EcdheParams, EncryptedExtensions, Finished, HandshakeMessage, HelloRetryRequest,
-    KeyUpdateRequest, NewSessionTicketTls12, NewSessionTicketTls13, ServerHello, ServerKeyExchange,
-    TlsVersion, HELLO_RETRY_REQUEST_RANDOM,
+    split_messages, CertificateEntry, CertificateRequestTls12, CertificateRequestTls13,
+    CertificateTls12, CertificateTls13, ClientCertificateType, ClientHello, ClientKeyExchange,
+    DigitallySigned, EcdheParams, EncryptedExtensions, Finished, HandshakeMessage,
+    HelloRetryRequest, KeyUpdateRequest, NewSessionTicketTls12, NewSessionTicketTls13, ServerHello,
+    ServerKeyExchange, TlsVersion, HELLO_RETRY_REQUEST_RANDOM,
 };
 use strata_handshake::{CipherSuite, ExtensionType, HandshakeType, NamedGroup};
 use strata_pki::SignatureScheme;
@@ -441,6 +441,23 @@ proptest! {
         let encoded = message.to_bytes();
         let parsed = HandshakeMessage::decode(&encoded, TlsVersion::Tls12).unwrap();
         prop_assert_eq!(parsed, message);
+    }
+
+    /// A flight (what one `Action::Send` carries) is its messages end to end:
+    /// `split_messages` gives each back whole, in order, and stops at a cut one.
+    #[test]
+    fn a_flight_splits_into_its_messages(
+        messages in vec(tls13_message(), 1..5),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let encoded: Vec<Vec<u8>> = messages.iter().map(|m| m.to_bytes().to_vec()).collect();
+        let flight = encoded.concat();
+        let split: Vec<Vec<u8>> = split_messages(&flight).map(<[u8]>::to_vec).collect();
+        prop_assert_eq!(&split, &encoded);
+        let cut = cut.index(flight.len());
+        let whole = split_messages(&flight[..cut]).count();
+        let fits = encoded.iter().scan(0, |at, m| { *at += m.len(); Some(*at) }).take_while(|end| *end <= cut).count();
+        prop_assert_eq!(whole, fits);
     }
 
     #[test]

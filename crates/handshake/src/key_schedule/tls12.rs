@@ -307,6 +307,18 @@ mod tests {
     use super::*;
 
     /// The PRF computed the slow, obvious way: concatenate, HMAC block by block.
+    /// A key block's parts in the PRF output's order (RFC 5246 §6.3): client and server
+    /// write keys, then their IVs.
+    fn key_block_bytes(kb: &KeyBlock) -> Vec<u8> {
+        [
+            kb.client_write.key(),
+            kb.server_write.key(),
+            kb.client_write.iv(),
+            kb.server_write.iv(),
+        ]
+        .concat()
+    }
+
     fn naive_prf(hash: HashAlgorithm, secret: &[u8], label_seed: &[u8], len: usize) -> Vec<u8> {
         let mut out = Vec::new();
         let mut a = label_seed.to_vec();
@@ -350,13 +362,7 @@ mod tests {
                 AeadAlgorithm::Chacha20Poly1305,
             ] {
                 let kb = master.key_block(aead, &cr, &sr).unwrap();
-                let joined = [
-                    kb.client_write.key(),
-                    kb.server_write.key(),
-                    kb.client_write.iv(),
-                    kb.server_write.iv(),
-                ]
-                .concat();
+                let joined = key_block_bytes(&kb);
                 let want = naive_prf(
                     hash,
                     &bytes,
@@ -439,13 +445,7 @@ mod tests {
                 &[&sr, &cr],
                 &mut block,
             );
-            let joined = [
-                kb.client_write.key(),
-                kb.server_write.key(),
-                kb.client_write.iv(),
-                kb.server_write.iv(),
-            ]
-            .concat();
+            let joined = key_block_bytes(&kb);
             assert_eq!(joined, block, "{aead:?}");
             assert_eq!(kb.client_write.iv().len(), iv);
             assert_eq!(kb.client_write.aead(), aead);
