@@ -3,6 +3,8 @@
 //! prints, per side, the allocation calls (alloc + realloc, as the memory binary counts
 //! them) per handshake, grouped by the innermost strata function on the stack, and marked
 //! with the dependency (ring, webpki, …) that made the call when it was not strata's own.
+//! Resumed rows are run too when FILTER names them (`"TLS 1.2, ECDSA P-256, no client
+//! auth, resumed"`); each profiled handshake then resumes the one before it.
 //!
 //! `cargo run --release -p strata-bench --features alloc-sites --example alloc_sites -- [HANDSHAKES] [FILTER]`
 //!
@@ -234,10 +236,14 @@ fn main() -> Result<(), String> {
     };
     let filter = args.next();
     let pki = Pki::new();
-    for setup in Setup::handshakes() {
+    // Resumed rows are profiled only when the filter names them ("resumed").
+    for setup in Setup::handshakes()
+        .into_iter()
+        .chain(Setup::resumed_handshakes())
+    {
         let wanted = match &filter {
             Some(f) => setup.name().contains(f.as_str()),
-            None => setup.key == ServerKey::EcdsaP256,
+            None => setup.key == ServerKey::EcdsaP256 && !setup.resumed,
         };
         if wanted {
             profile(&pki, &setup, handshakes)?;

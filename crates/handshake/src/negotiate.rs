@@ -47,6 +47,8 @@ pub(crate) struct Offer {
     pub(crate) resumption: Option<Box<Resumption>>,
     pub(crate) psk_modes: Arc<[PskKeyExchangeMode]>,
     pub(crate) tls12_session_tickets: bool,
+    /// Whether a certificate may be sent (see [`ClientHandshakeConfig::may_send_certificate`]).
+    pub(crate) may_send_certificate: bool,
     pub(crate) chain_limits: ChainLimits,
     pub(crate) now: u64,
 }
@@ -75,6 +77,7 @@ impl Offer {
             resumption,
             psk_modes,
             tls12_session_tickets,
+            may_send_certificate,
             chain_limits,
             now,
             ..
@@ -138,6 +141,7 @@ impl Offer {
             resumption,
             psk_modes,
             tls12_session_tickets,
+            may_send_certificate,
             chain_limits,
             now,
         })
@@ -156,6 +160,18 @@ impl Offer {
         match self.resumption.as_deref() {
             Some(Resumption::Tls12(session)) => Some(session),
             _ => None,
+        }
+    }
+
+    /// The TLS 1.2 session offered, taken out of the offer once the server resumes it
+    /// (nothing reads it after the ServerHello).
+    pub(crate) fn take_tls12_session(&mut self) -> Option<Tls12Session> {
+        match self.resumption.take().map(|r| *r) {
+            Some(Resumption::Tls12(session)) => Some(session),
+            other => {
+                self.resumption = other.map(Box::new);
+                None
+            }
         }
     }
 

@@ -1185,6 +1185,30 @@ fn a_client_chain_to_an_unknown_ca_is_unknown_ca() {
 }
 
 #[test]
+fn a_client_that_may_send_no_certificate_answers_a_request_with_an_empty_one() {
+    let mut client = client12_config();
+    client.may_send_certificate = false;
+    let mut p = pair(client, auth_server(false), KeyKind::EcdsaP256, None);
+    complete12(&mut p);
+    assert!(p.server.negotiated().unwrap().peer_certificates.is_empty());
+}
+
+#[test]
+fn a_client_that_may_send_no_certificate_kept_nothing_to_sign() {
+    // It keeps no messages, so a certificate chosen all the same cannot be signed for:
+    // internal_error, never a CertificateVerify over the wrong content.
+    let mut client = client12_config();
+    client.may_send_certificate = false;
+    let mut p = pair(
+        client,
+        auth_server(true),
+        KeyKind::EcdsaP256,
+        Some(KeyKind::EcdsaP256),
+    );
+    p.fails(Who::Client, A::InternalError);
+}
+
+#[test]
 fn a_client_key_the_request_does_not_allow_sends_an_empty_certificate() {
     let mut server = auth_server(false);
     server.signature_schemes = vec![SignatureScheme::EcdsaSecp256r1Sha256].into();

@@ -320,6 +320,10 @@ impl ClientConfig {
             resumption: None,
             psk_modes: self.psk_modes.clone(),
             tls12_session_tickets: true,
+            // Inline answers send a certificate only when one is configured; an
+            // application answering itself may choose one.
+            may_send_certificate: self.certificate.is_some()
+                || self.common.answers == AnswerMode::Application,
             now: self.common.time.now().as_secs(),
         };
         config.resumption = session_name.and_then(|name| self.resumption_for(&config, name));

@@ -168,6 +168,16 @@ impl Transcript {
         }
     }
 
+    /// Stops keeping the raw messages and gives their buffer back, once no
+    /// CertificateVerify will sign them (a resumed TLS 1.2 handshake, or a server that sent
+    /// no CertificateRequest). The hash goes on.
+    pub fn forget_messages(&mut self) {
+        match &mut self.state {
+            State::Buffering { keep, .. } => *keep = false,
+            State::Hashing { kept, .. } => *kept = None,
+        }
+    }
+
     /// Adds one whole handshake message, its 4-byte header included (RFC 8446 §4.4.1).
     pub fn add(&mut self, message: &[u8]) {
         match &mut self.state {
@@ -425,6 +435,30 @@ mod tests {
         late.start_hash(HashAlgorithm::Sha256).unwrap();
         assert!(!late.keep_messages());
         assert_eq!(late.messages(), None);
+    }
+
+    #[test]
+    fn forgotten_messages_are_gone_and_the_hash_goes_on() {
+        let mut kept = Transcript::new();
+        kept.keep_messages();
+        kept.add(CH1);
+        kept.start_hash(HashAlgorithm::Sha256).unwrap();
+        kept.forget_messages();
+        assert_eq!(kept.messages(), None);
+        kept.add(HRR);
+        let mut plain = Transcript::new();
+        plain.add(CH1);
+        plain.start_hash(HashAlgorithm::Sha256).unwrap();
+        plain.add(HRR);
+        assert_eq!(kept.current_hash(), plain.current_hash());
+
+        // Before the hash starts, forgetting undoes keep_messages.
+        let mut early = Transcript::new();
+        early.keep_messages();
+        early.add(CH1);
+        early.forget_messages();
+        early.start_hash(HashAlgorithm::Sha256).unwrap();
+        assert_eq!(early.messages(), None);
     }
 
     #[test]

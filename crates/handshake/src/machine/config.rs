@@ -73,6 +73,12 @@ pub struct ClientHandshakeConfig {
     /// TLS 1.2: offer RFC 5077 session tickets (an empty session_ticket extension without
     /// a ticket to resume).
     pub tls12_session_tickets: bool,
+    /// Whether the client may answer a CertificateRequest with a certificate (one is
+    /// configured, or the application answers requests itself). A TLS 1.2 client that
+    /// may keeps every handshake message for its CertificateVerify (RFC 5246 §7.4.8); one
+    /// that may not keeps none, and answering its certificate request with a certificate
+    /// is then an internal error (an empty Certificate is what it can send).
+    pub may_send_certificate: bool,
     /// Now, in unix seconds: for ticket ages and lifetimes.
     pub now: u64,
 }
@@ -94,6 +100,7 @@ impl ClientHandshakeConfig {
             resumption: None,
             psk_modes: Arc::new([PskKeyExchangeMode::PskDheKe]),
             tls12_session_tickets: true,
+            may_send_certificate: true,
             now: 0,
         }
     }

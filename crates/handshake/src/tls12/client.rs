@@ -214,8 +214,11 @@ impl Tls12Client {
     pub(crate) fn with_hello(offer: Offer, encoded: &[u8]) -> Self {
         let mut transcript = Transcript::new();
         // RFC 5246 §7.4.8: a client CertificateVerify signs every message, and whether
-        // one is needed is known only at CertificateRequest.
-        transcript.keep_messages();
+        // one is needed is known only at CertificateRequest; a client that has no
+        // certificate to send never signs.
+        if offer.may_send_certificate {
+            transcript.keep_messages();
+        }
         transcript.add(encoded);
         let offered_tls13 = offer.offers(TlsVersion::Tls13);
         Self {
@@ -312,6 +315,8 @@ impl Tls12Client {
                 }
                 HandshakeType::ServerHelloDone => {
                     decode(raw)?;
+                    // No CertificateRequest: nothing will sign the messages.
+                    flight.core.transcript.forget_messages();
                     flight.core.transcript.add(raw.encoded);
                     self.send_flight(*flight, None, out)
                 }
@@ -466,21 +471,21 @@ impl Tls12Client {
             ))?;
         let echoed = !self.offer.session_id.is_empty()
             && sh.legacy_session_id_echo.as_ref() == self.offer.session_id.as_slice();
-        let resuming = match self.offer.tls12_session() {
-            Some(session) if echoed => Some(session.clone()),
-            _ if echoed => {
-                return Err(refuse(
-                    Alert::IllegalParameter,
-                    "the server resumes a session that was not offered",
-                ))
-            }
-            _ => None,
-        };
         let ticket_offered = self.offer.tls12_session_tickets
             || self
                 .offer
                 .tls12_session()
                 .is_some_and(|s| s.ticket.is_some());
+        let resuming = match echoed.then(|| self.offer.take_tls12_session()) {
+            Some(Some(session)) => Some(session),
+            Some(None) => {
+                return Err(refuse(
+                    Alert::IllegalParameter,
+                    "the server resumes a session that was not offered",
+                ))
+            }
+            None => None,
+        };
         let mut expect_ticket = false;
         let mut extended_master_secret = false;
         let mut alpn = None;
@@ -557,6 +562,9 @@ impl Tls12Client {
                 "the server resumes the session with a different extended master secret use (RFC 7627 §5.3)",
             ));
         }
+        // RFC 5246 §7.3: an abbreviated handshake has no CertificateRequest.
+        let mut core = core;
+        core.transcript.forget_messages();
         let master = MasterSecret::new(core.suite.hash, session.master_secret);
         out.push(key_log(CLIENT_RANDOM, self.offer.random, master.secret()));
         let keys = key_block(
