@@ -19,7 +19,6 @@ use strata_handshake::{
     ExtensionType, HandshakeError, HandshakeJoiner, HandshakeMessage, HandshakeType, TlsVersion,
 };
 use strata_pki::pki_types::CertificateDer;
-use strata_pki::{CertifiedKey, ClientCertVerifier, PkiError, ServerCertVerifier};
 use strata_record::{
     front_record, ContentType, Deframer, Fragmenter, Opener, ProtocolVersion, RecordError,
     RecordKind, RecordVersion, Sealer,
@@ -31,12 +30,14 @@ use crate::config::{AnswerMode, Common, Limits};
 use crate::keylog::KeyLog;
 use crate::pool::{BufferPool, MIN_POOLED_SEND_BUFFER};
 use crate::providers::TimeProvider;
-use crate::resolve::{ClientHelloInfo, ResolvesServerCert};
 use crate::session::ClientSessionStore;
 use crate::trace::{Direction, HandshakeObserver};
 use crate::Error;
 
+mod answers;
 mod in_place;
+pub use answers::ConfiguredAnswers;
+pub(crate) use answers::Responder;
 pub use in_place::{OpenedRecord, RecordLayout};
 
 /// The most session tickets a client keeps from one connection.
@@ -55,81 +56,6 @@ const ACTIONS_CAPACITY: usize = 16;
 /// What a record adds to its fragment: the header, and in TLS 1.3 the inner content type
 /// and the AEAD tag.
 const RECORD_OVERHEAD: usize = 5 + 1 + 16;
-
-/// Who answers requests inline, with what.
-#[derive(Debug)]
-pub(crate) enum Responder {
-    Client {
-        verifier: Arc<dyn ServerCertVerifier>,
-        certificate: Option<Arc<CertifiedKey>>,
-    },
-    Server {
-        resolver: Arc<dyn ResolvesServerCert>,
-        client_verifier: Option<Arc<dyn ClientCertVerifier>>,
-    },
-}
-
-impl Responder {
-    /// The answer the configuration gives to `request`.
-    fn answer(&self, request: &Request, time: &dyn TimeProvider) -> Answer {
-        match (self, request) {
-            (
-                _,
-                Request::Sign {
-                    key,
-                    scheme,
-                    message,
-                },
-            ) => Answer::Signature(key.sign(*scheme, message)),
-            (Self::Client { certificate, .. }, Request::ChooseClientCertificate { .. }) => {
-                Answer::Certificate(certificate.clone())
-            }
-            (
-                Self::Client { verifier, .. },
-                Request::VerifyServerChain {
-                    chain,
-                    server_name,
-                    ocsp_response,
-                },
-            ) => Answer::ChainVerified(match chain.split_first() {
-                Some((leaf, intermediates)) => verifier.verify_server_cert(
-                    leaf,
-                    intermediates,
-                    server_name,
-                    ocsp_response,
-                    time.now(),
-                ),
-                None => Err(PkiError::NoCertificate),
-            }),
-            (
-                Self::Server { resolver, .. },
-                Request::ChooseServerCertificate {
-                    server_name,
-                    signature_schemes,
-                    version,
-                },
-            ) => Answer::Certificate(resolver.resolve(&ClientHelloInfo {
-                server_name: server_name.as_deref(),
-                signature_schemes,
-                version: *version,
-            })),
-            (
-                Self::Server {
-                    client_verifier, ..
-                },
-                Request::VerifyClientChain { chain },
-            ) => Answer::ChainVerified(match (client_verifier, chain.split_first()) {
-                (Some(v), Some((leaf, intermediates))) => {
-                    v.verify_client_cert(leaf, intermediates, time.now())
-                }
-                (_, None) => Err(PkiError::NoCertificate),
-                (None, Some(_)) => Err(PkiError::NoCertificate),
-            }),
-            // A request for the other side: answer something the machine refuses.
-            (Self::Client { .. }, _) | (Self::Server { .. }, _) => Answer::Certificate(None),
-        }
-    }
-}
 
 /// What a peer could otherwise repeat without end, counted against [`Limits`].
 #[derive(Debug, Default)]
@@ -179,6 +105,9 @@ pub struct Connection {
     outgoing: BytesMut,
     /// Whether the outgoing buffer's handshake-flight room was given back.
     outgoing_released: bool,
+    /// Once the handshake is done: how many bytes at the front of `outgoing` are its
+    /// last flight, which the peer needs to finish its own handshake.
+    handshake_unsent: usize,
     /// Received plaintext, as the records' own buffers (opened in place, not copied).
     received: VecDeque<BytesMut>,
     /// The bytes in `received`.
@@ -267,6 +196,7 @@ impl Connection {
             observed_version: TlsVersion::Tls13,
             outgoing: BytesMut::new(),
             outgoing_released: false,
+            handshake_unsent: 0,
             received: VecDeque::new(),
             received_len: 0,
             pending_send: Vec::new(),
@@ -338,6 +268,7 @@ impl Connection {
         }
         let n = wr.write(&self.outgoing)?;
         self.outgoing.advance(n);
+        self.handshake_unsent = self.handshake_unsent.saturating_sub(n);
         self.release_send_buffer();
         self.release_outgoing();
         Ok(n)
@@ -713,6 +644,9 @@ impl Connection {
                 AnswerMode::Application => self.request = Some(request),
             },
             Action::Event(Event::HandshakeComplete(negotiated)) => {
+                // What is queued now is the handshake's last flight; what follows (a
+                // TLS 1.3 server's tickets, early application data) is not.
+                self.handshake_unsent = self.outgoing.len();
                 self.negotiated = Some(negotiated);
                 let pending = std::mem::take(&mut self.pending_send);
                 self.send_records(ContentType::ApplicationData, &pending)?;
@@ -922,6 +856,7 @@ impl Connection {
         if !self.outgoing.is_empty() {
             out.extend_from_slice(&self.outgoing);
             self.outgoing.clear();
+            self.handshake_unsent = 0;
             self.release_send_buffer();
             self.release_outgoing();
         }
@@ -985,6 +920,21 @@ impl Connection {
     /// Whether there are TLS bytes to write.
     pub fn wants_write(&self) -> bool {
         !self.outgoing.is_empty()
+    }
+
+    /// Whether bytes of the handshake itself wait to be written: while it runs, every
+    /// byte; once it is done, its last flight (a TLS 1.3 client's Finished, a TLS 1.2
+    /// server's), which the peer needs to finish its own handshake, until it is written.
+    /// What follows the handshake (a TLS 1.3 server's session tickets, application data
+    /// written early) does not count, so a non-blocking driver can report the handshake
+    /// done once this is false and send the rest with later writes, even to a peer that
+    /// reads nothing until then.
+    pub fn wants_write_handshake(&self) -> bool {
+        if self.negotiated.is_none() {
+            self.wants_write()
+        } else {
+            self.handshake_unsent > 0
+        }
     }
 
     /// Whether the connection should read more TLS bytes.

@@ -77,7 +77,7 @@ pub use client::ClientConnection;
 pub use config::{
     AnswerMode, ClientConfig, ClientConfigBuilder, Limits, ServerConfig, ServerConfigBuilder,
 };
-pub use conn::{Connection, OpenedRecord, Reader, RecordLayout, Writer};
+pub use conn::{ConfiguredAnswers, Connection, OpenedRecord, Reader, RecordLayout, Writer};
 pub use error::Error;
 pub use keylog::{KeyLog, KeyLogFile, NoKeyLog};
 pub use providers::{

@@ -324,3 +324,29 @@ fn extended_master_secret_can_be_waived_for_old_peers_only_on_both_sides() {
     c.export_keying_material(b"EXPORTER-x", None, &mut out)
         .unwrap();
 }
+
+#[test]
+fn the_last_flight_of_a_tls12_handshake_counts_as_handshake_bytes_until_written() {
+    let pki = Pki::new();
+    let client = pki.client().versions(&[TlsVersion::Tls12]).build().unwrap();
+    let server = pki.server(KeyKind::EcdsaP256).build().unwrap();
+    let (mut c, mut s) = pair(client, server);
+    transfer(&mut c, &mut s, usize::MAX).unwrap(); // ClientHello
+    transfer(&mut s, &mut c, usize::MAX).unwrap(); // ServerHello .. ServerHelloDone
+    transfer(&mut c, &mut s, usize::MAX).unwrap(); // ClientKeyExchange .. Finished
+                                                   // The server is done; its ChangeCipherSpec and Finished are what the client waits for.
+    assert!(!s.is_handshaking());
+    assert!(s.wants_write_handshake());
+    let mut part = [0u8; 5];
+    s.write_tls(&mut &mut part[..]).unwrap();
+    assert!(
+        s.wants_write_handshake(),
+        "a part written is not the flight"
+    );
+    c.read_tls(&mut &part[..]).unwrap();
+    transfer(&mut s, &mut c, usize::MAX).unwrap();
+    assert!(!s.wants_write_handshake() && !c.is_handshaking());
+    // Application data written now is not handshake bytes.
+    s.write_plaintext(b"after").unwrap();
+    assert!(s.wants_write() && !s.wants_write_handshake());
+}

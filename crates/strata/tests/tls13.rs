@@ -569,3 +569,24 @@ fn write_plaintext_into_seals_into_the_callers_buffer_in_wire_order() {
         assert_eq!(&got[6..], &big[..], "{version:?}");
     }
 }
+
+#[test]
+fn a_tls13_servers_tickets_are_not_handshake_bytes_and_a_clients_finished_is() {
+    let pki = Pki::new();
+    let client = pki.client().build().unwrap();
+    let server = pki.server(KeyKind::EcdsaP256).build().unwrap();
+    let (mut c, mut s) = pair(client, server);
+    transfer(&mut c, &mut s, usize::MAX).unwrap(); // ClientHello
+    transfer(&mut s, &mut c, usize::MAX).unwrap(); // ServerHello .. Finished
+                                                   // The client is done, and its Finished is what the server waits for.
+    assert!(!c.is_handshaking());
+    assert!(c.wants_write_handshake());
+    transfer(&mut c, &mut s, usize::MAX).unwrap();
+    assert!(!c.wants_write_handshake());
+    // The server is done too; its session tickets follow the handshake.
+    assert!(!s.is_handshaking());
+    assert!(s.wants_write(), "the server sends tickets by default");
+    assert!(!s.wants_write_handshake());
+    transfer(&mut s, &mut c, usize::MAX).unwrap();
+    assert!(c.tickets().count() > 0);
+}
