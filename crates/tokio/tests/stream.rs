@@ -8,83 +8,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod common;
+
+use common::{name, pattern, tls_error, Pki};
 use proptest::prelude::*;
-use strata::pki_types::{ServerName, UnixTime};
-use strata::{
-    AnswerMode, ClientConfig, Error, FixedClock, Request, ServerConfig, TlsVersion, TrustAnchors,
-};
-use strata_pki::{CertifiedKey, RingSigningKey, WebPkiClientVerifier, WebPkiServerVerifier};
-use strata_testdata::pki::{KeyKind, TestCa};
+use strata::{AnswerMode, ClientConfig, Error, Request, ServerConfig, TlsVersion};
 use strata_tokio::{accept, connect, TlsStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
-
-// ---------------------------------------------------------------------------------------
-// A throwaway PKI and configs
-// ---------------------------------------------------------------------------------------
-
-/// 2030-01-01: inside the test certificates' validity.
-fn clock() -> Arc<FixedClock> {
-    Arc::new(FixedClock(UnixTime::since_unix_epoch(Duration::from_secs(
-        1_893_456_000,
-    ))))
-}
-
-struct Pki {
-    ca: TestCa,
-    anchors: Arc<TrustAnchors>,
-}
-
-impl Pki {
-    fn new() -> Self {
-        let ca = TestCa::root(KeyKind::EcdsaP256);
-        let anchors = Arc::new(TrustAnchors::from_certs(std::slice::from_ref(&ca.cert)).unwrap());
-        Self { ca, anchors }
-    }
-
-    fn certified(&self, leaf: &strata_testdata::pki::Leaf) -> Arc<CertifiedKey> {
-        let key = RingSigningKey::new(&leaf.key_der()).unwrap();
-        Arc::new(CertifiedKey::new(vec![leaf.cert.clone()], Arc::new(key)).unwrap())
-    }
-
-    fn client(&self, version: TlsVersion, client_auth: bool) -> strata::ClientConfigBuilder {
-        let verifier = WebPkiServerVerifier::new(self.anchors.clone()).unwrap();
-        let builder = ClientConfig::builder(Arc::new(verifier))
-            .time(clock())
-            .versions(&[version]);
-        if client_auth {
-            let leaf = self
-                .ca
-                .client_leaf(KeyKind::EcdsaP256, &["client.example"], |_| {});
-            builder.client_certificate(self.certified(&leaf))
-        } else {
-            builder
-        }
-    }
-
-    fn server(&self, version: TlsVersion, client_auth: bool) -> strata::ServerConfigBuilder {
-        let leaf = self
-            .ca
-            .server_leaf(KeyKind::EcdsaP256, &["server.example"], |_| {});
-        let builder = ServerConfig::builder_with_certificates(vec![self.certified(&leaf)])
-            .time(clock())
-            .versions(&[version]);
-        if client_auth {
-            let verifier = WebPkiClientVerifier::new(self.anchors.clone()).unwrap();
-            builder.client_auth(Arc::new(verifier))
-        } else {
-            builder
-        }
-    }
-}
-
-fn name(n: &str) -> ServerName<'static> {
-    ServerName::try_from(n.to_owned()).unwrap()
-}
-
-/// The TLS error inside an `io::Error`, if it is one.
-fn tls_error(err: &std::io::Error) -> Option<&Error> {
-    err.get_ref().and_then(|e| e.downcast_ref::<Error>())
-}
 
 type Client = TlsStream<strata::ClientConnection, DuplexStream>;
 type Server = TlsStream<strata::ServerConnection, DuplexStream>;
@@ -144,13 +74,6 @@ async fn both_versions_with_and_without_client_auth_carry_data_both_ways() {
             assert_eq!(sent, echoed);
         }
     }
-}
-
-/// `len` bytes of a pattern that a shifted or dropped piece would not match.
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 8) as u8)
-        .collect()
 }
 
 /// Writes `data` in `chunk`-byte writes and shuts down, while reading the peer's bytes
