@@ -86,6 +86,8 @@ pub use providers::{
 pub use resolve::{CertificatesBySni, ClientHelloInfo, FixedCertificates, ResolvesServerCert};
 pub use server::ServerConnection;
 pub use session::{ClientSessionStore, MemorySessionStore};
+/// The alerts an [`Error`] names as sent or received.
+pub use strata_alert::AlertDescription;
 pub use strata_handshake::extensions::PskKeyExchangeMode;
 pub use strata_handshake::machine::{Answer, Negotiated, Request};
 pub use strata_handshake::{ServerSession, ServerSessionStore, SessionCache, TicketKeys};

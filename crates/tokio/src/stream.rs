@@ -21,9 +21,12 @@ use crate::sync_io::SyncIo;
 /// [`TlsStream::handshake_answering`] first.
 ///
 /// Writes are taken only once the records before them are on the transport, so a peer
-/// that stops reading holds back the writer instead of growing a buffer. Shutting down
-/// sends close_notify (RFC 8446 §6.1); a read returns 0 bytes only after the peer's
-/// close_notify, and an `UnexpectedEof` error when the transport ended without one.
+/// that stops reading holds back the writer instead of growing a buffer; a read never
+/// waits for writing. Shutting down sends close_notify (RFC 8446 §6.1); a read returns 0
+/// bytes only after the peer's close_notify, and an `UnexpectedEof` error when the
+/// transport ended without one. When the connection fails after the handshake, its
+/// alert goes out as far as the transport takes it at once, and shutting down sends the
+/// rest.
 #[derive(Debug)]
 pub struct TlsStream<C, IO> {
     pub(crate) conn: C,
@@ -174,11 +177,13 @@ where
     /// caller flushes where it needs to.
     pub(crate) fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
+            // Done once, done: a later failure is for reads and writes to report, without
+            // waiting on a transport that may be full.
+            if self.conn.negotiated().is_some() {
+                return Poll::Ready(Ok(()));
+            }
             if let Some(err) = ready!(self.poll_failure(cx)) {
                 return Poll::Ready(Err(err));
-            }
-            if !self.conn.is_handshaking() {
-                return Poll::Ready(Ok(()));
             }
             // The peer waits for this side's flight, so it goes out before anything is
             // read.

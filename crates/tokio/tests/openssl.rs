@@ -91,38 +91,41 @@ async fn connect_when_listening(port: u16) -> tokio::net::TcpStream {
 
 #[tokio::test]
 async fn a_strata_tokio_client_with_a_certificate_gets_a_page_from_openssl_s_server() {
-    let pki = Pki::new();
-    let files = Files::write(&pki, "s_server");
-    for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
-        let port = free_port();
-        let _server = Killed(
-            Command::new("openssl")
-                .args(["s_server", "-accept", &format!("127.0.0.1:{port}")])
-                .args(["-naccept", "1", "-www", version_flag(version)])
-                .args(["-cert", &files.path("server.pem")])
-                .args(["-key", &files.path("server.key")])
-                .args(["-CAfile", &files.path("ca.pem"), "-Verify", "1"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("openssl must be installed (CI installs it)"),
-        );
-        let tcp = connect_when_listening(port).await;
-        // The test clock is 2030; openssl's is now: the certificates are valid for both.
-        let config = pki.client(version, true).build().unwrap();
-        let mut tls = strata_tokio::connect(config, name("server.example"), tcp)
-            .await
-            .unwrap_or_else(|e| panic!("{version:?}: {e}"));
-        assert_eq!(tls.conn().protocol_version(), Some(version));
-        tls.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
-        let mut page = Vec::new();
-        // s_server -www closes with close_notify after the page... or just closes: both
-        // are fine for this page, so read what comes until either.
-        let _ = tls.read_to_end(&mut page).await;
-        let page = String::from_utf8_lossy(&page);
-        assert!(page.starts_with("HTTP/1.0 200 ok"), "{version:?}: {page}");
-    }
+    common::within(async {
+        let pki = Pki::new();
+        let files = Files::write(&pki, "s_server");
+        for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
+            let port = free_port();
+            let _server = Killed(
+                Command::new("openssl")
+                    .args(["s_server", "-accept", &format!("127.0.0.1:{port}")])
+                    .args(["-naccept", "1", "-www", version_flag(version)])
+                    .args(["-cert", &files.path("server.pem")])
+                    .args(["-key", &files.path("server.key")])
+                    .args(["-CAfile", &files.path("ca.pem"), "-Verify", "1"])
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("openssl must be installed (CI installs it)"),
+            );
+            let tcp = connect_when_listening(port).await;
+            // The test clock is 2030; openssl's is now: the certificates are valid for both.
+            let config = pki.client(version, true).build().unwrap();
+            let mut tls = strata_tokio::connect(config, name("server.example"), tcp)
+                .await
+                .unwrap_or_else(|e| panic!("{version:?}: {e}"));
+            assert_eq!(tls.conn().protocol_version(), Some(version));
+            tls.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
+            let mut page = Vec::new();
+            // s_server -www closes with close_notify after the page... or just closes: both
+            // are fine for this page, so read what comes until either.
+            let _ = tls.read_to_end(&mut page).await;
+            let page = String::from_utf8_lossy(&page);
+            assert!(page.starts_with("HTTP/1.0 200 ok"), "{version:?}: {page}");
+        }
+    })
+    .await;
 }
 
 fn s_client(files: &Files, port: u16, version: TlsVersion) -> Killed {
@@ -154,51 +157,54 @@ fn output_of(mut child: Killed) -> String {
 
 #[tokio::test]
 async fn openssl_s_client_with_a_certificate_is_echoed_by_a_strata_tokio_server() {
-    let pki = Pki::new();
-    let files = Files::write(&pki, "s_client");
-    for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let config = pki.server(version, true).build().unwrap();
-        let server = tokio::spawn(async move {
-            let (tcp, _) = listener.accept().await.unwrap();
-            let tls = strata_tokio::accept(config, tcp).await?;
-            let peer = tls.conn().peer_certificates().map(<[_]>::len);
-            let mut tls = BufReader::new(tls);
-            let mut line = String::new();
-            tls.read_line(&mut line).await?;
-            let mut tls = tls.into_inner();
-            tls.write_all(format!("strata-tokio echoes: {line}").as_bytes())
-                .await?;
-            tls.shutdown().await?;
-            Ok::<_, std::io::Error>((peer, tls.conn().protocol_version()))
-        });
-        let mut client = s_client(&files, port, version);
-        // stdin stays open until s_client has exited: the server's close_notify is what
-        // ends the connection.
-        let mut stdin = client.0.stdin.take().unwrap();
-        {
-            use std::io::Write;
-            stdin.write_all(b"hello from openssl\n").unwrap();
-        }
-        let (peer, negotiated) = tokio::time::timeout(Duration::from_secs(20), server)
+    common::within(async {
+        let pki = Pki::new();
+        let files = Files::write(&pki, "s_client");
+        for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let config = pki.server(version, true).build().unwrap();
+            let server = tokio::spawn(async move {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let tls = strata_tokio::accept(config, tcp).await?;
+                let peer = tls.conn().peer_certificates().map(<[_]>::len);
+                let mut tls = BufReader::new(tls);
+                let mut line = String::new();
+                tls.read_line(&mut line).await?;
+                let mut tls = tls.into_inner();
+                tls.write_all(format!("strata-tokio echoes: {line}").as_bytes())
+                    .await?;
+                tls.shutdown().await?;
+                Ok::<_, std::io::Error>((peer, tls.conn().protocol_version()))
+            });
+            let mut client = s_client(&files, port, version);
+            // stdin stays open until s_client has exited: the server's close_notify is what
+            // ends the connection.
+            let mut stdin = client.0.stdin.take().unwrap();
+            {
+                use std::io::Write;
+                stdin.write_all(b"hello from openssl\n").unwrap();
+            }
+            let (peer, negotiated) = tokio::time::timeout(Duration::from_secs(20), server)
+                .await
+                .expect("the strata-tokio server finished in time")
+                .unwrap()
+                .unwrap_or_else(|e| panic!("{version:?}: {e}"));
+            // s_client sends its certificate and, from -CAfile, the CA's.
+            assert!(peer.is_some_and(|n| n >= 1), "{version:?}: {peer:?}");
+            assert_eq!(negotiated, Some(version));
+            let out = tokio::task::spawn_blocking(move || {
+                let out = output_of(client);
+                drop(stdin);
+                out
+            })
             .await
-            .expect("the strata-tokio server finished in time")
-            .unwrap()
-            .unwrap_or_else(|e| panic!("{version:?}: {e}"));
-        // s_client sends its certificate and, from -CAfile, the CA's.
-        assert!(peer.is_some_and(|n| n >= 1), "{version:?}: {peer:?}");
-        assert_eq!(negotiated, Some(version));
-        let out = tokio::task::spawn_blocking(move || {
-            let out = output_of(client);
-            drop(stdin);
-            out
-        })
-        .await
-        .unwrap();
-        assert!(
-            out.contains("strata-tokio echoes: hello from openssl"),
-            "{version:?}: {out}"
-        );
-    }
+            .unwrap();
+            assert!(
+                out.contains("strata-tokio echoes: hello from openssl"),
+                "{version:?}: {out}"
+            );
+        }
+    })
+    .await;
 }

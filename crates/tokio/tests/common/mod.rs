@@ -6,6 +6,7 @@
     clippy::indexing_slicing
 )]
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -83,4 +84,12 @@ pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 8) as u8)
         .collect()
+}
+
+/// `test` run to its end, or a failure after a minute: a test that hangs fails instead
+/// of holding up the run.
+pub async fn within<F: Future>(test: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(60), test)
+        .await
+        .expect("the test did not finish within a minute")
 }
