@@ -168,9 +168,10 @@ impl Transcript {
         }
     }
 
-    /// Stops keeping the raw messages and gives their buffer back, once no
-    /// CertificateVerify will sign them (a resumed TLS 1.2 handshake, or a server that sent
-    /// no CertificateRequest). The hash goes on.
+    /// Stops keeping the raw messages once no CertificateVerify will sign them (a resumed
+    /// TLS 1.2 handshake, or a server that sent no CertificateRequest), giving back their
+    /// buffer if the hash has started (before, the buffered messages are still to be
+    /// hashed). The hash goes on.
     pub fn forget_messages(&mut self) {
         match &mut self.state {
             State::Buffering { keep, .. } => *keep = false,
