@@ -487,4 +487,122 @@ proptest! {
         prop_assert!(at_server == up, "client to server: {} of {} bytes", at_server.len(), up.len());
         prop_assert!(at_client == down, "server to client: {} of {} bytes", at_client.len(), down.len());
     }
+
+    /// Transports that say "not ready" and move a few bytes at a time wherever their
+    /// scripts say: the handshake and the data get through all the same.
+    #[test]
+    fn a_transport_that_stalls_and_moves_bytes_piecemeal_anywhere_changes_nothing(
+        client_script in proptest::collection::vec(any::<u8>(), 0..400),
+        server_script in proptest::collection::vec(any::<u8>(), 0..400),
+        len in 0usize..50_000,
+        tls13 in any::<bool>(),
+        client_auth in any::<bool>(),
+    ) {
+        let pki = Pki::new();
+        let version = if tls13 { TlsVersion::Tls13 } else { TlsVersion::Tls12 };
+        let client = pki.client(version, client_auth).build().unwrap();
+        let server = pki.server(version, client_auth).build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (up, down) = (pattern(len, 6), pattern(len / 3, 7));
+        let (at_server, at_client) = runtime.block_on(common::within(async {
+            let (c, s) = tokio::io::duplex(4096);
+            let (c, s) = tokio::join!(
+                connect(client, name("server.example"), Scripted::new(c, client_script)),
+                accept(server, Scripted::new(s, server_script)),
+            );
+            tokio::join!(
+                send_and_receive(s.unwrap(), down.clone(), 3000),
+                send_and_receive(c.unwrap(), up.clone(), 7000),
+            )
+        }));
+        prop_assert!(at_server == up, "client to server: {} of {} bytes", at_server.len(), up.len());
+        prop_assert!(at_client == down, "server to client: {} of {} bytes", at_client.len(), down.len());
+    }
+}
+
+/// A transport whose every read and write first takes the next byte of a script: a
+/// multiple of 4 is "not ready" (the task is woken at once, as a spurious wake-up may), any
+/// other value the most bytes that call may move. Past the script's end it is `IO` itself.
+struct Scripted<IO> {
+    io: IO,
+    script: Vec<u8>,
+    at: usize,
+}
+
+impl<IO> Scripted<IO> {
+    fn new(io: IO, script: Vec<u8>) -> Self {
+        Self { io, script, at: 0 }
+    }
+
+    /// `None`: not ready now; `Some(limit)`: ready to move up to `limit` bytes.
+    fn next(&mut self, cx: &mut std::task::Context<'_>) -> Option<usize> {
+        let Some(&b) = self.script.get(self.at) else {
+            return Some(usize::MAX);
+        };
+        self.at += 1;
+        if b % 4 == 0 {
+            cx.waker().wake_by_ref();
+            None
+        } else {
+            Some(usize::from(b))
+        }
+    }
+}
+
+impl<IO: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Scripted<IO> {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let Some(limit) = this.next(cx) else {
+            return std::task::Poll::Pending;
+        };
+        let mut piece = vec![0u8; limit.min(buf.remaining())];
+        let mut piece_buf = tokio::io::ReadBuf::new(&mut piece);
+        let poll = std::pin::Pin::new(&mut this.io).poll_read(cx, &mut piece_buf);
+        buf.put_slice(piece_buf.filled());
+        poll
+    }
+}
+
+impl<IO: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Scripted<IO> {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let Some(limit) = this.next(cx) else {
+            return std::task::Poll::Pending;
+        };
+        let piece = &buf[..limit.min(buf.len())];
+        std::pin::Pin::new(&mut this.io).poll_write(cx, piece)
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.next(cx).is_none() {
+            return std::task::Poll::Pending;
+        }
+        std::pin::Pin::new(&mut this.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.next(cx).is_none() {
+            return std::task::Poll::Pending;
+        }
+        std::pin::Pin::new(&mut this.io).poll_shutdown(cx)
+    }
 }
