@@ -42,8 +42,7 @@ async fn both_versions_with_and_without_client_auth_carry_data_both_ways() {
         let pki = Pki::new();
         for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
             for client_auth in [false, true] {
-                let client = pki.client(version, client_auth).build().unwrap();
-                let server = pki.server(version, client_auth).build().unwrap();
+                let (client, server) = pki.configs(version, client_auth);
                 // 7 bytes a pipe: every flight and record crosses in pieces.
                 let (c, s) = pair(client, server, 7).await;
                 let (mut c, mut s) = (c.unwrap(), s.unwrap());
@@ -107,8 +106,7 @@ async fn a_megabyte_each_way_at_once_through_a_small_pipe() {
     common::within(async {
         let pki = Pki::new();
         for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
-            let client = pki.client(version, false).build().unwrap();
-            let server = pki.server(version, false).build().unwrap();
+            let (client, server) = pki.configs(version, false);
             let (c, s) = pair(client, server, 1000).await;
             let (up, down) = (pattern(1 << 20, 1), pattern(1 << 20, 2));
             let (at_server, at_client) = tokio::join!(
@@ -127,8 +125,7 @@ async fn a_megabyte_each_way_at_once_through_a_small_pipe() {
 async fn loopback_tcp_with_mutual_authentication() {
     common::within(async {
         let pki = Pki::new();
-        let client = pki.client(TlsVersion::Tls13, true).build().unwrap();
-        let server = pki.server(TlsVersion::Tls13, true).build().unwrap();
+        let (client, server) = pki.configs(TlsVersion::Tls13, true);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let served = tokio::spawn(async move {
@@ -161,8 +158,7 @@ async fn loopback_tcp_with_mutual_authentication() {
 async fn close_notify_ends_a_read_and_a_cut_transport_is_truncation() {
     common::within(async {
         let pki = Pki::new();
-        let client = pki.client(TlsVersion::Tls13, false).build().unwrap();
-        let server = pki.server(TlsVersion::Tls13, false).build().unwrap();
+        let (client, server) = pki.configs(TlsVersion::Tls13, false);
 
         let (c, s) = pair(client.clone(), server.clone(), 64).await;
         let (mut c, mut s) = (c.unwrap(), s.unwrap());
@@ -250,8 +246,7 @@ async fn garbage_after_the_handshake_fails_the_read_with_its_alert() {
     common::within(async {
         let pki = Pki::new();
         for version in [TlsVersion::Tls13, TlsVersion::Tls12] {
-            let client = pki.client(version, false).build().unwrap();
-            let server = pki.server(version, false).build().unwrap();
+            let (client, server) = pki.configs(version, false);
             let (c, s) = pair(client, server, 64).await;
             let (mut c, mut s) = (c.unwrap(), s.unwrap());
             // An application data record that no key opens, straight onto the transport.
@@ -470,8 +465,7 @@ proptest! {
     ) {
         let pki = Pki::new();
         let version = if tls13 { TlsVersion::Tls13 } else { TlsVersion::Tls12 };
-        let client = pki.client(version, false).build().unwrap();
-        let server = pki.server(version, false).build().unwrap();
+        let (client, server) = pki.configs(version, false);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -500,8 +494,7 @@ proptest! {
     ) {
         let pki = Pki::new();
         let version = if tls13 { TlsVersion::Tls13 } else { TlsVersion::Tls12 };
-        let client = pki.client(version, client_auth).build().unwrap();
-        let server = pki.server(version, client_auth).build().unwrap();
+        let (client, server) = pki.configs(version, client_auth);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

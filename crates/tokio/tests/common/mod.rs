@@ -70,6 +70,21 @@ impl Pki {
     }
 }
 
+impl Pki {
+    /// A client and a server of `version` that trust this PKI, the client with a
+    /// certificate and the server asking for one when `client_auth`.
+    pub fn configs(
+        &self,
+        version: TlsVersion,
+        client_auth: bool,
+    ) -> (Arc<ClientConfig>, Arc<ServerConfig>) {
+        (
+            self.client(version, client_auth).build().unwrap(),
+            self.server(version, client_auth).build().unwrap(),
+        )
+    }
+}
+
 pub fn name(n: &str) -> ServerName<'static> {
     ServerName::try_from(n.to_owned()).unwrap()
 }
