@@ -13,7 +13,7 @@ use strata::{
 };
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::stream::{peer_closed_during_handshake, TlsStream};
+use crate::stream::TlsStream;
 
 /// Connects to `server_name` over `io` and runs the handshake.
 pub async fn connect<IO>(
@@ -93,30 +93,12 @@ where
         F: FnMut(Request) -> Fut,
         Fut: Future<Output = Answer>,
     {
-        loop {
-            if let Some(err) = poll_fn(|cx| self.poll_failure(cx)).await {
-                return Err(err);
-            }
-            if !self.conn.is_handshaking() {
-                return poll_fn(|cx| self.poll_send_handshake(cx)).await;
-            }
-            poll_fn(|cx| self.poll_send(cx)).await?;
-            if let Some(request) = self.conn.take_request() {
-                let answer = answer(request).await;
-                // A refused answer fails the connection, which keeps the error: the loop
-                // sends the alert, then reports it.
-                let _failed = self.conn.answer(answer).is_err();
-                continue;
-            }
-            if self.conn.is_waiting_for_answer() {
-                return Err(io::Error::other(
-                    "the handshake waits for an answer to a request already taken",
-                ));
-            }
-            let n = poll_fn(|cx| self.poll_read_tls(cx)).await?;
-            if n == 0 && self.conn.error().is_none() {
-                return Err(peer_closed_during_handshake());
-            }
+        while let Some(request) = poll_fn(|cx| self.poll_handshake_step(cx)).await? {
+            let answer = answer(request).await;
+            // A refused answer fails the connection, which keeps the error: the next step
+            // sends the alert, then reports it.
+            let _failed = self.conn.answer(answer).is_err();
         }
+        poll_fn(|cx| self.poll_send_handshake(cx)).await
     }
 }

@@ -6,7 +6,7 @@ use std::ops::DerefMut;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use strata::Connection;
+use strata::{Connection, Request};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::sync_io::SyncIo;
@@ -171,16 +171,20 @@ where
         Poll::Ready(Some(err))
     }
 
-    /// Runs the handshake until it is done, with the configuration's inline answers. Its
+    /// Runs the handshake until it is done (`Ready(Ok(None))`) or stops at a request for
+    /// the application (`Ready(Ok(Some(request)))`, in `AnswerMode::Application`). Its
     /// last flight may still be queued: once the handshake is done, reading must not wait
     /// for writing (a peer writing as much as this side would wait the same way), so the
     /// caller flushes where it needs to.
-    pub(crate) fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    pub(crate) fn poll_handshake_step(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<Option<Request>>> {
         loop {
             // Done once, done: a later failure is for reads and writes to report, without
             // waiting on a transport that may be full.
             if self.conn.negotiated().is_some() {
-                return Poll::Ready(Ok(()));
+                return Poll::Ready(Ok(None));
             }
             if let Some(err) = ready!(self.poll_failure(cx)) {
                 return Poll::Ready(Err(err));
@@ -188,15 +192,29 @@ where
             // The peer waits for this side's flight, so it goes out before anything is
             // read.
             ready!(self.poll_send(cx))?;
+            if let Some(request) = self.conn.take_request() {
+                return Poll::Ready(Ok(Some(request)));
+            }
             if self.conn.is_waiting_for_answer() {
                 return Poll::Ready(Err(io::Error::other(
-                    "the handshake waits for the application's answer \
-                     (AnswerMode::Application): use TlsStream::handshake_answering",
+                    "the handshake waits for an answer to a request already taken",
                 )));
             }
             if ready!(self.poll_read_tls(cx))? == 0 && self.conn.error().is_none() {
                 return Poll::Ready(Err(peer_closed_during_handshake()));
             }
+        }
+    }
+
+    /// [`poll_handshake_step`](Self::poll_handshake_step) with the configuration's inline
+    /// answers: a request for the application is an error.
+    pub(crate) fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match ready!(self.poll_handshake_step(cx))? {
+            None => Poll::Ready(Ok(())),
+            Some(_) => Poll::Ready(Err(io::Error::other(
+                "the handshake waits for the application's answer \
+                 (AnswerMode::Application): use TlsStream::handshake_answering",
+            ))),
         }
     }
 }
@@ -212,7 +230,7 @@ fn peer_went_away(err: &io::Error) -> bool {
     )
 }
 
-pub(crate) fn peer_closed_during_handshake() -> io::Error {
+fn peer_closed_during_handshake() -> io::Error {
     io::Error::new(
         io::ErrorKind::UnexpectedEof,
         "the peer closed the transport during the handshake",

@@ -306,7 +306,6 @@ pub fn export_keying_material(
 mod tests {
     use super::*;
 
-    /// The PRF computed the slow, obvious way: concatenate, HMAC block by block.
     /// A key block's parts in the PRF output's order (RFC 5246 §6.3): client and server
     /// write keys, then their IVs.
     fn key_block_bytes(kb: &KeyBlock) -> Vec<u8> {
@@ -319,6 +318,7 @@ mod tests {
         .concat()
     }
 
+    /// The PRF computed the slow, obvious way: concatenate, HMAC block by block.
     fn naive_prf(hash: HashAlgorithm, secret: &[u8], label_seed: &[u8], len: usize) -> Vec<u8> {
         let mut out = Vec::new();
         let mut a = label_seed.to_vec();

@@ -546,7 +546,7 @@ impl Tls12Client {
     /// come from the session's master secret and the new randoms.
     fn resume(
         &mut self,
-        core: Core,
+        mut core: Core,
         session: Tls12Session,
         out: &mut Vec<Action>,
     ) -> Result<ClientState, HandshakeError> {
@@ -563,7 +563,6 @@ impl Tls12Client {
             ));
         }
         // RFC 5246 §7.3: an abbreviated handshake has no CertificateRequest.
-        let mut core = core;
         core.transcript.forget_messages();
         let master = MasterSecret::new(core.suite.hash, session.master_secret);
         out.push(key_log(CLIENT_RANDOM, self.offer.random, master.secret()));
