@@ -1,14 +1,16 @@
 //! What one side's TLS 1.2 PRF work in a resumed handshake costs (the key block from the
 //! session's master secret and both Finished messages' verify_data: 23 SHA-256
-//! compressions, RFC 5246 §5), three ways, side by side:
-//! - strata, which keys ring's HMAC once (`MasterSecret`) and runs every HMAC through it;
-//! - the same PRF on RustCrypto's `hmac` and `sha2` crates;
+//! compressions, RFC 5246 §5), four ways, side by side:
+//! - strata's `MasterSecret`, keyed once, as a handshake runs it (on the `hmac` crate
+//!   where the CPU has SHA-256 instructions, on ring's HMAC elsewhere; see
+//!   `strata_handshake::key_schedule::tls12`), with the key block cut into record keys;
+//! - the bare PRF on ring's HMAC, keyed once;
+//! - the bare PRF on RustCrypto's `hmac` and `sha2` crates, keyed once;
 //! - the 23 compressions alone (`sha2::compress256`), the limit any HMAC API can reach.
 //!
 //! `cargo run --release -p strata-bench --example prf_providers [-- ROUNDS]`
 //!
-//! It measures; it changes nothing in strata, which uses ring throughout. PROFILES.md
-//! says why the figures matter for the resumed TLS 1.2 row.
+//! PROFILES.md says why the figures matter for the resumed TLS 1.2 row.
 #![forbid(unsafe_code)]
 
 use std::hint::black_box;
@@ -26,7 +28,33 @@ const COMPRESSIONS: u32 = 23;
 
 type HmacSha256 = Hmac<sha2::Sha256>;
 
-/// P_SHA256 on RustCrypto's HMAC, `key` keyed once, as strata's `p_hash` does on ring's.
+/// P_SHA256 on ring's HMAC, `key` keyed once.
+fn p_sha256_ring(key: &ring::hmac::Key, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
+    let hmac = |a: Option<&[u8]>| {
+        let mut ctx = ring::hmac::Context::with_key(key);
+        if let Some(a) = a {
+            ctx.update(a);
+        }
+        ctx.update(label);
+        for part in seed {
+            ctx.update(part);
+        }
+        ctx.sign()
+    };
+    let mut a = hmac(None);
+    let mut chunks = out.chunks_mut(32).peekable();
+    while let Some(chunk) = chunks.next() {
+        let block = hmac(Some(a.as_ref()));
+        for (dst, src) in chunk.iter_mut().zip(block.as_ref()) {
+            *dst = *src;
+        }
+        if chunks.peek().is_some() {
+            a = ring::hmac::sign(key, a.as_ref());
+        }
+    }
+}
+
+/// P_SHA256 on RustCrypto's HMAC, `key` keyed once.
 fn p_sha256(key: &HmacSha256, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
     let hmac = |a: Option<&[u8]>| {
         let mut mac = key.clone();
@@ -86,6 +114,22 @@ fn main() -> Result<(), String> {
         let finished = [Sender::Client, Sender::Server].map(|s| ms.verify_data(s, &hash));
         Ok::<_, String>((block, finished))
     };
+    let ring_side = || {
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, black_box(&master));
+        let mut block = [0u8; 40];
+        p_sha256_ring(
+            &key,
+            b"key expansion",
+            &[&server_random, &client_random],
+            &mut block,
+        );
+        let finished = [&b"client finished"[..], b"server finished"].map(|label| {
+            let mut v = [0u8; 12];
+            p_sha256_ring(&key, label, &[&hash], &mut v);
+            v
+        });
+        (block, finished)
+    };
     let rustcrypto_side = || {
         let key = HmacSha256::new_from_slice(black_box(&master)).map_err(|e| e.to_string())?;
         let mut block = [0u8; 40];
@@ -104,12 +148,16 @@ fn main() -> Result<(), String> {
     };
     let (_, strata_finished) = strata_side()?;
     let (_, rc_finished) = rustcrypto_side()?;
-    if strata_finished != rc_finished {
-        return Err("the two PRFs disagree".into());
+    let (_, ring_finished) = ring_side();
+    if strata_finished != rc_finished || strata_finished != ring_finished {
+        return Err("the PRFs disagree".into());
     }
 
-    let ring_us = time(rounds, || {
+    let strata_us = time(rounds, || {
         black_box(strata_side().ok());
+    });
+    let ring_us = time(rounds, || {
+        black_box(ring_side());
     });
     let rc_us = time(rounds, || {
         black_box(rustcrypto_side().ok());
@@ -123,7 +171,8 @@ fn main() -> Result<(), String> {
         black_box(&state);
     });
     println!("One side's TLS 1.2 resumed PRF work (key block + both verify_data), µs:");
-    println!("  strata (ring HMAC, keyed once)       {ring_us:6.3}");
+    println!("  strata's MasterSecret                {strata_us:6.3}");
+    println!("  ring HMAC, keyed once                {ring_us:6.3}");
     println!("  RustCrypto hmac + sha2, keyed once   {rc_us:6.3}");
     println!("  {COMPRESSIONS} SHA-256 compressions alone       {compress_us:6.3}");
     Ok(())

@@ -6,6 +6,8 @@
 //! (`mac_key_length` is 0, RFC 5288 §3, RFC 7905 §2), only the write keys and the fixed
 //! IVs.
 
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use strata_record::AeadAlgorithm;
 use zeroize::Zeroizing;
 
@@ -32,29 +34,143 @@ pub const VERIFY_DATA_LEN: usize = 12;
 /// Several outputs from one secret (the key block and both Finished messages from the
 /// master secret) are cheaper through [`MasterSecret`], which keys HMAC once.
 pub fn prf(hash: HashAlgorithm, secret: &[u8], label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
-    let key = ring::hmac::Key::new(hash.hmac_algorithm(), secret);
-    p_hash(&key, label, seed, out);
+    PrfKey::new(hash, secret).p_hash(label, seed, out);
+}
+
+/// HMAC keyed with a PRF secret (RFC 2104 §2: the key padded with ipad and with opad,
+/// each hashed once, here).
+///
+/// The PRF is nothing but HMACs of short inputs under one key, so the cost of an HMAC
+/// call around the hash weighs as much as the hash: ring's HMAC copies its keyed context
+/// and formats each digest through general code, where the `hmac` crate's keyed state is
+/// two bare hash states, cloned per HMAC. Where the CPU has SHA-256 instructions (x86
+/// SHA-NI, ARMv8 SHA2), which the `sha2` crate and ring both use, one side of a resumed
+/// handshake's PRF work (key block and both verify_data) takes 1.3 µs on the `hmac`
+/// crate against 2.1 µs on ring's (`cargo run --release -p strata-bench --example
+/// prf_providers`; benches/PROFILES.md, fifth round). Without them ring's vectorised
+/// SHA-256 beats `sha2`'s portable code by more than the call overhead, and SHA-384 has
+/// no such instructions on either, so those stay on ring. Both hashes run in constant
+/// time in both crates; the tests check each path against the other.
+#[derive(Clone)]
+enum PrfKey {
+    /// SHA-256 on the `hmac` and `sha2` crates, for CPUs with SHA-256 instructions.
+    Sha256(Hmac<Sha256>),
+    /// ring's HMAC: SHA-384, and SHA-256 elsewhere.
+    Ring(ring::hmac::Key),
+}
+
+impl PrfKey {
+    /// HMAC over `hash` keyed with `secret`, on the faster implementation here.
+    fn new(hash: HashAlgorithm, secret: &[u8]) -> Self {
+        match hash {
+            HashAlgorithm::Sha256 if sha256_instructions() => Self::hmac_crate(secret),
+            _ => Self::ring(hash, secret),
+        }
+    }
+
+    /// ring's HMAC over `hash`.
+    fn ring(hash: HashAlgorithm, secret: &[u8]) -> Self {
+        Self::Ring(ring::hmac::Key::new(hash.hmac_algorithm(), secret))
+    }
+
+    /// HMAC-SHA256 on the `hmac` crate (which runs on any CPU, more slowly without the
+    /// instructions).
+    fn hmac_crate(secret: &[u8]) -> Self {
+        // HMAC takes a key of any length (RFC 2104 §2 hashes a longer one first), and the
+        // `hmac` crate's constructor returns `Ok` for every length: its `Result` is that
+        // of the generic `KeyInit` interface.
+        match Hmac::<Sha256>::new_from_slice(secret) {
+            Ok(key) => Self::Sha256(key),
+            Err(_) => unreachable!("HMAC accepts keys of every length"),
+        }
+    }
+
+    /// `P_hash(secret, label + seed)` filling `out` (RFC 5246 §5).
+    fn p_hash(&self, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
+        match self {
+            Self::Sha256(key) => p_hash(key, label, seed, out),
+            Self::Ring(key) => p_hash(&RingHmac::with_key(key), label, seed, out),
+        }
+    }
+}
+
+/// Whether the CPU has the SHA-256 instructions the `sha2` crate uses (it detects them
+/// the same way, at run time, and falls back to portable code without them).
+fn sha256_instructions() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("sha")
+            && std::is_x86_feature_detected!("sse2")
+            && std::is_x86_feature_detected!("ssse3")
+            && std::is_x86_feature_detected!("sse4.1")
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        std::arch::is_aarch64_feature_detected!("sha2")
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        false
+    }
+}
+
+/// The one HMAC interface [`p_hash`] needs, over both implementations: a keyed state
+/// that is cloned per HMAC, fed, and finished into a digest.
+trait PrfHmac: Clone {
+    /// A digest: 32 or 48 bytes.
+    type Tag: AsRef<[u8]>;
+    fn update(&mut self, data: &[u8]);
+    fn finish(self) -> Self::Tag;
+}
+
+impl PrfHmac for Hmac<Sha256> {
+    type Tag = [u8; 32];
+    fn update(&mut self, data: &[u8]) {
+        Mac::update(self, data);
+    }
+    fn finish(self) -> [u8; 32] {
+        self.finalize().into_bytes().into()
+    }
+}
+
+/// ring's HMAC context, keyed.
+#[derive(Clone)]
+struct RingHmac(ring::hmac::Context);
+
+impl RingHmac {
+    fn with_key(key: &ring::hmac::Key) -> Self {
+        Self(ring::hmac::Context::with_key(key))
+    }
+}
+
+impl PrfHmac for RingHmac {
+    type Tag = ring::hmac::Tag;
+    fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+    fn finish(self) -> ring::hmac::Tag {
+        self.0.sign()
+    }
 }
 
 /// `P_hash(secret, label + seed)` (RFC 5246 §5) with HMAC already keyed by `secret`:
 /// every HMAC of the PRF uses the same key, so its set-up (hashing the key padded with
 /// ipad and with opad) is done once by the caller.
-fn p_hash(key: &ring::hmac::Key, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
+fn p_hash<H: PrfHmac>(key: &H, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
     let hmac = |a: Option<&[u8]>| {
-        let mut ctx = ring::hmac::Context::with_key(key);
+        let mut mac = key.clone();
         if let Some(a) = a {
-            ctx.update(a);
+            mac.update(a);
         }
-        ctx.update(label);
+        mac.update(label);
         for part in seed {
-            ctx.update(part);
+            mac.update(part);
         }
-        ctx.sign()
+        mac.finish()
     };
     // A(1) = HMAC(secret, label + seed).
     let mut a = hmac(None);
-    let len = key.algorithm().digest_algorithm().output_len();
-    let mut chunks = out.chunks_mut(len).peekable();
+    let mut chunks = out.chunks_mut(a.as_ref().len()).peekable();
     while let Some(chunk) = chunks.next() {
         let block = hmac(Some(a.as_ref()));
         // `chunk` is at most one hash output long; `zip` copies exactly its length.
@@ -64,7 +180,9 @@ fn p_hash(key: &ring::hmac::Key, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
         // A(i+1) = HMAC(secret, A(i)), only if another block follows (for a 12-byte
         // verify_data it never does).
         if chunks.peek().is_some() {
-            a = ring::hmac::sign(key, a.as_ref());
+            let mut mac = key.clone();
+            mac.update(a.as_ref());
+            a = mac.finish();
         }
     }
 }
@@ -75,21 +193,22 @@ fn p_hash(key: &ring::hmac::Key, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
 /// is keyed with the same secret (RFC 5246 §5); keying once here saves, per output after
 /// the first, the two hash compressions of the padded key (RFC 2104 §2).
 ///
-/// The secret's bytes are wiped on drop ([`Secret`]); ring's keyed HMAC state has no
-/// such wipe (as for every key strata hands to ring), so the machines hold a
+/// The secret's bytes are wiped on drop ([`Secret`]); the keyed HMAC state (two hash
+/// states, as good as the secret to an attacker) has no such wipe in ring or in the
+/// `hmac` crate (as for every key strata hands to ring), so the machines hold a
 /// `MasterSecret` only while the handshake runs and keep the bare [`Secret`] after.
 #[derive(Clone)]
 pub struct MasterSecret {
     hash: HashAlgorithm,
     secret: Secret,
-    key: ring::hmac::Key,
+    key: PrfKey,
 }
 
 impl MasterSecret {
     /// `secret` (48 bytes from [`master_secret`] or [`extended_master_secret`], or a
     /// resumed session's), keyed for the PRF over `hash`.
     pub fn new(hash: HashAlgorithm, secret: Secret) -> Self {
-        let key = ring::hmac::Key::new(hash.hmac_algorithm(), secret.as_bytes());
+        let key = PrfKey::new(hash, secret.as_bytes());
         Self { hash, secret, key }
     }
 
@@ -111,7 +230,7 @@ impl MasterSecret {
     /// `PRF(master_secret, label, seed)` filling `out` (RFC 5246 §5), the seed given in
     /// parts as for [`prf`].
     pub fn prf(&self, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
-        p_hash(&self.key, label, seed, out);
+        self.key.p_hash(label, seed, out);
     }
 
     /// The key block of the AEAD suite `aead` (RFC 5246 §6.3); see [`key_block`].
@@ -332,18 +451,53 @@ mod tests {
 
     #[test]
     fn prf_matches_the_definition_for_many_lengths_and_seed_splits() {
-        let secret = [0x5a; 20];
+        // `naive_prf` runs on ring's HMAC, `prf` on the `hmac` crate's: the secrets'
+        // lengths go past both hashes' blocks (64 and 128 bytes), where HMAC hashes the
+        // key first (RFC 2104 §2), as a P-521 pre-master secret (66 bytes) needs.
         let label_seed = b"test labelseed bytes that go on for a while";
-        for hash in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
-            for len in [0, 1, 12, 31, 32, 33, 48, 49, 100, 200] {
-                let want = naive_prf(hash, &secret, label_seed, len);
-                let mut got = vec![0; len];
-                let (label, seed) = label_seed.split_at(10);
-                let (seed1, seed2) = seed.split_at(7);
-                prf(hash, &secret, label, &[seed1, &[], seed2], &mut got);
-                assert_eq!(got, want, "{hash:?} {len}");
+        for secret_len in [0, 20, 48, 64, 65, 66, 128, 129, 300] {
+            let secret: Vec<u8> = (0..secret_len).map(|i| (i * 7 + 1) as u8).collect();
+            for hash in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+                for len in [0, 1, 12, 31, 32, 33, 48, 49, 100, 200] {
+                    let want = naive_prf(hash, &secret, label_seed, len);
+                    let mut got = vec![0; len];
+                    let (label, seed) = label_seed.split_at(10);
+                    let (seed1, seed2) = seed.split_at(7);
+                    prf(hash, &secret, label, &[seed1, &[], seed2], &mut got);
+                    assert_eq!(got, want, "{hash:?} secret {secret_len} out {len}");
+                }
             }
         }
+    }
+
+    #[test]
+    fn both_hmac_implementations_give_the_same_prf() {
+        // `prf` takes one of them by the CPU; this runs both whatever the CPU (the
+        // `hmac` crate falls back to portable SHA-256 code without the instructions).
+        let seed: Vec<u8> = (0u8..=200).collect();
+        for secret_len in [0, 1, 32, 48, 64, 65, 66, 200] {
+            let secret: Vec<u8> = (0..secret_len).map(|i| (i * 13 + 5) as u8).collect();
+            let ring = PrfKey::ring(HashAlgorithm::Sha256, &secret);
+            let crate_ = PrfKey::hmac_crate(&secret);
+            assert!(matches!(ring, PrfKey::Ring(_)) && matches!(crate_, PrfKey::Sha256(_)));
+            for (seed_len, out_len) in [(0, 12), (47, 12), (77, 40), (64, 32), (201, 104)] {
+                let (label, rest) = seed[..seed_len].split_at(seed_len / 3);
+                let mut a = vec![0u8; out_len];
+                let mut b = vec![0u8; out_len];
+                ring.p_hash(label, &[rest], &mut a);
+                crate_.p_hash(label, &[rest], &mut b);
+                assert_eq!(a, b, "secret {secret_len} seed {seed_len} out {out_len}");
+                let want = naive_prf(HashAlgorithm::Sha256, &secret, &seed[..seed_len], out_len);
+                assert_eq!(a, want);
+            }
+        }
+        // SHA-384 always runs on ring.
+        assert!(matches!(
+            PrfKey::new(HashAlgorithm::Sha384, b"k"),
+            PrfKey::Ring(_)
+        ));
+        let sha256 = PrfKey::new(HashAlgorithm::Sha256, b"k");
+        assert_eq!(matches!(sha256, PrfKey::Sha256(_)), sha256_instructions());
     }
 
     #[test]
