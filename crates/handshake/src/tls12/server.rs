@@ -572,9 +572,10 @@ impl Tls12Server {
         out: &mut Vec<Action>,
     ) -> Result<ServerState, HandshakeError> {
         let suite = state.suite;
+        // The suite is chosen: the ClientHello goes straight into the hash, unbuffered.
         let mut transcript = Transcript::new();
-        transcript.add(raw.encoded);
         transcript.start_hash(suite.hash)?;
+        transcript.add(raw.encoded);
         let mut extensions = Vec::new();
         if secure_renegotiation {
             extensions.push(Extension::RenegotiationInfo(Cow::Borrowed(&[])));

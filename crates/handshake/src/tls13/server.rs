@@ -475,9 +475,10 @@ impl Tls13Server {
                 (transcript, retry.sent_ccs, retry.group, share)
             }
             None => {
+                // The suite is chosen: the ClientHello goes straight into the hash, unbuffered.
                 let mut transcript = Transcript::new();
-                transcript.add(raw.encoded);
                 transcript.start_hash(suite.hash)?;
+                transcript.add(raw.encoded);
                 if let Some(psk_only) = psk_only {
                     // No (EC)DHE: Negotiated.group names the client's (unused) key share,
                     // or without one the original handshake's group.
