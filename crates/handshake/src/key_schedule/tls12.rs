@@ -5,6 +5,15 @@
 //! Only the AEAD suites strata implements are covered: their key block holds no MAC keys
 //! (`mac_key_length` is 0, RFC 5288 §3, RFC 7905 §2), only the write keys and the fixed
 //! IVs.
+//!
+//! The PRF is HMAC and nothing else: a handful of HMACs over short inputs under one key.
+//! Where the CPU has SHA-256 instructions (x86 SHA-NI, ARMv8 SHA2), the SHA-256 PRF runs
+//! on RustCrypto's `hmac` and `sha2` crates rather than on ring: both hash a block as fast
+//! there, but ring's HMAC spends more around each call than the hash itself takes on these
+//! inputs, which made the PRF a third of a resumed TLS 1.2 handshake (1.5 µs per side
+//! instead of 2.1 µs; benches/PROFILES.md, fifth round). Everywhere else, and for SHA-384
+//! (no such instructions), the PRF runs on ring, whose vectorised SHA-2 beats the
+//! portable code. Both give the same bytes, which the tests check on every machine.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -38,19 +47,9 @@ pub fn prf(hash: HashAlgorithm, secret: &[u8], label: &[u8], seed: &[&[u8]], out
 }
 
 /// HMAC keyed with a PRF secret (RFC 2104 §2: the key padded with ipad and with opad,
-/// each hashed once, here).
-///
-/// The PRF is nothing but HMACs of short inputs under one key, so the cost of an HMAC
-/// call around the hash weighs as much as the hash: ring's HMAC copies its keyed context
-/// and formats each digest through general code, where the `hmac` crate's keyed state is
-/// two bare hash states, cloned per HMAC. Where the CPU has SHA-256 instructions (x86
-/// SHA-NI, ARMv8 SHA2), which the `sha2` crate and ring both use, one side of a resumed
-/// handshake's PRF work (key block and both verify_data) takes 1.3 µs on the `hmac`
-/// crate against 2.1 µs on ring's (`cargo run --release -p strata-bench --example
-/// prf_providers`; benches/PROFILES.md, fifth round). Without them ring's vectorised
-/// SHA-256 beats `sha2`'s portable code by more than the call overhead, and SHA-384 has
-/// no such instructions on either, so those stay on ring. Both hashes run in constant
-/// time in both crates; the tests check each path against the other.
+/// each hashed once, here), on the implementation the module docs choose for this CPU.
+/// The `hmac` crate's keyed state is two bare hash states, cloned per HMAC; ring's is a
+/// general digest context, copied and finished through more general code.
 #[derive(Clone)]
 enum PrfKey {
     /// SHA-256 on the `hmac` and `sha2` crates, for CPUs with SHA-256 instructions.
