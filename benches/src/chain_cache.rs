@@ -18,7 +18,7 @@ use strata_pki::{
 };
 use strata_testdata::pki::{KeyKind, TestCa};
 
-use crate::measure::{self, Figure, Settings};
+use crate::measure::{self, Figure, Sampled, Settings};
 use crate::setup::{Aead, Identity, Pki, ServerKey, Setup, Version, SERVER_NAME};
 use crate::stacks::strata::suite;
 use crate::stacks::{SetupError, Stack};
@@ -125,17 +125,18 @@ pub fn with_intermediate() -> Pki {
     }
 }
 
-/// [handshakes per second, client µs, server µs] with the cache off, then on.
+/// [handshakes per second, client µs, server µs] with the cache off, then on, each
+/// figure with its repetitions (the two loops take turns).
 pub fn compare(
     pki: &Pki,
     setup: &Setup,
     settings: &Settings,
-) -> Result<[Figure<[f64; 3]>; 2], String> {
+) -> Result<[Figure<[Sampled; 3]>; 2], String> {
     let loops = vec![
         measure::handshake_loop::<Reconnecting<false>>(pki, setup, settings)?,
         measure::handshake_loop::<Reconnecting<true>>(pki, setup, settings)?,
     ];
-    let figures: Vec<Figure<[f64; 3]>> = measure::interleaved(settings.reps, loops)?
+    let figures: Vec<Figure<[Sampled; 3]>> = measure::interleaved(settings.reps, loops)?
         .into_iter()
         .map(|m| {
             m.map_or(
@@ -193,8 +194,12 @@ pub fn table(pki: &Pki, settings: &Settings) -> Result<Table, String> {
     for (name, pki, setup) in rows {
         eprintln!("chain cache: {name}");
         let [off, on] = compare(pki, &setup, settings)?;
-        let pick = |f: &Figure<[f64; 3]>, i: usize| {
-            f.clone().map(|v| v.get(i).copied().unwrap_or(f64::NAN))
+        let pick = |f: &Figure<[Sampled; 3]>, i: usize| {
+            f.clone().map(|v| {
+                v.get(i)
+                    .cloned()
+                    .unwrap_or_else(|| Sampled::new(Vec::new()))
+            })
         };
         table.row(vec![
             name.into(),

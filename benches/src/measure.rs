@@ -229,13 +229,52 @@ pub fn check_resumed<S: Stack>(
 /// One repetition of a measurement loop: runs for its fixed time and returns its figures.
 pub type Rep<const N: usize> = Box<dyn FnMut() -> Result<[f64; N], String>>;
 
+/// One figure's repetitions, in the order they ran, and their median.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sampled {
+    median: f64,
+    samples: Vec<f64>,
+}
+
+impl Sampled {
+    /// The repetitions of one figure.
+    pub fn new(mut samples: Vec<f64>) -> Self {
+        let median = median(&mut samples.clone());
+        samples.shrink_to_fit();
+        Self { median, samples }
+    }
+
+    /// The median of the repetitions: the figure reported.
+    pub fn median(&self) -> f64 {
+        self.median
+    }
+
+    /// `self / other` for two figures whose repetitions took turns ([`interleaved`]):
+    /// the median of the ratios of the repetitions that ran one after the other, so that
+    /// a stretch where the shared machine ran slower weighs on both sides of each ratio.
+    /// Without paired repetitions (different counts), the ratio of the medians.
+    pub fn ratio_to(&self, other: &Self) -> f64 {
+        if self.samples.len() == other.samples.len() && !self.samples.is_empty() {
+            let mut ratios: Vec<f64> = self
+                .samples
+                .iter()
+                .zip(&other.samples)
+                .map(|(a, b)| a / b)
+                .collect();
+            median(&mut ratios)
+        } else {
+            self.median / other.median
+        }
+    }
+}
+
 /// Runs several measurements' repetitions interleaved, so that a change in the machine's
 /// load during the run touches them alike: each once untimed (warm-up), then round-robin
-/// `reps` times. Returns each one's medians; `None` stays `None`.
+/// `reps` times. Returns each one's repetitions; `None` stays `None`.
 pub fn interleaved<const N: usize>(
     reps: usize,
     mut loops: Vec<Option<Rep<N>>>,
-) -> Result<Vec<Option<[f64; N]>>, String> {
+) -> Result<Vec<Option<[Sampled; N]>>, String> {
     let mut columns: Vec<[Vec<f64>; N]> = loops
         .iter()
         .map(|_| std::array::from_fn(|_| Vec::with_capacity(reps)))
@@ -255,24 +294,24 @@ pub fn interleaved<const N: usize>(
     Ok(loops
         .iter()
         .zip(columns)
-        .map(|(rep, columns)| rep.as_ref().map(|_| columns.map(|mut c| median(&mut c))))
+        .map(|(rep, columns)| rep.as_ref().map(|_| columns.map(Sampled::new)))
         .collect())
 }
 
 /// Handshake figures: full handshakes per second (wall time of the loop, both sides and
 /// the harness), and the microseconds per handshake spent in each side's calls.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HandshakeFigures {
     /// Full handshakes per second.
-    pub per_second: f64,
+    pub per_second: Sampled,
     /// Microseconds per handshake in the client's calls (including dropping it).
-    pub client_us: f64,
+    pub client_us: Sampled,
     /// Microseconds per handshake in the server's calls (including dropping it).
-    pub server_us: f64,
+    pub server_us: Sampled,
 }
 
 impl HandshakeFigures {
-    fn from_medians([per_second, client_us, server_us]: [f64; 3]) -> Self {
+    fn from_samples([per_second, client_us, server_us]: [Sampled; 3]) -> Self {
         Self {
             per_second,
             client_us,
@@ -324,21 +363,18 @@ pub fn handshake_loop<S: Stack + 'static>(
     })))
 }
 
-fn figures<T, const N: usize>(
-    medians: Vec<Option<[f64; N]>>,
-    make: impl Fn([f64; N]) -> T,
-) -> Vec<Figure<T>> {
-    figures_why(medians, &[], make)
+fn figures<I, T>(measured: Vec<Option<I>>, make: impl Fn(I) -> T) -> Vec<Figure<T>> {
+    figures_why(measured, &[], make)
 }
 
 /// [`figures`], with the reason for each missing one (by position; "not implemented yet"
 /// past the end or where `None`).
-fn figures_why<T, const N: usize>(
-    medians: Vec<Option<[f64; N]>>,
+fn figures_why<I, T>(
+    measured: Vec<Option<I>>,
     why: &[Option<&'static str>],
-    make: impl Fn([f64; N]) -> T,
+    make: impl Fn(I) -> T,
 ) -> Vec<Figure<T>> {
-    medians
+    measured
         .into_iter()
         .enumerate()
         .map(|(i, m)| {
@@ -356,30 +392,34 @@ fn figures_why<T, const N: usize>(
 
 /// Measures handshakes (full, or resumed with `setup.resumed`) of strata, rustls and
 /// OpenSSL for `setup`, and the crypto floor ([`crate::crypto::floor_loop`]),
-/// interleaved: [strata, rustls, OpenSSL, floor].
+/// interleaved: [strata, rustls, OpenSSL, floor]. They run in the order floor, strata,
+/// rustls, OpenSSL, so that strata runs right after the floor and right before rustls in
+/// every round, the pairs the table divides ([`Sampled::ratio_to`]).
 pub fn compare_handshakes(
     pki: &Pki,
     setup: &Setup,
     settings: &Settings,
 ) -> Result<[Figure<HandshakeFigures>; 4], String> {
     let loops = vec![
+        Some(crate::crypto::floor_loop(pki, setup, settings)?),
         handshake_loop::<Strata>(pki, setup, settings)?,
         handshake_loop::<Rustls>(pki, setup, settings)?,
         handshake_loop::<OpenSsl>(pki, setup, settings)?,
-        Some(crate::crypto::floor_loop(pki, setup, settings)?),
     ];
     let why = [
+        None,
         Strata::unavailable(setup),
         Rustls::unavailable(setup),
         OpenSsl::unavailable(setup),
     ];
-    figures_why(
+    let [floor, strata, rustls, openssl]: [Figure<HandshakeFigures>; 4] = figures_why(
         interleaved(settings.reps, loops)?,
         &why,
-        HandshakeFigures::from_medians,
+        HandshakeFigures::from_samples,
     )
     .try_into()
-    .map_err(|_| "four loops, four figures".to_owned())
+    .map_err(|_| "four loops, four figures".to_owned())?;
+    Ok([strata, rustls, openssl, floor])
 }
 
 /// Measures handshakes of `S` alone for `setup`.
@@ -392,7 +432,7 @@ pub fn handshakes<S: Stack + 'static>(
     figures_why(
         interleaved(settings.reps, loops)?,
         &[S::unavailable(setup)],
-        HandshakeFigures::from_medians,
+        HandshakeFigures::from_samples,
     )
     .pop()
     .ok_or_else(|| "one stack, one figure".to_owned())
@@ -400,16 +440,16 @@ pub fn handshakes<S: Stack + 'static>(
 
 /// Bulk figures, one way (client to server), 16 KiB writes, in MB/s (10^6 bytes of
 /// plaintext per second of time in the side's calls).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BulkFigures {
     /// Sending: write plaintext (seal) and take the TLS bytes out.
-    pub send: f64,
+    pub send: Sampled,
     /// Receiving: put the TLS bytes in, process (open), read the plaintext out.
-    pub receive: f64,
+    pub receive: Sampled,
 }
 
 impl BulkFigures {
-    fn from_medians([send, receive]: [f64; 2]) -> Self {
+    fn from_samples([send, receive]: [Sampled; 2]) -> Self {
         Self { send, receive }
     }
 }
@@ -496,7 +536,9 @@ pub fn bulk_in_place_loop(
 /// Measures one-way bulk transfer of strata (its buffered calls and its in-place ones),
 /// rustls and OpenSSL for `setup`, and ring's raw AEAD ([`crate::crypto::aead_loop`], as
 /// [seal, open] in [send, receive]), interleaved: [strata, strata in place, rustls,
-/// OpenSSL, ring].
+/// OpenSSL, ring]. They run in the order strata, rustls, OpenSSL, strata in place, ring,
+/// so that each pair the table divides (strata by rustls, in place by ring) runs back to
+/// back in every round ([`Sampled::ratio_to`]).
 pub fn compare_bulk(
     pki: &Pki,
     setup: &Setup,
@@ -504,17 +546,18 @@ pub fn compare_bulk(
 ) -> Result<[Figure<BulkFigures>; 5], String> {
     let loops = vec![
         bulk_loop::<Strata>(pki, setup, settings)?,
-        bulk_in_place_loop(pki, setup, settings)?,
         bulk_loop::<Rustls>(pki, setup, settings)?,
         bulk_loop::<OpenSsl>(pki, setup, settings)?,
+        bulk_in_place_loop(pki, setup, settings)?,
         Some(crate::crypto::aead_loop(setup.aead, settings)?),
     ];
-    figures(
+    let [strata, rustls, openssl, in_place, ring]: [Figure<BulkFigures>; 5] = figures(
         interleaved(settings.reps, loops)?,
-        BulkFigures::from_medians,
+        BulkFigures::from_samples,
     )
     .try_into()
-    .map_err(|_| "five loops, five figures".to_owned())
+    .map_err(|_| "five loops, five figures".to_owned())?;
+    Ok([strata, in_place, rustls, openssl, ring])
 }
 
 /// Measures one-way bulk transfer of `S` alone for `setup`.
@@ -526,7 +569,7 @@ pub fn bulk<S: Stack + 'static>(
     let loops = vec![bulk_loop::<S>(pki, setup, settings)?];
     figures(
         interleaved(settings.reps, loops)?,
-        BulkFigures::from_medians,
+        BulkFigures::from_samples,
     )
     .pop()
     .ok_or_else(|| "one stack, one figure".to_owned())
@@ -535,6 +578,25 @@ pub fn bulk<S: Stack + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ratios_pair_the_repetitions_that_ran_in_turn() {
+        // The machine slowed down during the second repetition: both loops felt it.
+        let strata = Sampled::new(vec![10.0, 5.0, 10.0, 11.0, 9.0]);
+        let other = Sampled::new(vec![8.0, 4.0, 8.0, 8.8, 7.2]);
+        assert_eq!(strata.median(), 10.0);
+        assert!((strata.ratio_to(&other) - 1.25).abs() < 1e-12);
+        // Pairs, not medians: here the quotient of the medians would be 12 / 15.
+        let a = Sampled::new(vec![10.0, 12.0, 30.0]);
+        let b = Sampled::new(vec![5.0, 20.0, 15.0]);
+        assert_eq!(a.ratio_to(&b), 2.0);
+        // Repetitions that cannot be paired: the quotient of the medians.
+        let c = Sampled::new(vec![30.0, 10.0]);
+        assert_eq!(a.ratio_to(&c), 12.0 / 20.0);
+        assert!(Sampled::new(Vec::new())
+            .ratio_to(&Sampled::new(Vec::new()))
+            .is_nan());
+    }
 
     #[test]
     fn median_of_odd_and_even_counts() {
@@ -555,7 +617,8 @@ mod tests {
             }))
         };
         let m = interleaved(2, vec![make(1.0), None, make(3.0)]).unwrap_or_default();
-        assert_eq!(m, vec![Some([1.0]), None, Some([3.0])]);
+        let medians: Vec<_> = m.iter().map(|f| f.as_ref().map(|[c]| c.median())).collect();
+        assert_eq!(medians, vec![Some(1.0), None, Some(3.0)]);
         assert_eq!(*order.borrow(), [1.0, 3.0, 1.0, 3.0, 1.0, 3.0]);
     }
 

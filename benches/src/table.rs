@@ -1,6 +1,6 @@
 //! Markdown tables, padded so that they read in a terminal as well.
 
-use crate::measure::Figure;
+use crate::measure::{Figure, Sampled};
 
 /// A table with a heading.
 #[derive(Clone, Debug, Default)]
@@ -95,20 +95,52 @@ pub fn not_applicable(why: &str) -> String {
     format!("n/a ({why})")
 }
 
+/// What a table cell can show: a single value, or a figure's repetitions.
+pub trait Measured {
+    /// The value shown: the median of the repetitions.
+    fn shown(&self) -> f64;
+    /// `self / other`: for repetitions that took turns, the median of their ratios
+    /// ([`Sampled::ratio_to`]).
+    fn ratio_to(&self, other: &Self) -> f64;
+}
+
+impl Measured for f64 {
+    fn shown(&self) -> f64 {
+        *self
+    }
+    fn ratio_to(&self, other: &Self) -> f64 {
+        self / other
+    }
+}
+
+impl Measured for Sampled {
+    fn shown(&self) -> f64 {
+        self.median()
+    }
+    fn ratio_to(&self, other: &Self) -> f64 {
+        Sampled::ratio_to(self, other)
+    }
+}
+
 /// A figure with `decimals` decimals, or its n/a.
-pub fn figure(f: &Figure<f64>, decimals: usize) -> String {
+pub fn figure<M: Measured>(f: &Figure<M>, decimals: usize) -> String {
     match f {
-        Figure::Value(v) if v.is_finite() => format!("{v:.decimals$}"),
+        Figure::Value(v) if v.shown().is_finite() => format!("{:.decimals$}", v.shown()),
         Figure::Value(_) => "n/a".into(),
         Figure::NotApplicable(why) => not_applicable(why),
     }
 }
 
 /// `a / b` with two decimals, or "n/a" when either is missing.
-pub fn ratio(a: &Figure<f64>, b: &Figure<f64>) -> String {
+pub fn ratio<M: Measured>(a: &Figure<M>, b: &Figure<M>) -> String {
     match (a.value(), b.value()) {
-        (Some(a), Some(b)) if *b != 0.0 && a.is_finite() && b.is_finite() => {
-            format!("{:.2}", a / b)
+        (Some(a), Some(b)) => {
+            let r = a.ratio_to(b);
+            if r.is_finite() {
+                format!("{r:.2}")
+            } else {
+                "n/a".into()
+            }
         }
         _ => "n/a".into(),
     }

@@ -240,9 +240,13 @@ and end, and the monotonic clock around the parts it times (each side's calls, s
 receiving); the parts are scaled by the loop's CPU/wall ratio, so time the thread spent \
 descheduled by other work does not count. (A busy sibling hyperthread or shared cache \
 still slows everything alike.)
-- **Ratios are strata / the other**, of the figure in the row: for rates (handshakes per \
-second, MB/s) above 1 means strata is faster; for costs (µs, bytes, allocations) above 1 \
-means strata spends more. \"n/a (not implemented yet)\" is a configuration strata refuses \
+- **Ratios are strata / the other**: for rates (handshakes per second, MB/s) above 1 \
+means strata is faster; for costs (µs, bytes, allocations) above 1 means strata spends \
+more. Where both figures are timed, the ratio is the median of the ratios of their \
+repetitions, each pair run back to back (each row's loops run in an order that puts \
+strata next to rustls, to the crypto floor and, in place, to ring's raw AEAD), so that a \
+stretch where the machine ran slower weighs on both halves of a pair; it can differ a \
+little from the quotient of the two medians the row shows. \"n/a (not implemented yet)\" is a configuration strata refuses \
 today (TLS 1.2 until it lands: those rows fill in by themselves then).
 - **Handshakes** (the full-handshake tables) are full ones on every stack: X25519, AES-128-GCM, the server's chain \
 verified by the client (and the client's by the server) against one ECDSA P-256 CA, no \

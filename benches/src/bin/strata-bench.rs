@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 
 use strata_bench::crypto;
-use strata_bench::measure::{self, Figure, Settings};
+use strata_bench::measure::{self, Figure, Sampled, Settings};
 use strata_bench::setup::{Aead, Pki, Setup, Version};
 use strata_bench::stacks::openssl::library_version;
 use strata_bench::table::{figure, ratio, Table};
@@ -168,7 +168,7 @@ fn handshake_tables(pki: &Pki, settings: &Settings, kind: &Kind) -> Result<(Tabl
         for (side, pick) in [
             (
                 "client",
-                (|f: measure::HandshakeFigures| f.client_us) as fn(_) -> f64,
+                (|f: measure::HandshakeFigures| f.client_us) as fn(_) -> Sampled,
             ),
             ("server", |f: measure::HandshakeFigures| f.server_us),
         ] {
@@ -224,7 +224,10 @@ fn bulk_table(pki: &Pki, settings: &Settings) -> Result<Table, String> {
             let setup = Setup::bulk(version, aead);
             let [s, p, r, o, raw] = measure::compare_bulk(pki, &setup, settings)?;
             for (direction, pick) in [
-                ("send", (|f: measure::BulkFigures| f.send) as fn(_) -> f64),
+                (
+                    "send",
+                    (|f: measure::BulkFigures| f.send) as fn(_) -> Sampled,
+                ),
                 ("receive", |f: measure::BulkFigures| f.receive),
             ] {
                 let [s, p, r, o, raw] = [&s, &p, &r, &o, &raw].map(|f| f.clone().map(pick));
