@@ -28,58 +28,44 @@ const COMPRESSIONS: u32 = 23;
 
 type HmacSha256 = Hmac<sha2::Sha256>;
 
-/// P_SHA256 on ring's HMAC, `key` keyed once.
-fn p_sha256_ring(key: &ring::hmac::Key, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
-    let hmac = |a: Option<&[u8]>| {
-        let mut ctx = ring::hmac::Context::with_key(key);
-        if let Some(a) = a {
-            ctx.update(a);
-        }
-        ctx.update(label);
-        for part in seed {
-            ctx.update(part);
-        }
-        ctx.sign()
-    };
-    let mut a = hmac(None);
+/// P_SHA256 (RFC 5246 §5) over `mac`, an HMAC-SHA256 keyed once with the secret, given
+/// its input in parts (`A(i)` if any, the label, the seed's parts).
+fn p_sha256<M>(mac: &M, label: &[u8], seed: &[&[u8]], out: &mut [u8])
+where
+    M: Fn(Option<&[u8]>, &[u8], &[&[u8]]) -> [u8; 32],
+{
+    let mut a = mac(None, label, seed);
     let mut chunks = out.chunks_mut(32).peekable();
     while let Some(chunk) = chunks.next() {
-        let block = hmac(Some(a.as_ref()));
-        for (dst, src) in chunk.iter_mut().zip(block.as_ref()) {
-            *dst = *src;
-        }
-        if chunks.peek().is_some() {
-            a = ring::hmac::sign(key, a.as_ref());
-        }
-    }
-}
-
-/// P_SHA256 on RustCrypto's HMAC, `key` keyed once.
-fn p_sha256(key: &HmacSha256, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
-    let hmac = |a: Option<&[u8]>| {
-        let mut mac = key.clone();
-        if let Some(a) = a {
-            mac.update(a);
-        }
-        mac.update(label);
-        for part in seed {
-            mac.update(part);
-        }
-        mac.finalize().into_bytes()
-    };
-    let mut a = hmac(None);
-    let mut chunks = out.chunks_mut(32).peekable();
-    while let Some(chunk) = chunks.next() {
-        let block = hmac(Some(&a));
+        let block = mac(Some(&a), label, seed);
         for (dst, src) in chunk.iter_mut().zip(block.iter()) {
             *dst = *src;
         }
         if chunks.peek().is_some() {
-            let mut mac = key.clone();
-            mac.update(&a);
-            a = mac.finalize().into_bytes();
+            a = mac(Some(&a), &[], &[]);
         }
     }
+}
+
+/// One side's work on a bare PRF: the key block and both verify_data.
+fn one_side<M>(mac: &M, randoms: [&[u8; 32]; 2], hash: &[u8]) -> ([u8; 40], [[u8; 12]; 2])
+where
+    M: Fn(Option<&[u8]>, &[u8], &[&[u8]]) -> [u8; 32],
+{
+    let [client_random, server_random] = randoms;
+    let mut block = [0u8; 40];
+    p_sha256(
+        mac,
+        b"key expansion",
+        &[server_random, client_random],
+        &mut block,
+    );
+    let finished = [&b"client finished"[..], b"server finished"].map(|label| {
+        let mut v = [0u8; 12];
+        p_sha256(mac, label, &[hash], &mut v);
+        v
+    });
+    (block, finished)
 }
 
 /// Microseconds per call of `f`, best of 5 runs of `rounds` calls.
@@ -114,37 +100,30 @@ fn main() -> Result<(), String> {
         let finished = [Sender::Client, Sender::Server].map(|s| ms.verify_data(s, &hash));
         Ok::<_, String>((block, finished))
     };
+    let randoms = [&client_random, &server_random];
     let ring_side = || {
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, black_box(&master));
-        let mut block = [0u8; 40];
-        p_sha256_ring(
-            &key,
-            b"key expansion",
-            &[&server_random, &client_random],
-            &mut block,
-        );
-        let finished = [&b"client finished"[..], b"server finished"].map(|label| {
-            let mut v = [0u8; 12];
-            p_sha256_ring(&key, label, &[&hash], &mut v);
-            v
-        });
-        (block, finished)
+        let mac = |a: Option<&[u8]>, label: &[u8], seed: &[&[u8]]| {
+            let mut ctx = ring::hmac::Context::with_key(&key);
+            for part in a.into_iter().chain([label]).chain(seed.iter().copied()) {
+                ctx.update(part);
+            }
+            let mut tag = [0u8; 32];
+            tag.copy_from_slice(ctx.sign().as_ref());
+            tag
+        };
+        one_side(&mac, randoms, &hash)
     };
     let rustcrypto_side = || {
         let key = HmacSha256::new_from_slice(black_box(&master)).map_err(|e| e.to_string())?;
-        let mut block = [0u8; 40];
-        p_sha256(
-            &key,
-            b"key expansion",
-            &[&server_random, &client_random],
-            &mut block,
-        );
-        let finished = [&b"client finished"[..], b"server finished"].map(|label| {
-            let mut v = [0u8; 12];
-            p_sha256(&key, label, &[&hash], &mut v);
-            v
-        });
-        Ok::<_, String>((block, finished))
+        let mac = |a: Option<&[u8]>, label: &[u8], seed: &[&[u8]]| {
+            let mut mac = key.clone();
+            for part in a.into_iter().chain([label]).chain(seed.iter().copied()) {
+                mac.update(part);
+            }
+            <[u8; 32]>::from(mac.finalize().into_bytes())
+        };
+        Ok::<_, String>(one_side(&mac, randoms, &hash))
     };
     let (_, strata_finished) = strata_side()?;
     let (_, rc_finished) = rustcrypto_side()?;
