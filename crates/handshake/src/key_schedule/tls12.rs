@@ -10,10 +10,11 @@
 //! Where the CPU has SHA-256 instructions (x86 SHA-NI, ARMv8 SHA2), the SHA-256 PRF runs
 //! on RustCrypto's `hmac` and `sha2` crates rather than on ring: both hash a block as fast
 //! there, but ring's HMAC spends more around each call than the hash itself takes on these
-//! inputs, which made the PRF a third of a resumed TLS 1.2 handshake (1.5 µs per side
-//! instead of 2.1 µs; benches/PROFILES.md, fifth round). Everywhere else, and for SHA-384
-//! (no such instructions), the PRF runs on ring, whose vectorised SHA-2 beats the
-//! portable code. Both give the same bytes, which the tests check on every machine.
+//! inputs, which made the PRF a third of a resumed TLS 1.2 handshake (one side's share
+//! is 1.5 µs instead of 2.5 µs on the machine of benches/PROFILES.md, fifth round).
+//! Everywhere else, and for SHA-384 (no such instructions), the PRF runs on ring, whose
+//! vectorised SHA-2 beats the portable code. Both give the same bytes, which the tests
+//! check on every machine.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -194,7 +195,7 @@ fn p_hash<H: PrfHmac>(key: &H, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
 ///
 /// The secret's bytes are wiped on drop ([`Secret`]); the keyed HMAC state (two hash
 /// states, as good as the secret to an attacker) has no such wipe in ring or in the
-/// `hmac` crate (as for every key strata hands to ring), so the machines hold a
+/// `hmac` crate, so the machines hold a
 /// `MasterSecret` only while the handshake runs and keep the bare [`Secret`] after.
 #[derive(Clone)]
 pub struct MasterSecret {
@@ -450,9 +451,10 @@ mod tests {
 
     #[test]
     fn prf_matches_the_definition_for_many_lengths_and_seed_splits() {
-        // `naive_prf` runs on ring's HMAC, `prf` on the `hmac` crate's: the secrets'
-        // lengths go past both hashes' blocks (64 and 128 bytes), where HMAC hashes the
-        // key first (RFC 2104 §2), as a P-521 pre-master secret (66 bytes) needs.
+        // `naive_prf` runs on ring's HMAC, `prf` on the one this CPU gets (the `hmac`
+        // crate's for SHA-256 where SHA-NI is). The secrets' lengths go past both hashes'
+        // blocks (64 and 128 bytes), where HMAC hashes the key first (RFC 2104 §2): no
+        // secret strata derives is that long, but `prf` takes any.
         let label_seed = b"test labelseed bytes that go on for a while";
         for secret_len in [0, 20, 48, 64, 65, 66, 128, 129, 300] {
             let secret: Vec<u8> = (0..secret_len).map(|i| (i * 7 + 1) as u8).collect();
