@@ -3,7 +3,8 @@
 //! up and divides by the time it really took), after one untimed warm-up repetition.
 //! Times are the thread's CPU time ([`Stopwatch`]). The
 //! three stacks' repetitions of a row take turns ([`interleaved`]), so that the other
-//! work on a shared machine weighs on each of them alike.
+//! work on a shared machine weighs on each of them alike, and a ratio pairs the
+//! repetitions that ran back to back ([`Sampled::ratio_to`]).
 
 use std::time::{Duration, Instant};
 
