@@ -239,9 +239,8 @@ pub struct Sampled {
 
 impl Sampled {
     /// The repetitions of one figure.
-    pub fn new(mut samples: Vec<f64>) -> Self {
+    pub fn new(samples: Vec<f64>) -> Self {
         let median = median(&mut samples.clone());
-        samples.shrink_to_fit();
         Self { median, samples }
     }
 

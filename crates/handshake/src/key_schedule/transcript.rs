@@ -128,6 +128,20 @@ impl Default for Transcript {
 }
 
 impl Transcript {
+    /// An empty transcript already hashing with `hash`: for a side that knows the cipher
+    /// suite before the first message (a server that has chosen it from the ClientHello),
+    /// so nothing is buffered (RFC 8446 §4.4.1).
+    pub fn with_hash(hash: HashAlgorithm) -> Self {
+        Self {
+            state: State::Hashing {
+                hash,
+                context: digest::Context::new(hash.digest_algorithm()),
+                kept: None,
+            },
+            count: 0,
+        }
+    }
+
     /// An empty transcript whose hash is not known yet (RFC 8446 §4.4.1).
     pub fn new() -> Self {
         Self {
@@ -362,10 +376,18 @@ mod tests {
         for m in [CH1, HRR, CH2] {
             late.add(m);
         }
+        let mut known = Transcript::with_hash(HashAlgorithm::Sha384);
+        assert_eq!(known.hash_algorithm(), Some(HashAlgorithm::Sha384));
+        assert!(known.is_empty());
+        for m in [CH1, HRR, CH2] {
+            known.add(m);
+        }
         let whole = [CH1, HRR, CH2].concat();
         let expected = TranscriptHash::of(HashAlgorithm::Sha384, &whole);
         assert_eq!(early.current_hash().unwrap(), expected);
         assert_eq!(late.current_hash().unwrap(), expected);
+        assert_eq!(known.current_hash().unwrap(), expected);
+        assert_eq!(known.len(), 3);
         assert_eq!(expected.as_bytes().len(), 48);
         // Asking for the hash does not end the transcript.
         early.add(HRR);

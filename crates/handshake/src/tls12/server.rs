@@ -572,9 +572,7 @@ impl Tls12Server {
         out: &mut Vec<Action>,
     ) -> Result<ServerState, HandshakeError> {
         let suite = state.suite;
-        // The suite is chosen: the ClientHello goes straight into the hash, unbuffered.
-        let mut transcript = Transcript::new();
-        transcript.start_hash(suite.hash)?;
+        let mut transcript = Transcript::with_hash(suite.hash);
         transcript.add(raw.encoded);
         let mut extensions = Vec::new();
         if secure_renegotiation {

@@ -475,9 +475,7 @@ impl Tls13Server {
                 (transcript, retry.sent_ccs, retry.group, share)
             }
             None => {
-                // The suite is chosen: the ClientHello goes straight into the hash, unbuffered.
-                let mut transcript = Transcript::new();
-                transcript.start_hash(suite.hash)?;
+                let mut transcript = Transcript::with_hash(suite.hash);
                 transcript.add(raw.encoded);
                 if let Some(psk_only) = psk_only {
                     // No (EC)DHE: Negotiated.group names the client's (unused) key share,
