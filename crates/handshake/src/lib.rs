@@ -9,8 +9,8 @@
 //! - [`framing`]: the [`HandshakeJoiner`] that turns handshake records into whole
 //!   messages, bounded by a maximum message size;
 //! - [`key_schedule`]: the TLS 1.3 schedule (HKDF, typed stages), the TLS 1.2 PRF, and the
-//!   [`Transcript`], on ring, but for the PRF's HMAC-SHA256 where the CPU has SHA-256
-//!   instructions (the `hmac` and `sha2` crates; [`key_schedule::tls12`] says why);
+//!   [`Transcript`], on ring, but for HMAC-SHA256 where the CPU has SHA-256 instructions
+//!   (the `hmac` and `sha2` crates; [`key_schedule::hmac_key`] says why);
 //! - [`kx`]: ephemeral X25519, P-256 and P-384 on ring;
 //! - [`suites`]: what each supported cipher suite means;
 //! - [`Client`] and [`Server`]: the entry points that negotiate the version and continue

@@ -4,7 +4,8 @@
 //!   early, handshake and master secrets and everything derived from them;
 //! - [`tls12`]: the PRF of RFC 5246 §5, the (extended) master secret, the key block,
 //!   Finished and exporters;
-//! - [`transcript`]: the running hash of the handshake messages (RFC 8446 §4.4.1).
+//! - [`transcript`]: the running hash of the handshake messages (RFC 8446 §4.4.1);
+//! - [`hmac_key`]: HMAC keyed once, the MAC both schedules are made of.
 //!
 //! Every secret is a [`Secret`] or [`TrafficKeys`]: both are wiped when dropped and print
 //! no bytes in `Debug`.
@@ -13,9 +14,12 @@ use ring::{digest, hkdf, hmac};
 use strata_record::AeadAlgorithm;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+pub mod hmac_key;
 pub mod tls12;
 pub mod tls13;
 pub mod transcript;
+
+pub use hmac_key::HmacKey;
 
 /// The longest hash output strata uses (SHA-384).
 pub const MAX_HASH_LEN: usize = 48;
@@ -77,12 +81,7 @@ impl HashAlgorithm {
 
     /// `HMAC-Hash(key, data)`, as a [`Secret`] since it usually is one.
     pub fn hmac(self, key: &[u8], data: &[&[u8]]) -> Secret {
-        let key = hmac::Key::new(self.hmac_algorithm(), key);
-        let mut ctx = hmac::Context::with_key(&key);
-        for part in data {
-            ctx.update(part);
-        }
-        Secret::from_tag(ctx.sign())
+        HmacKey::new(self, key).sign(data.iter().copied())
     }
 }
 

@@ -6,22 +6,14 @@
 //! (`mac_key_length` is 0, RFC 5288 §3, RFC 7905 §2), only the write keys and the fixed
 //! IVs.
 //!
-//! The PRF is HMAC and nothing else: a handful of HMACs over short inputs under one key.
-//! Where the CPU has SHA-256 instructions (x86 SHA-NI, ARMv8 SHA2), the SHA-256 PRF runs
-//! on RustCrypto's `hmac` and `sha2` crates rather than on ring: both hash a block as fast
-//! there, but ring's HMAC spends more around each call than the hash itself takes on these
-//! inputs, which made the PRF a third of a resumed TLS 1.2 handshake (one side's share
-//! is 1.5 µs instead of 2.5 µs on the machine of benches/PROFILES.md, fifth round).
-//! Everywhere else, and for SHA-384 (no such instructions), the PRF runs on ring, whose
-//! vectorised SHA-2 beats the portable code. Both give the same bytes, which the tests
-//! check on every machine.
+//! The PRF is HMAC and nothing else: a handful of HMACs over short inputs under one key,
+//! on [`HmacKey`] (ring's HMAC, or the `hmac` crate's where the CPU has SHA-256
+//! instructions: see its module for why).
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use strata_record::AeadAlgorithm;
 use zeroize::Zeroizing;
 
-use super::{HashAlgorithm, Secret, TrafficKeys, MAX_IV_LEN, MAX_KEY_LEN};
+use super::{HashAlgorithm, HmacKey, Secret, TrafficKeys, MAX_IV_LEN, MAX_KEY_LEN};
 use crate::HandshakeError;
 
 /// The length of a TLS 1.2 master secret (RFC 5246 §8.1).
@@ -44,145 +36,30 @@ pub const VERIFY_DATA_LEN: usize = 12;
 /// Several outputs from one secret (the key block and both Finished messages from the
 /// master secret) are cheaper through [`MasterSecret`], which keys HMAC once.
 pub fn prf(hash: HashAlgorithm, secret: &[u8], label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
-    PrfKey::new(hash, secret).p_hash(label, seed, out);
-}
-
-/// HMAC keyed with a PRF secret (RFC 2104 §2: the key padded with ipad and with opad,
-/// each hashed once, here), on the implementation the module docs choose for this CPU.
-/// The `hmac` crate's keyed state is two bare hash states, cloned per HMAC; ring's is a
-/// general digest context, copied and finished through more general code.
-#[derive(Clone)]
-enum PrfKey {
-    /// SHA-256 on the `hmac` and `sha2` crates, for CPUs with SHA-256 instructions.
-    Sha256(Hmac<Sha256>),
-    /// ring's HMAC: SHA-384, and SHA-256 elsewhere.
-    Ring(ring::hmac::Key),
-}
-
-impl PrfKey {
-    /// HMAC over `hash` keyed with `secret`, on the faster implementation here.
-    fn new(hash: HashAlgorithm, secret: &[u8]) -> Self {
-        match hash {
-            HashAlgorithm::Sha256 if sha256_instructions() => Self::hmac_crate(secret),
-            _ => Self::ring(hash, secret),
-        }
-    }
-
-    /// ring's HMAC over `hash`.
-    fn ring(hash: HashAlgorithm, secret: &[u8]) -> Self {
-        Self::Ring(ring::hmac::Key::new(hash.hmac_algorithm(), secret))
-    }
-
-    /// HMAC-SHA256 on the `hmac` crate (which runs on any CPU, more slowly without the
-    /// instructions).
-    fn hmac_crate(secret: &[u8]) -> Self {
-        // HMAC takes a key of any length (RFC 2104 §2 hashes a longer one first), and the
-        // `hmac` crate's constructor returns `Ok` for every length: its `Result` is that
-        // of the generic `KeyInit` interface.
-        match Hmac::<Sha256>::new_from_slice(secret) {
-            Ok(key) => Self::Sha256(key),
-            Err(_) => unreachable!("HMAC accepts keys of every length"),
-        }
-    }
-
-    /// `P_hash(secret, label + seed)` filling `out` (RFC 5246 §5).
-    fn p_hash(&self, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
-        match self {
-            Self::Sha256(key) => p_hash(key, label, seed, out),
-            Self::Ring(key) => p_hash(&RingHmac::with_key(key), label, seed, out),
-        }
-    }
-}
-
-/// Whether the CPU has the SHA-256 instructions the `sha2` crate uses (it detects them
-/// the same way, at run time, and falls back to portable code without them).
-fn sha256_instructions() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("sha")
-            && std::is_x86_feature_detected!("sse2")
-            && std::is_x86_feature_detected!("ssse3")
-            && std::is_x86_feature_detected!("sse4.1")
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        std::arch::is_aarch64_feature_detected!("sha2")
-    }
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-    {
-        false
-    }
-}
-
-/// The one HMAC interface [`p_hash`] needs, over both implementations: a keyed state
-/// that is cloned per HMAC, fed, and finished into a digest.
-trait PrfHmac: Clone {
-    /// A digest: 32 or 48 bytes.
-    type Tag: AsRef<[u8]>;
-    fn update(&mut self, data: &[u8]);
-    fn finish(self) -> Self::Tag;
-}
-
-impl PrfHmac for Hmac<Sha256> {
-    type Tag = [u8; 32];
-    fn update(&mut self, data: &[u8]) {
-        Mac::update(self, data);
-    }
-    fn finish(self) -> [u8; 32] {
-        self.finalize().into_bytes().into()
-    }
-}
-
-/// ring's HMAC context, keyed.
-#[derive(Clone)]
-struct RingHmac(ring::hmac::Context);
-
-impl RingHmac {
-    fn with_key(key: &ring::hmac::Key) -> Self {
-        Self(ring::hmac::Context::with_key(key))
-    }
-}
-
-impl PrfHmac for RingHmac {
-    type Tag = ring::hmac::Tag;
-    fn update(&mut self, data: &[u8]) {
-        self.0.update(data);
-    }
-    fn finish(self) -> ring::hmac::Tag {
-        self.0.sign()
-    }
+    p_hash(&HmacKey::new(hash, secret), label, seed, out);
 }
 
 /// `P_hash(secret, label + seed)` (RFC 5246 §5) with HMAC already keyed by `secret`:
 /// every HMAC of the PRF uses the same key, so its set-up (hashing the key padded with
 /// ipad and with opad) is done once by the caller.
-fn p_hash<H: PrfHmac>(key: &H, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
-    let hmac = |a: Option<&[u8]>| {
-        let mut mac = key.clone();
-        if let Some(a) = a {
-            mac.update(a);
-        }
-        mac.update(label);
-        for part in seed {
-            mac.update(part);
-        }
-        mac.finish()
+fn p_hash(key: &HmacKey, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
+    let hmac = |a: Option<&Secret>| {
+        let a = a.map(Secret::as_bytes).into_iter();
+        key.sign(a.chain([label]).chain(seed.iter().copied()))
     };
     // A(1) = HMAC(secret, label + seed).
     let mut a = hmac(None);
-    let mut chunks = out.chunks_mut(a.as_ref().len()).peekable();
+    let mut chunks = out.chunks_mut(a.len()).peekable();
     while let Some(chunk) = chunks.next() {
-        let block = hmac(Some(a.as_ref()));
+        let block = hmac(Some(&a));
         // `chunk` is at most one hash output long; `zip` copies exactly its length.
-        for (dst, src) in chunk.iter_mut().zip(block.as_ref()) {
+        for (dst, src) in chunk.iter_mut().zip(block.as_bytes()) {
             *dst = *src;
         }
         // A(i+1) = HMAC(secret, A(i)), only if another block follows (for a 12-byte
         // verify_data it never does).
         if chunks.peek().is_some() {
-            let mut mac = key.clone();
-            mac.update(a.as_ref());
-            a = mac.finish();
+            a = key.sign([a.as_bytes()]);
         }
     }
 }
@@ -201,14 +78,14 @@ fn p_hash<H: PrfHmac>(key: &H, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
 pub struct MasterSecret {
     hash: HashAlgorithm,
     secret: Secret,
-    key: PrfKey,
+    key: HmacKey,
 }
 
 impl MasterSecret {
     /// `secret` (48 bytes from [`master_secret`] or [`extended_master_secret`], or a
     /// resumed session's), keyed for the PRF over `hash`.
     pub fn new(hash: HashAlgorithm, secret: Secret) -> Self {
-        let key = PrfKey::new(hash, secret.as_bytes());
+        let key = HmacKey::new(hash, secret.as_bytes());
         Self { hash, secret, key }
     }
 
@@ -230,7 +107,7 @@ impl MasterSecret {
     /// `PRF(master_secret, label, seed)` filling `out` (RFC 5246 §5), the seed given in
     /// parts as for [`prf`].
     pub fn prf(&self, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
-        self.key.p_hash(label, seed, out);
+        p_hash(&self.key, label, seed, out);
     }
 
     /// The key block of the AEAD suite `aead` (RFC 5246 §6.3); see [`key_block`].
@@ -437,13 +314,16 @@ mod tests {
         .concat()
     }
 
-    /// The PRF computed the slow, obvious way: concatenate, HMAC block by block.
+    /// The PRF computed the slow, obvious way: concatenate, HMAC block by block, with
+    /// ring's HMAC whatever the CPU.
     fn naive_prf(hash: HashAlgorithm, secret: &[u8], label_seed: &[u8], len: usize) -> Vec<u8> {
+        let key = ring::hmac::Key::new(hash.hmac_algorithm(), secret);
         let mut out = Vec::new();
         let mut a = label_seed.to_vec();
         while out.len() < len {
-            a = hash.hmac(secret, &[&a]).as_bytes().to_vec();
-            out.extend_from_slice(hash.hmac(secret, &[&a, label_seed]).as_bytes());
+            a = ring::hmac::sign(&key, &a).as_ref().to_vec();
+            let block = ring::hmac::sign(&key, &[&a[..], label_seed].concat());
+            out.extend_from_slice(block.as_ref());
         }
         out.truncate(len);
         out
@@ -478,27 +358,19 @@ mod tests {
         let seed: Vec<u8> = (0u8..=200).collect();
         for secret_len in [0, 1, 32, 48, 64, 65, 66, 200] {
             let secret: Vec<u8> = (0..secret_len).map(|i| (i * 13 + 5) as u8).collect();
-            let ring = PrfKey::ring(HashAlgorithm::Sha256, &secret);
-            let crate_ = PrfKey::hmac_crate(&secret);
-            assert!(matches!(ring, PrfKey::Ring(_)) && matches!(crate_, PrfKey::Sha256(_)));
+            let on_ring = HmacKey::on_ring(HashAlgorithm::Sha256, &secret);
+            let on_crate = HmacKey::on_hmac_crate(&secret);
             for (seed_len, out_len) in [(0, 12), (47, 12), (77, 40), (64, 32), (201, 104)] {
                 let (label, rest) = seed[..seed_len].split_at(seed_len / 3);
                 let mut a = vec![0u8; out_len];
                 let mut b = vec![0u8; out_len];
-                ring.p_hash(label, &[rest], &mut a);
-                crate_.p_hash(label, &[rest], &mut b);
+                p_hash(&on_ring, label, &[rest], &mut a);
+                p_hash(&on_crate, label, &[rest], &mut b);
                 assert_eq!(a, b, "secret {secret_len} seed {seed_len} out {out_len}");
                 let want = naive_prf(HashAlgorithm::Sha256, &secret, &seed[..seed_len], out_len);
                 assert_eq!(a, want);
             }
         }
-        // SHA-384 always runs on ring.
-        assert!(matches!(
-            PrfKey::new(HashAlgorithm::Sha384, b"k"),
-            PrfKey::Ring(_)
-        ));
-        let sha256 = PrfKey::new(HashAlgorithm::Sha256, b"k");
-        assert_eq!(matches!(sha256, PrfKey::Sha256(_)), sha256_instructions());
     }
 
     #[test]

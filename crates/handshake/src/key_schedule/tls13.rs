@@ -23,11 +23,10 @@
 
 use std::sync::OnceLock;
 
-use ring::hmac;
 use strata_record::AeadAlgorithm;
 
 use super::transcript::TranscriptHash;
-use super::{HashAlgorithm, Secret, TrafficKeys, MAX_HASH_LEN};
+use super::{HashAlgorithm, HmacKey, Secret, TrafficKeys, MAX_HASH_LEN};
 use crate::HandshakeError;
 
 /// The prefix HKDF-Expand-Label puts before every label (RFC 8446 §7.1).
@@ -45,18 +44,12 @@ pub const MAX_CONTEXT_LEN: usize = 255;
 /// Hash.length. The key is made by the caller, once per secret: making it costs two hash
 /// compressions, as much as a short expansion itself, and several labels are often
 /// expanded from one secret (a traffic key and IV; both handshake traffic secrets).
-fn hkdf_expand(hash: HashAlgorithm, prk: &hmac::Key, info: &[&[u8]], out: &mut [u8]) {
+fn hkdf_expand(hash: HashAlgorithm, prk: &HmacKey, info: &[&[u8]], out: &mut [u8]) {
     let mut previous: Option<Secret> = None;
     for (block, counter) in out.chunks_mut(hash.output_len()).zip(1u8..=255) {
-        let mut ctx = hmac::Context::with_key(prk);
-        if let Some(previous) = &previous {
-            ctx.update(previous.as_bytes());
-        }
-        for part in info {
-            ctx.update(part);
-        }
-        ctx.update(&[counter]);
-        let t = Secret::from_tag(ctx.sign());
+        let counter = [counter];
+        let parts = previous.as_ref().map(Secret::as_bytes).into_iter();
+        let t = prk.sign(parts.chain(info.iter().copied()).chain([&counter[..]]));
         for (o, b) in block.iter_mut().zip(t.as_bytes()) {
             *o = *b;
         }
@@ -65,8 +58,8 @@ fn hkdf_expand(hash: HashAlgorithm, prk: &hmac::Key, info: &[&[u8]], out: &mut [
 }
 
 /// A secret as the HMAC key that HKDF-Expand runs under (RFC 5869 §2.3: the PRK).
-fn prk(hash: HashAlgorithm, secret: &[u8]) -> hmac::Key {
-    hmac::Key::new(hash.hmac_algorithm(), secret)
+fn prk(hash: HashAlgorithm, secret: &[u8]) -> HmacKey {
+    HmacKey::new(hash, secret)
 }
 
 /// HKDF-Expand-Label without the length checks: for labels, contexts and lengths known to
@@ -84,7 +77,7 @@ fn expand_label_into(
 /// [`expand_label_into`] under a PRK already made.
 fn expand_label_with(
     hash: HashAlgorithm,
-    prk: &hmac::Key,
+    prk: &HmacKey,
     label: &[u8],
     context: &[u8],
     out: &mut [u8],
@@ -107,7 +100,7 @@ fn expand_label_with(
 /// one (RFC 8446 §7.1).
 fn derive_with(
     hash: HashAlgorithm,
-    prk: &hmac::Key,
+    prk: &HmacKey,
     label: &[u8],
     messages: &TranscriptHash,
 ) -> Secret {
@@ -125,7 +118,7 @@ fn expand_secret(hash: HashAlgorithm, secret: &[u8], label: &[u8], context: &[u8
 
 /// Derive-Secret(Secret, "derived", ""): the salt of the next HKDF-Extract (RFC 8446 §7.1),
 /// under the stage's PRK.
-fn derived(hash: HashAlgorithm, prk: &hmac::Key) -> Secret {
+fn derived(hash: HashAlgorithm, prk: &HmacKey) -> Secret {
     derive_with(hash, prk, b"derived", empty_hash(hash))
 }
 
@@ -165,7 +158,7 @@ impl<T> PerHash<T> {
 /// instead of in every full handshake.
 struct NoPskStart {
     early_secret: Secret,
-    prk: hmac::Key,
+    prk: HmacKey,
     derived: Secret,
 }
 
@@ -208,7 +201,7 @@ pub fn hkdf_extract(hash: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Secret {
     let zeros = zeros.get(..hash.output_len()).unwrap_or_default();
     let ikm = if ikm.is_empty() { zeros } else { ikm };
     if salt.is_empty() {
-        return Secret::from_tag(hmac::sign(zero_salt(hash), ikm));
+        return zero_salt(hash).sign([ikm]);
     }
     hash.hmac(salt, &[ikm])
 }
@@ -216,8 +209,8 @@ pub fn hkdf_extract(hash: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Secret {
 /// HMAC keyed with the "0" salt, Hash.length zero bytes (RFC 8446 §7.1): the Early
 /// Secret's extraction uses it in every handshake, and it is a constant, so it is keyed
 /// once per process rather than once per handshake (two hash compressions each).
-fn zero_salt(hash: HashAlgorithm) -> &'static hmac::Key {
-    static ZERO_SALT: PerHash<hmac::Key> = PerHash::new();
+fn zero_salt(hash: HashAlgorithm) -> &'static HmacKey {
+    static ZERO_SALT: PerHash<HmacKey> = PerHash::new();
     ZERO_SALT.get(hash, || {
         let zeros = [0u8; MAX_HASH_LEN];
         prk(hash, zeros.get(..hash.output_len()).unwrap_or_default())
@@ -284,7 +277,7 @@ pub struct EarlySecret {
     secret: Secret,
     /// The secret as HMAC key, made once for the binder key, "derived" and the early
     /// traffic secrets.
-    prk: hmac::Key,
+    prk: HmacKey,
     /// Whether a PSK went in: without one the stage is a constant ([`NoPskStart`]).
     psk: bool,
 }
@@ -371,7 +364,7 @@ pub struct HandshakeSecret {
     hash: HashAlgorithm,
     secret: Secret,
     /// The secret as HMAC key, made once for both traffic secrets and "derived".
-    prk: hmac::Key,
+    prk: HmacKey,
 }
 
 impl HandshakeSecret {
@@ -436,7 +429,7 @@ pub struct MasterSecret {
     secret: Secret,
     /// The secret as HMAC key, made once for the application traffic, exporter and
     /// resumption master secrets.
-    prk: hmac::Key,
+    prk: HmacKey,
 }
 
 impl MasterSecret {
@@ -533,7 +526,7 @@ impl core::fmt::Debug for MasterSecret {
 pub struct HandshakeTrafficSecret {
     hash: HashAlgorithm,
     secret: Secret,
-    prk: hmac::Key,
+    prk: HmacKey,
 }
 
 impl HandshakeTrafficSecret {
