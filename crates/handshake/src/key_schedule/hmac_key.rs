@@ -15,7 +15,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{HashAlgorithm, Secret};
+use super::{sha256_instructions, HashAlgorithm, Secret};
 
 /// An HMAC key over one hash, with the key padded with ipad and with opad already hashed
 /// (RFC 2104 §2): making it costs two hash compressions, as much as one short HMAC, so a
@@ -95,26 +95,6 @@ impl HmacKey {
                 Secret::from_tag(mac.sign())
             }
         }
-    }
-}
-
-/// Whether the CPU has the SHA-256 instructions the `sha2` crate uses (it detects them
-/// the same way, at run time, and falls back to portable code without them).
-fn sha256_instructions() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("sha")
-            && std::is_x86_feature_detected!("sse2")
-            && std::is_x86_feature_detected!("ssse3")
-            && std::is_x86_feature_detected!("sse4.1")
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        std::arch::is_aarch64_feature_detected!("sha2")
-    }
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-    {
-        false
     }
 }
 

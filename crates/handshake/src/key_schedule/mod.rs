@@ -74,14 +74,31 @@ impl HashAlgorithm {
         }
     }
 
-    /// `Hash(data)`.
-    pub fn hash(self, data: &[u8]) -> digest::Digest {
-        digest::digest(self.digest_algorithm(), data)
-    }
-
     /// `HMAC-Hash(key, data)`, as a [`Secret`] since it usually is one.
     pub fn hmac(self, key: &[u8], data: &[&[u8]]) -> Secret {
         HmacKey::new(self, key).sign(data.iter().copied())
+    }
+}
+
+/// Whether the CPU has the SHA-256 instructions the `sha2` crate uses (it detects them
+/// the same way, at run time, and falls back to portable code without them): where it
+/// has, SHA-256 runs on the `sha2` crate (HMAC, [`HmacKey`]; the transcript hash), and on
+/// ring elsewhere ([`hmac_key`] says why).
+fn sha256_instructions() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("sha")
+            && std::is_x86_feature_detected!("sse2")
+            && std::is_x86_feature_detected!("ssse3")
+            && std::is_x86_feature_detected!("sse4.1")
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        std::arch::is_aarch64_feature_detected!("sha2")
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        false
     }
 }
 

@@ -9,8 +9,9 @@
 //! transcript can also keep the messages themselves ([`Transcript::keep_messages`]).
 
 use ring::digest;
+use sha2::{Digest as _, Sha256};
 
-use super::{HashAlgorithm, MAX_HASH_LEN};
+use super::{sha256_instructions, HashAlgorithm, MAX_HASH_LEN};
 use crate::codepoint::HandshakeType;
 use crate::HandshakeError;
 
@@ -28,16 +29,18 @@ impl TranscriptHash {
     /// `Hash(data)`: e.g. `Transcript-Hash("")` for Derive-Secret(., "derived", "") or the
     /// hash of a single message (RFC 8446 §7.1).
     pub fn of(hash: HashAlgorithm, data: &[u8]) -> Self {
-        Self::from_digest(hash, &hash.hash(data))
+        let mut running = RunningHash::new(hash);
+        running.update(data);
+        running.finish()
     }
 
-    fn from_digest(hash: HashAlgorithm, digest: &digest::Digest) -> Self {
+    fn from_bytes(hash: HashAlgorithm, digest: &[u8]) -> Self {
         let mut out = Self {
             hash,
             bytes: [0; MAX_HASH_LEN],
             len: 0,
         };
-        for (o, d) in out.bytes.iter_mut().zip(digest.as_ref()) {
+        for (o, d) in out.bytes.iter_mut().zip(digest) {
             *o = *d;
             out.len += 1;
         }
@@ -71,6 +74,45 @@ impl core::fmt::Debug for TranscriptHash {
     }
 }
 
+/// A hash being computed over data given piece by piece: SHA-256 on the `sha2` crate where
+/// the CPU has SHA-256 instructions, ring's digest otherwise and for SHA-384 (see
+/// [`sha256_instructions`]). A transcript hash is taken several times per handshake from
+/// a copy of the running state, so the copy and the finish weigh as much as the hashing.
+#[derive(Clone)]
+enum RunningHash {
+    /// SHA-256 on the `sha2` crate.
+    Sha256(Sha256),
+    /// ring's digest: SHA-384, and SHA-256 elsewhere.
+    Ring(HashAlgorithm, digest::Context),
+}
+
+impl RunningHash {
+    fn new(hash: HashAlgorithm) -> Self {
+        match hash {
+            HashAlgorithm::Sha256 if sha256_instructions() => Self::Sha256(Sha256::new()),
+            _ => Self::Ring(hash, digest::Context::new(hash.digest_algorithm())),
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            Self::Sha256(context) => context.update(data),
+            Self::Ring(_, context) => context.update(data),
+        }
+    }
+
+    fn finish(self) -> TranscriptHash {
+        match self {
+            Self::Sha256(context) => {
+                TranscriptHash::from_bytes(HashAlgorithm::Sha256, &context.finalize())
+            }
+            Self::Ring(hash, context) => {
+                TranscriptHash::from_bytes(hash, context.finish().as_ref())
+            }
+        }
+    }
+}
+
 /// Where a transcript stands. Buffered bytes exist only before the hash is known; a running
 /// hash only after; kept messages only when asked for.
 #[derive(Clone)]
@@ -90,7 +132,7 @@ enum State {
     /// The hash is known: messages go straight into it.
     Hashing {
         hash: HashAlgorithm,
-        context: digest::Context,
+        context: RunningHash,
         /// The messages so far, when [`Transcript::keep_messages`] was asked for before the
         /// hash started.
         kept: Option<Vec<u8>>,
@@ -135,7 +177,7 @@ impl Transcript {
         Self {
             state: State::Hashing {
                 hash,
-                context: digest::Context::new(hash.digest_algorithm()),
+                context: RunningHash::new(hash),
                 kept: None,
             },
             count: 0,
@@ -224,7 +266,7 @@ impl Transcript {
     pub fn start_hash(&mut self, hash: HashAlgorithm) -> Result<(), HandshakeError> {
         match &mut self.state {
             State::Buffering { messages, keep } => {
-                let mut context = digest::Context::new(hash.digest_algorithm());
+                let mut context = RunningHash::new(hash);
                 context.update(messages);
                 let kept = if *keep {
                     Some(core::mem::take(messages))
@@ -260,10 +302,7 @@ impl Transcript {
     pub fn current_hash(&self) -> Option<TranscriptHash> {
         match &self.state {
             State::Buffering { .. } => None,
-            State::Hashing { hash, context, .. } => Some(TranscriptHash::from_digest(
-                *hash,
-                &context.clone().finish(),
-            )),
+            State::Hashing { context, .. } => Some(context.clone().finish()),
         }
     }
 
@@ -274,7 +313,7 @@ impl Transcript {
     pub fn hash_with(&self, hash: HashAlgorithm, partial: &[u8]) -> Option<TranscriptHash> {
         let mut context = match &self.state {
             State::Buffering { messages, .. } => {
-                let mut context = digest::Context::new(hash.digest_algorithm());
+                let mut context = RunningHash::new(hash);
                 context.update(messages);
                 context
             }
@@ -286,7 +325,7 @@ impl Transcript {
             State::Hashing { .. } => return None,
         };
         context.update(partial);
-        Some(TranscriptHash::from_digest(hash, &context.finish()))
+        Some(context.finish())
     }
 
     /// Replaces ClientHello1 by the synthetic `message_hash` message
@@ -312,9 +351,9 @@ impl Transcript {
         let client_hello1 = context.clone().finish();
         let len = u8::try_from(hash.output_len()).unwrap_or(u8::MAX);
         let header = [HandshakeType::MessageHash.to_wire(), 0, 0, len];
-        let mut replaced = digest::Context::new(hash.digest_algorithm());
+        let mut replaced = RunningHash::new(*hash);
         replaced.update(&header);
-        replaced.update(client_hello1.as_ref());
+        replaced.update(client_hello1.as_bytes());
         *context = replaced;
         if let Some(kept) = kept {
             kept.clear();
@@ -344,6 +383,36 @@ impl core::fmt::Debug for Transcript {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_running_hashes_give_ring_s_digest_for_every_split() {
+        // `RunningHash::new` takes the `sha2` crate by the CPU; this runs both whatever
+        // the CPU, across block boundaries and copies taken midway.
+        let data: Vec<u8> = (0..300u32).map(|i| (i * 31 + 7) as u8).collect();
+        for len in [0, 1, 55, 56, 63, 64, 65, 119, 128, 300] {
+            let want = ring::digest::digest(&ring::digest::SHA256, &data[..len]);
+            let (a, b) = data[..len].split_at(len / 3);
+            for mut running in [
+                RunningHash::Sha256(Sha256::new()),
+                RunningHash::Ring(HashAlgorithm::Sha256, digest::Context::new(&digest::SHA256)),
+            ] {
+                running.update(a);
+                let midway = running.clone().finish();
+                assert_eq!(
+                    midway.as_bytes(),
+                    ring::digest::digest(&digest::SHA256, a).as_ref()
+                );
+                running.update(b);
+                let got = running.finish();
+                assert_eq!(got.as_bytes(), want.as_ref(), "{len}");
+                assert_eq!(got.hash_algorithm(), HashAlgorithm::Sha256);
+            }
+            let sha384 = TranscriptHash::of(HashAlgorithm::Sha384, &data[..len]);
+            let want = ring::digest::digest(&ring::digest::SHA384, &data[..len]);
+            assert_eq!(sha384.as_bytes(), want.as_ref());
+            assert_eq!(sha384.hash_algorithm(), HashAlgorithm::Sha384);
+        }
+    }
 
     const CH1: &[u8] = &[1, 0, 0, 3, 0xaa, 0xbb, 0xcc];
     const HRR: &[u8] = &[2, 0, 0, 2, 0x03, 0x03];
