@@ -94,6 +94,14 @@ impl RunningHash {
         }
     }
 
+    /// The hash being computed.
+    fn algorithm(&self) -> HashAlgorithm {
+        match self {
+            Self::Sha256(_) => HashAlgorithm::Sha256,
+            Self::Ring(hash, _) => *hash,
+        }
+    }
+
     fn update(&mut self, data: &[u8]) {
         match self {
             Self::Sha256(context) => context.update(data),
@@ -131,7 +139,6 @@ enum State {
     },
     /// The hash is known: messages go straight into it.
     Hashing {
-        hash: HashAlgorithm,
         context: RunningHash,
         /// The messages so far, when [`Transcript::keep_messages`] was asked for before the
         /// hash started.
@@ -176,7 +183,6 @@ impl Transcript {
     pub fn with_hash(hash: HashAlgorithm) -> Self {
         Self {
             state: State::Hashing {
-                hash,
                 context: RunningHash::new(hash),
                 kept: None,
             },
@@ -273,14 +279,10 @@ impl Transcript {
                 } else {
                     None
                 };
-                self.state = State::Hashing {
-                    hash,
-                    context,
-                    kept,
-                };
+                self.state = State::Hashing { context, kept };
                 Ok(())
             }
-            State::Hashing { hash: started, .. } if *started == hash => Ok(()),
+            State::Hashing { context, .. } if context.algorithm() == hash => Ok(()),
             State::Hashing { .. } => Err(HandshakeError::IllegalParameter(
                 "transcript already hashed with another hash",
             )),
@@ -292,7 +294,7 @@ impl Transcript {
     pub fn hash_algorithm(&self) -> Option<HashAlgorithm> {
         match &self.state {
             State::Buffering { .. } => None,
-            State::Hashing { hash, .. } => Some(*hash),
+            State::Hashing { context, .. } => Some(context.algorithm()),
         }
     }
 
@@ -317,11 +319,7 @@ impl Transcript {
                 context.update(messages);
                 context
             }
-            State::Hashing {
-                hash: started,
-                context,
-                ..
-            } if *started == hash => context.clone(),
+            State::Hashing { context, .. } if context.algorithm() == hash => context.clone(),
             State::Hashing { .. } => return None,
         };
         context.update(partial);
@@ -333,12 +331,7 @@ impl Transcript {
     /// requires (RFC 8446 §4.4.1). The transcript must hold exactly ClientHello1 and the
     /// hash must have started.
     pub fn replace_with_message_hash(&mut self) -> Result<(), HandshakeError> {
-        let State::Hashing {
-            hash,
-            context,
-            kept,
-        } = &mut self.state
-        else {
+        let State::Hashing { context, kept } = &mut self.state else {
             return Err(HandshakeError::IllegalParameter(
                 "message_hash before the transcript hash is known",
             ));
@@ -348,10 +341,11 @@ impl Transcript {
                 "message_hash replaces exactly one ClientHello",
             ));
         }
+        let hash = context.algorithm();
         let client_hello1 = context.clone().finish();
         let len = u8::try_from(hash.output_len()).unwrap_or(u8::MAX);
         let header = [HandshakeType::MessageHash.to_wire(), 0, 0, len];
-        let mut replaced = RunningHash::new(*hash);
+        let mut replaced = RunningHash::new(hash);
         replaced.update(&header);
         replaced.update(client_hello1.as_bytes());
         *context = replaced;
@@ -372,8 +366,8 @@ impl core::fmt::Debug for Transcript {
                 .field("hash", &"not yet known")
                 .field("buffered_bytes", &messages.len())
                 .field("keep_messages", keep),
-            State::Hashing { hash, kept, .. } => s
-                .field("hash", hash)
+            State::Hashing { context, kept } => s
+                .field("hash", &context.algorithm())
                 .field("keep_messages", &kept.is_some()),
         };
         s.field("messages", &self.count).finish()
