@@ -8,14 +8,17 @@ use strata_pki::pki_types::ServerName;
 use strata_record::ProtocolVersion;
 
 use crate::config::ClientConfig;
-use crate::conn::{Connection, Responder};
+use crate::conn::{Connection, Machine, Responder};
 use crate::Error;
 
 /// A client connection to `server_name`. Dereferences to [`Connection`] for the sans-IO
 /// API (`read_tls`, `process_new_packets`, `write_tls`, plaintext).
 #[derive(Debug)]
 pub struct ClientConnection {
-    inner: Connection,
+    // Boxed: the connection's state (about 2 KB, most of it the two directions' AEAD
+    // keys, kept inline so that records need no allocation) stays put when the handle
+    // moves, into a task or a collection or out of a constructor, for one allocation.
+    inner: Box<Connection>,
 }
 
 impl ClientConnection {
@@ -47,13 +50,13 @@ impl ClientConnection {
         };
         // RFC 8446 §5.1: the initial ClientHello may use legacy_record_version 0x0301,
         // which old servers and middleboxes expect.
-        let mut inner = Connection::new(
-            Box::new(machine),
+        let mut inner = Box::new(Connection::new(
+            Machine::Client(machine),
             actions,
             responder,
             &config.common,
             ProtocolVersion::Tls10,
-        );
+        ));
         if let (Some(store), Some(name)) = (config.session_store(), session_name) {
             inner.set_session_store(store.clone(), name);
         }

@@ -16,7 +16,8 @@ use strata_handshake::machine::{
 };
 use strata_handshake::messages::split_messages;
 use strata_handshake::{
-    ExtensionType, HandshakeError, HandshakeJoiner, HandshakeMessage, HandshakeType, TlsVersion,
+    Client, ExtensionType, HandshakeError, HandshakeJoiner, HandshakeMessage, HandshakeType,
+    Server, TlsVersion,
 };
 use strata_pki::pki_types::CertificateDer;
 use strata_record::{
@@ -125,11 +126,17 @@ pub struct Connection {
 }
 
 /// The state machine behind a connection (`Debug` says only whether it still handshakes).
-struct Machine(Box<dyn StateMachine>);
+/// Held inline, not boxed: the connection itself sits behind the one box of its
+/// [`ClientConnection`](crate::ClientConnection) or
+/// [`ServerConnection`](crate::ServerConnection) handle.
+pub(crate) enum Machine {
+    Client(Client),
+    Server(Server),
+}
 
 impl std::fmt::Debug for Machine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = if self.0.is_handshaking() {
+        let state = if self.is_handshaking() {
             "handshaking"
         } else {
             "connected"
@@ -141,13 +148,19 @@ impl std::fmt::Debug for Machine {
 impl std::ops::Deref for Machine {
     type Target = dyn StateMachine;
     fn deref(&self) -> &Self::Target {
-        self.0.as_ref()
+        match self {
+            Self::Client(client) => client,
+            Self::Server(server) => server,
+        }
     }
 }
 
 impl std::ops::DerefMut for Machine {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        self.0.as_mut()
+        match self {
+            Self::Client(client) => client,
+            Self::Server(server) => server,
+        }
     }
 }
 
@@ -163,7 +176,7 @@ impl Connection {
     /// [`Connection::action_buffer`], holding the machine's first actions if any (carried
     /// out by [`Connection::start`]).
     pub(crate) fn new(
-        machine: Box<dyn StateMachine>,
+        machine: Machine,
         actions: Vec<Action>,
         responder: Responder,
         common: &Common,
@@ -174,7 +187,7 @@ impl Connection {
             deframer.give_buffer(buf);
         }
         Self {
-            machine: Machine(machine),
+            machine,
             actions,
             responder,
             answers: common.answers,

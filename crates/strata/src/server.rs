@@ -7,13 +7,16 @@ use strata_handshake::Server;
 use strata_record::ProtocolVersion;
 
 use crate::config::ServerConfig;
-use crate::conn::{Connection, Responder};
+use crate::conn::{Connection, Machine, Responder};
 use crate::Error;
 
 /// A server connection, waiting for a ClientHello. Dereferences to [`Connection`].
 #[derive(Debug)]
 pub struct ServerConnection {
-    inner: Connection,
+    // Boxed: the connection's state (about 2 KB, most of it the two directions' AEAD
+    // keys, kept inline so that records need no allocation) stays put when the handle
+    // moves, into a task or a collection or out of a constructor, for one allocation.
+    inner: Box<Connection>,
 }
 
 impl ServerConnection {
@@ -30,13 +33,13 @@ impl ServerConnection {
             resolver: config.resolver.clone(),
             client_verifier: config.client_verifier.clone(),
         };
-        let inner = Connection::new(
-            Box::new(machine),
+        let inner = Box::new(Connection::new(
+            Machine::Server(machine),
             Connection::action_buffer(),
             responder,
             &config.common,
             ProtocolVersion::Tls12,
-        );
+        ));
         Ok(Self { inner })
     }
 }
