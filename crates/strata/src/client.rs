@@ -15,9 +15,7 @@ use crate::Error;
 /// API (`read_tls`, `process_new_packets`, `write_tls`, plaintext).
 #[derive(Debug)]
 pub struct ClientConnection {
-    // Boxed: the connection's state (about 2 KB, most of it the two directions' AEAD
-    // keys, kept inline so that records need no allocation) stays put when the handle
-    // moves, into a task or a collection or out of a constructor, for one allocation.
+    // Boxed, so that the handle moves as a pointer (see `Connection`).
     inner: Box<Connection>,
 }
 

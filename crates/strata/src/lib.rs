@@ -94,3 +94,15 @@ pub use strata_handshake::{ServerSession, ServerSessionStore, SessionCache, Tick
 pub use strata_pki::pki_types;
 pub use strata_pki::{CertifiedKey, TlsVersion, TrustAnchors};
 pub use stream::Stream;
+
+#[cfg(test)]
+mod tests {
+    /// The handles box their connection (see [`crate::Connection`]): moving one copies a
+    /// pointer, not the connection's 2 KB.
+    #[test]
+    fn connection_handles_are_one_pointer() {
+        use core::mem::size_of;
+        assert_eq!(size_of::<crate::ClientConnection>(), size_of::<usize>());
+        assert_eq!(size_of::<crate::ServerConnection>(), size_of::<usize>());
+    }
+}

@@ -13,9 +13,7 @@ use crate::Error;
 /// A server connection, waiting for a ClientHello. Dereferences to [`Connection`].
 #[derive(Debug)]
 pub struct ServerConnection {
-    // Boxed: the connection's state (about 2 KB, most of it the two directions' AEAD
-    // keys, kept inline so that records need no allocation) stays put when the handle
-    // moves, into a task or a collection or out of a constructor, for one allocation.
+    // Boxed, so that the handle moves as a pointer (see `Connection`).
     inner: Box<Connection>,
 }
 
