@@ -490,6 +490,18 @@ impl Kit {
     }
 }
 
+/// One handshake's primitive operations for `setup` (as [`floor_loop`] runs them), once
+/// per call, with no clock read: for a caller that takes turns with the stacks one
+/// handshake at a time (`examples/floor_share.rs`).
+pub fn floor_once(pki: &Pki, setup: &Setup) -> Result<impl FnMut() -> Result<(), String>, String> {
+    let kit = Kit::new(pki)?;
+    let setup = *setup;
+    Ok(move || {
+        kit.client_side(&setup)?;
+        kit.server_side(&setup)
+    })
+}
+
 /// Times each primitive of [`Primitives`] alone.
 pub fn primitives(pki: &Pki, settings: &Settings) -> Result<Primitives, String> {
     let kit = Kit::new(pki)?;
