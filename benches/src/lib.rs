@@ -12,7 +12,9 @@
 //! - [`crypto`]: ring's AEAD and handshake primitives timed alone;
 //! - [`memory`]: heap bytes and allocations, read from the counting allocator;
 //! - [`table`]: the Markdown tables both binaries print;
-//! - [`chain_cache`]: the repeat-peer row, the verified-chain cache off and on.
+//! - [`chain_cache`]: the repeat-peer row, the verified-chain cache off and on;
+//! - [`turns`]: the handshake rows again, strata, the crypto floor and rustls taking turns
+//!   one handshake at a time.
 #![forbid(unsafe_code)]
 
 pub mod chain_cache;
@@ -23,3 +25,4 @@ pub mod memory;
 pub mod setup;
 pub mod stacks;
 pub mod table;
+pub mod turns;

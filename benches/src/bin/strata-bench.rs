@@ -3,7 +3,7 @@
 //! (progress on stderr). The system allocator, uncounted, as an application has it; the
 //! memory figures come from `strata-bench-memory`.
 //!
-//! `strata-bench [--quick] [--only handshakes|resumed|bulk|crypto|cache]`, or
+//! `strata-bench [--quick] [--only handshakes|resumed|turns|bulk|crypto|cache]`, or
 //! `strata-bench --openssl-version`.
 #![forbid(unsafe_code)]
 
@@ -36,9 +36,11 @@ fn parse_args() -> Result<Option<Args>, String> {
         }
     }
     if let Some(section) = &only {
-        if !["handshakes", "resumed", "bulk", "crypto", "cache"].contains(&section.as_str()) {
+        if !["handshakes", "resumed", "turns", "bulk", "crypto", "cache"]
+            .contains(&section.as_str())
+        {
             return Err(format!(
-                "--only {section}: handshakes, resumed, bulk, crypto or cache"
+                "--only {section}: handshakes, resumed, turns, bulk, crypto or cache"
             ));
         }
     }
@@ -69,6 +71,9 @@ fn run(args: &Args) -> Result<(), String> {
         let (rate, sides) = handshake_tables(&pki, settings, &RESUMED)?;
         println!("{}", rate.markdown());
         println!("{}", sides.markdown());
+    }
+    if wants("turns") {
+        println!("{}", strata_bench::turns::table(&pki, settings)?.markdown());
     }
     if wants("handshakes") || wants("resumed") || wants("crypto") {
         eprintln!("ring's primitives alone");
