@@ -11,6 +11,7 @@ use strata_bench::stacks::openssl::OpenSsl;
 use strata_bench::stacks::rustls::Rustls;
 use strata_bench::stacks::strata::Strata;
 use strata_bench::stacks::{Endpoint, Stack};
+use strata_bench::turns;
 
 fn every_setup() -> Vec<Setup> {
     let mut all = Setup::handshakes();
@@ -204,4 +205,38 @@ fn peak_resident_memory_is_read_for_every_stack() {
     }
     let (rss, peak) = strata_bench::memory::resident_kib().unwrap();
     assert!(rss > 0 && peak >= rss);
+}
+
+#[test]
+fn turns_time_each_of_the_three_on_full_and_resumed_rows() {
+    // One row of each kind, a few milliseconds in 3 repetitions: every figure measured,
+    // every ratio finite. A resumed row's turns check that each handshake resumed (an error
+    // if one did not), so a stack that stopped resuming fails here too.
+    let pki = Pki::new();
+    let rows = [
+        Setup::handshakes()[0],
+        Setup::resumed_handshakes()[0],
+        *Setup::resumed_handshakes()
+            .iter()
+            .find(|s| s.version == Version::Tls12)
+            .unwrap(),
+    ];
+    for setup in rows {
+        let turns = turns::measure(&pki, &setup, std::time::Duration::from_millis(6), 3).unwrap();
+        for figure in [&turns.strata, &turns.floor, &turns.rustls] {
+            assert!(figure.median() > 0.0, "{setup:?}: {figure:?}");
+        }
+        for ratio in [
+            turns.strata_over_rustls(),
+            turns.strata_share(),
+            turns.rustls_share(),
+        ] {
+            assert!(ratio.is_finite() && ratio > 0.0, "{setup:?}: {ratio}");
+        }
+    }
+    let table = turns::table(&pki, &Settings::SMOKE).unwrap();
+    assert_eq!(
+        table.rows.len(),
+        Setup::handshakes().len() + Setup::resumed_handshakes().len()
+    );
 }

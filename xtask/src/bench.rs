@@ -279,7 +279,7 @@ given a ticketer). No certificates or signatures, so the server key hardly matte
 RSA row differs only by the bigger certificate kept in the client's session); with client \
 authentication the server restores the client's chain from the ticket or cache. OpenSSL \
 is n/a: its client resumes only a session given to `SSL_set_session`, which the openssl \
-crate wraps as an `unsafe fn`, and this workspace forbids unsafe code. \
+crate wraps as an `unsafe fn`, and this workspace forbids unsafe code.
 - **The resumed crypto floor**: TLS 1.3, each side X25519 and the resumed key schedule (21 \
 HKDF-SHA256 expansions: binder key and its finished key, two derived secrets, four \
 traffic secrets with a key and an IV each, two finished keys, exporter and resumption \
@@ -290,6 +290,16 @@ client authentication); TLS 1.2, each side the PRF (HMAC-SHA256) of the key bloc
 both Finished messages. A TLS 1.2 resumed handshake has no public-key operation at all, \
 so its floor is far above any stack: strata/floor there is the share of the time that is \
 crypto, and the interesting ratio is strata/rustls.
+- **One at a time** measures the handshake rows again with turns of one handshake instead \
+of one repetition: a strata handshake (both sides), the crypto floor's primitives for it, \
+a rustls handshake, and again, for 1.8 s per row in 11 repetitions (0.24 s in 3 with \
+`--quick`), each timed alone with the monotonic clock; the figures are medians of the \
+repetitions' µs per handshake and the ratios medians of the repetitions' ratios. A slower \
+stretch of the shared machine lasts many turns, so it weighs on the three alike; and each \
+runs after the other two have been through the caches, as a server's handshakes run among \
+other work, where the loops above run warm. Where the two tables differ, this one has the \
+steadier ratios (strata/rustls moves by well under 1% between runs) and the colder \
+setting; rustls/floor is the share of the floor the other ring-based stack reaches.
 - **Bulk** is one way, client to server, TLS 1.3 and TLS 1.2, 16 KiB writes in batches of \
 4 records. Send = write the plaintext (seal) and take the TLS bytes out; receive = put the \
 TLS bytes in, process (open) and read the plaintext out. MB/s is 10^6 bytes of plaintext \
