@@ -1,7 +1,7 @@
 //! The "one at a time" table of the benchmark ([`strata_bench::turns`]) for some rows,
 //! with three decimals: strata, the crypto floor and rustls taking turns one handshake at
-//! a time. A steady yardstick for a change to the hot path: strata/rustls moves by well
-//! under 1% between runs here, where the main tables' ratios move by several.
+//! a time. A yardstick for a change to the hot path: strata/rustls moves by 1 to 3%
+//! between runs of one build here, so compare several runs of each build, alternated.
 //!
 //! `cargo run --release -p strata-bench --example floor_share -- full 2` runs every
 //! full-handshake row for 2 seconds; `resumed13` and `resumed12` the resumed rows; a

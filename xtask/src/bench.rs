@@ -297,9 +297,9 @@ a rustls handshake, and again, for 1.8 s per row in 11 repetitions (0.24 s in 3 
 repetitions' µs per handshake and the ratios medians of the repetitions' ratios. A slower \
 stretch of the shared machine lasts many turns, so it weighs on the three alike; and each \
 runs after the other two have been through the caches, as a server's handshakes run among \
-other work, where the loops above run warm. Where the two tables differ, this one has the \
-steadier ratios (strata/rustls moves by well under 1% between runs) and the colder \
-setting; rustls/floor is the share of the floor the other ring-based stack reaches.
+other work, where the loops above run warm: where the two tables differ, the colder \
+setting is the likelier reason. strata/rustls moves by 1 to 3% between runs of one build \
+here. rustls/floor is the share of the floor the other ring-based stack reaches.
 - **Bulk** is one way, client to server, TLS 1.3 and TLS 1.2, 16 KiB writes in batches of \
 4 records. Send = write the plaintext (seal) and take the TLS bytes out; receive = put the \
 TLS bytes in, process (open) and read the plaintext out. MB/s is 10^6 bytes of plaintext \

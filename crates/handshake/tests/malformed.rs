@@ -313,3 +313,38 @@ fn unknown_extensions_and_code_points_are_kept_as_received() {
     assert_eq!(parsed, ch);
     assert_eq!(parsed.to_bytes(), bytes);
 }
+
+#[test]
+fn the_duplicate_reported_is_the_first_repeat_in_block_order_at_every_length() {
+    // [.., A, B, B, A]: B repeats first (at the third of the four). Blocks of up to 24
+    // extensions are checked on the types as read, longer ones by sorting: around that
+    // length both report the repeat, and a short block reports the first in order.
+    for filler in [0usize, 20, 21, 40] {
+        let mut exts: Vec<Extension<'static>> = (0..filler)
+            .map(|i| Extension::Unknown {
+                ty: ExtensionType::from(0x9000 + i as u16),
+                data: Cow::Borrowed(b""),
+            })
+            .collect();
+        exts.extend([
+            Extension::ExtendedMasterSecret,
+            Extension::PostHandshakeAuth,
+            Extension::PostHandshakeAuth,
+            Extension::ExtendedMasterSecret,
+        ]);
+        let block = Extensions(exts).to_bytes();
+        let err = Extensions::decode(&block, ExtensionContext::ClientHello).unwrap_err();
+        if filler + 4 <= 24 {
+            assert_eq!(
+                err,
+                HandshakeError::DuplicateExtension(ExtensionType::PostHandshakeAuth),
+                "{filler}"
+            );
+        } else {
+            assert!(
+                matches!(err, HandshakeError::DuplicateExtension(_)),
+                "{filler}: {err:?}"
+            );
+        }
+    }
+}

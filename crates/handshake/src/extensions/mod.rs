@@ -535,6 +535,17 @@ impl Encode for Extension<'_> {
 /// allocating.
 const PRESIZED_EXTENSIONS: usize = 24;
 
+/// The first of `types` (a usual block's, at most [`PRESIZED_EXTENSIONS`]) that an earlier
+/// one equals: compared pair by pair, without allocating.
+fn first_duplicate_in(types: &[u16]) -> Option<ExtensionType> {
+    types.iter().enumerate().find_map(|(i, &ty)| {
+        types
+            .get(..i)?
+            .contains(&ty)
+            .then(|| ExtensionType::from(ty))
+    })
+}
+
 /// An extension block: `Extension extensions<0..2^16-1>` with no type twice.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Extensions<'a>(pub Vec<Extension<'a>>);
@@ -577,6 +588,8 @@ impl<'a> Extensions<'a> {
         // Each extension takes at least its 4-byte header: room for them all, in one
         // allocation, up to a bound (a hostile block cannot make this large).
         let mut items = Vec::with_capacity((block.len() / 4).min(PRESIZED_EXTENSIONS));
+        // The wire types of a usual block, as read, for the duplicate check below.
+        let mut types = [0u16; PRESIZED_EXTENSIONS];
         while !block.is_empty() {
             let header = |input| -> Res<'a, (ExtensionType, &'a [u8])> {
                 let (input, ty) = ExtensionType::decode(input)?;
@@ -599,10 +612,17 @@ impl<'a> Extensions<'a> {
                     source,
                 }
             })?;
+            if let Some(slot) = types.get_mut(items.len()) {
+                *slot = ty.to_wire();
+            }
             items.push(ext);
         }
         let exts = Self(items);
-        if let Some(ty) = exts.first_duplicate() {
+        let duplicate = match types.get(..exts.0.len()) {
+            Some(types) => first_duplicate_in(types),
+            None => exts.duplicate_in_long_block(),
+        };
+        if let Some(ty) = duplicate {
             return Err(HandshakeError::DuplicateExtension(ty));
         }
         Ok((rest, exts))
@@ -620,16 +640,10 @@ impl<'a> Extensions<'a> {
         }
     }
 
-    fn first_duplicate(&self) -> Option<ExtensionType> {
-        // A usual block is compared pair by pair, without allocating.
-        if self.0.len() <= PRESIZED_EXTENSIONS {
-            return self.0.iter().enumerate().find_map(|(i, e)| {
-                let ty = e.ty();
-                self.0.get(..i)?.iter().any(|d| d.ty() == ty).then_some(ty)
-            });
-        }
-        // Sorting a copy of the types keeps this O(n log n) for a hostile block of
-        // thousands of empty extensions.
+    /// A type that two extensions of a block longer than usual share: sorting a copy of
+    /// the types keeps this O(n log n) for a hostile block of thousands of empty
+    /// extensions.
+    fn duplicate_in_long_block(&self) -> Option<ExtensionType> {
         let mut types: Vec<u16> = self.0.iter().map(|e| e.ty().to_wire()).collect();
         types.sort_unstable();
         types
