@@ -648,7 +648,7 @@ impl Tls12Server {
         let Some(keys) = &self.config.ticket_keys else {
             return Ok(());
         };
-        let ticket = keys.seal(&state.encode())?;
+        let ticket = keys.seal_state(state, keys.nonce()?)?;
         let message = HandshakeMessage::NewSessionTicketTls12(NewSessionTicketTls12 {
             lifetime_hint: self.config.ticket_lifetime.min(MAX_TICKET_LIFETIME),
             ticket: Cow::Owned(ticket),

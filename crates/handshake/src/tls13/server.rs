@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use ring::aead::NONCE_LEN;
 use ring::rand::{SecureRandom, SystemRandom};
 use strata_alert::AlertDescription as Alert;
 use strata_pki::{CertifiedKey, SignatureScheme, TlsVersion};
@@ -855,10 +856,13 @@ impl Tls13Server {
         let lifetime = self.config.ticket_lifetime.min(MAX_TICKET_LIFETIME);
         let rng = SystemRandom::new();
         for _ in 0..self.config.tickets_per_handshake {
-            let mut age_add = [0u8; 4];
-            rng.fill(&mut age_add)
-                .map_err(|_| HandshakeError::Internal("no randomness for ticket_age_add"))?;
-            let age_add = u32::from_be_bytes(age_add);
+            // The ticket's age_add (RFC 8446 §4.6.1) and its sealing nonce in one read of
+            // the random source (each read is a system call).
+            let mut random = [0u8; 4 + NONCE_LEN];
+            rng.fill(&mut random)
+                .map_err(|_| HandshakeError::Internal("no randomness for a ticket"))?;
+            let [a, b, c, d, seal_nonce @ ..] = random;
+            let age_add = u32::from_be_bytes([a, b, c, d]);
             let (nonce, psk) = next_ticket_psk(connected)?;
             let suite = *connected.traffic.suite();
             let state = SessionState {
@@ -874,7 +878,7 @@ impl Tls13Server {
                 sni: negotiated.server_name.clone(),
                 peer_certificates: negotiated.peer_certificates.clone(),
             };
-            let ticket = keys.seal(&state.encode())?;
+            let ticket = keys.seal_state(&state, seal_nonce)?;
             send_new_session_ticket(out, lifetime, age_add, &nonce, ticket);
         }
         Ok(())
