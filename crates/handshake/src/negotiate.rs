@@ -434,8 +434,9 @@ impl<'m, 'a> ClientOffer<'m, 'a> {
             .map(|s| s.key_exchange.as_ref())
     }
 
-    /// The host_name the client asked for (RFC 6066 §3), if any.
-    pub(crate) fn sni(&self) -> Result<Option<String>, HandshakeError> {
+    /// The host_name the client asked for (RFC 6066 §3), if any, as it lies in the
+    /// ClientHello (a resumed session brings its own copy, so only a new one copies it).
+    pub(crate) fn sni(&self) -> Result<Option<&'m str>, HandshakeError> {
         let Some(name) = self.names.and_then(|names| {
             names
                 .iter()
@@ -444,7 +445,7 @@ impl<'m, 'a> ClientOffer<'m, 'a> {
             return Ok(None);
         };
         match std::str::from_utf8(&name.name) {
-            Ok(text) if text.is_ascii() => Ok(Some(text.to_string())),
+            Ok(text) if text.is_ascii() => Ok(Some(text)),
             _ => Err(refuse(
                 Alert::IllegalParameter,
                 "server_name is not an ASCII host name",

@@ -454,7 +454,7 @@ impl Tls12Server {
         let sni = offer.sni()?;
         let alpn = offer.choose_alpn(&self.config.alpn_protocols)?;
         let issue_ticket = offer.session_ticket.is_some() && self.config.ticket_keys.is_some();
-        if let Some((state, by_ticket)) = self.find_session(ch, &offer, sni.as_deref())? {
+        if let Some((state, by_ticket)) = self.find_session(ch, &offer, sni)? {
             return self.resume(
                 ch,
                 raw,
@@ -462,10 +462,10 @@ impl Tls12Server {
                 by_ticket && issue_ticket,
                 [secure_renegotiation, offer.point_formats.is_some()],
                 alpn,
-                sni,
                 out,
             );
         }
+        let sni = sni.map(str::to_owned);
 
         let mut transcript = Transcript::new();
         if client_auth(&self.config.client_auth).is_some() {
@@ -564,11 +564,10 @@ impl Tls12Server {
         &mut self,
         ch: &ClientHello<'_>,
         raw: RawMessage<'_>,
-        state: SessionState,
+        mut state: SessionState,
         renew_ticket: bool,
         [secure_renegotiation, point_formats]: [bool; 2],
         alpn: Option<Vec<u8>>,
-        sni: Option<String>,
         out: &mut Vec<Action>,
     ) -> Result<ServerState, HandshakeError> {
         let suite = state.suite;
@@ -604,7 +603,9 @@ impl Tls12Server {
             suite,
             group: state.group,
             alpn,
-            server_name: sni,
+            // The session's own name: find_session resumes only a session kept for the
+            // name the client asks for now.
+            server_name: state.sni.take(),
             peer_certificates: state.peer_certificates.clone(),
             peer_signature_scheme: None,
             resumed: true,
@@ -613,6 +614,7 @@ impl Tls12Server {
             let renewed = SessionState {
                 created: self.config.now,
                 alpn: negotiated.alpn.clone(),
+                sni: negotiated.server_name.clone(),
                 ..state.clone()
             };
             self.send_ticket(&renewed, &mut transcript, out)?;

@@ -436,7 +436,7 @@ impl Tls13Server {
         .ok_or(refuse(Alert::HandshakeFailure, "no cipher suite in common"))?;
         let offer = ClientOffer::read(ch);
         check_tls13_offer(&offer)?;
-        let sni = offer.sni()?;
+        let sni = offer.sni()?.map(str::to_owned);
         let alpn = offer.choose_alpn(&self.config.alpn_protocols)?;
         let resumed = {
             let empty = Transcript::new();
