@@ -24,7 +24,7 @@ use crate::{CipherSuite, Extension, Extensions, HandshakeError, NamedGroup};
 pub(crate) const UNCOMPRESSED: u8 = 0;
 
 /// The most extensions [`Offer::client_hello`] puts in a ClientHello (room for them is
-/// made at once; `offer_psk` may add pre_shared_key).
+/// made at once; `encode_with_psk` may add pre_shared_key).
 const CLIENT_HELLO_EXTENSIONS: usize = 12;
 
 /// What the client offered, fixed for the connection.

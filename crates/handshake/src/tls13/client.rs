@@ -269,27 +269,32 @@ pub(crate) fn first_client_hello(
     offer: &Offer,
     key_share: &EphemeralKeyPair,
 ) -> Result<(BytesMut, bool), HandshakeError> {
-    let mut client_hello = offer.client_hello(Some(share_entry(key_share)));
-    let psk_offered = offer_psk(offer, &mut client_hello, &Transcript::new())?;
-    Ok((encode_client_hello(&client_hello), psk_offered))
+    let client_hello = offer.client_hello(Some(share_entry(key_share)));
+    encode_with_psk(offer, client_hello, &Transcript::new())
 }
 
-/// Appends pre_shared_key for the offer's TLS 1.3 ticket, if any, to `client_hello`
+/// Placeholder binders: the longest hash's worth of zeros.
+const ZERO_BINDER: [u8; 48] = [0; 48];
+
+/// Encodes `client_hello` with pre_shared_key for the offer's TLS 1.3 ticket, if any
 /// (RFC 8446 §4.2.11): the obfuscated age (age in ms + ticket_age_add, mod 2^32) and the
 /// binder, an HMAC under the "res binder" key over the transcript so far (`prior`: empty,
 /// or message_hash and HelloRetryRequest) and the ClientHello up to the binders
-/// (§4.2.11.2). Any earlier pre_shared_key is replaced. Says whether it offered one.
-pub(crate) fn offer_psk<'o>(
+/// (§4.2.11.2). Any earlier pre_shared_key is replaced. The hello is encoded once, with a
+/// zero binder, which the real one then overwrites in place: the binder is the last bytes
+/// of the message (pre_shared_key comes last, with one identity). Says whether it
+/// offered the PSK.
+pub(crate) fn encode_with_psk<'o>(
     offer: &'o Offer,
-    client_hello: &mut ClientHello<'o>,
+    mut client_hello: ClientHello<'o>,
     prior: &Transcript,
-) -> Result<bool, HandshakeError> {
+) -> Result<(BytesMut, bool), HandshakeError> {
     client_hello
         .extensions
         .0
         .retain(|e| !matches!(e, Extension::PreSharedKey(_)));
     let Some(stored) = offer.tls13_ticket() else {
-        return Ok(false);
+        return Ok((encode_client_hello(&client_hello), false));
     };
     let ticket = &stored.ticket;
     let hash = ticket.suite.hash;
@@ -299,26 +304,28 @@ pub(crate) fn offer_psk<'o>(
         .saturating_mul(1000);
     // RFC 8446 §4.2.11.1: mod 2^32.
     let age = u32::try_from(age_ms % (1 << 32)).unwrap_or_default();
-    let mut psks = OfferedPsks {
+    let placeholder = ZERO_BINDER
+        .get(..hash.output_len())
+        .ok_or(HandshakeError::Internal("a hash longer than SHA-384"))?;
+    let psks = OfferedPsks {
         identities: vec![PskIdentity {
             identity: Cow::Borrowed(&ticket.ticket),
             obfuscated_ticket_age: age.wrapping_add(ticket.age_add),
         }],
-        binders: vec![Cow::Owned(vec![0; hash.output_len()])],
+        binders: vec![Cow::Borrowed(placeholder)],
     };
     let binders_len = psks.binders_encoded_len();
     client_hello
         .extensions
         .0
-        .push(Extension::PreSharedKey(psks.clone()));
-    let encoded = encode_client_hello(client_hello);
-    let truncated = encoded
+        .push(Extension::PreSharedKey(psks));
+    let mut encoded = encode_client_hello(&client_hello);
+    let short = HandshakeError::Internal("a ClientHello shorter than its binders");
+    let truncated_len = encoded
         .len()
         .checked_sub(binders_len)
-        .and_then(|len| encoded.get(..len))
-        .ok_or(HandshakeError::Internal(
-            "a ClientHello shorter than its binders",
-        ))?;
+        .ok_or(short.clone())?;
+    let truncated = encoded.get(..truncated_len).ok_or(short.clone())?;
     let transcript_hash = prior
         .hash_with(hash, truncated)
         .ok_or(HandshakeError::Internal(
@@ -327,11 +334,15 @@ pub(crate) fn offer_psk<'o>(
     let binder_key =
         EarlySecret::new(hash, Some(ticket.psk.as_bytes())).binder_key(BinderKind::Resumption);
     let binder = verify_data(hash, &binder_key, &transcript_hash);
-    psks.binders = vec![Cow::Owned(binder.as_bytes().to_vec())];
-    if let Some(last) = client_hello.extensions.0.last_mut() {
-        *last = Extension::PreSharedKey(psks);
-    }
-    Ok(true)
+    let binder_at = encoded
+        .len()
+        .checked_sub(binder.as_bytes().len())
+        .ok_or(short.clone())?;
+    encoded
+        .get_mut(binder_at..)
+        .ok_or(short)?
+        .copy_from_slice(binder.as_bytes());
+    Ok((encoded, true))
 }
 
 /// The checks ServerHello and HelloRetryRequest share (RFC 8446 §4.1.3, §4.1.4).
@@ -623,12 +634,16 @@ impl Tls13Client {
                 .push(Extension::Cookie(Cow::Borrowed(cookie)));
         }
         // RFC 8446 §4.1.4: the PSK again, with a new binder, if its hash is the suite's.
-        hello.psk_offered = self
+        let (encoded, psk_offered) = if self
             .offer
             .tls13_ticket()
             .is_some_and(|t| t.ticket.suite.hash == suite.hash)
-            && offer_psk(&self.offer, &mut client_hello, &hello.transcript)?;
-        let encoded = encode_client_hello(&client_hello);
+        {
+            encode_with_psk(&self.offer, client_hello, &hello.transcript)?
+        } else {
+            (encode_client_hello(&client_hello), false)
+        };
+        hello.psk_offered = psk_offered;
         hello.transcript.add(&encoded);
 
         if self.offer.middlebox_compatibility {
