@@ -66,10 +66,15 @@ impl Default for MemorySessionStore {
 impl Inner {
     /// Marks `name` as most recently used, evicting the oldest names past `limit`.
     fn touch(&mut self, name: &str, limit: usize) {
-        if let Some(at) = self.order.iter().position(|n| n == name) {
-            self.order.remove(at);
-        }
-        self.order.push_back(name.to_owned());
+        // A name already kept moves to the back as it is (a reconnecting client's name
+        // is not copied again).
+        let kept = self
+            .order
+            .iter()
+            .position(|n| n == name)
+            .and_then(|at| self.order.remove(at));
+        self.order
+            .push_back(kept.unwrap_or_else(|| name.to_owned()));
         while self.order.len() > limit {
             if let Some(old) = self.order.pop_front() {
                 self.tickets.remove(&old);
@@ -85,7 +90,11 @@ impl ClientSessionStore for MemorySessionStore {
             return;
         };
         inner.touch(server_name, self.names);
-        let list = inner.tickets.entry(server_name.to_owned()).or_default();
+        // The key is copied only for a name not kept yet.
+        let list = match inner.tickets.get_mut(server_name) {
+            Some(list) => list,
+            None => inner.tickets.entry(server_name.to_owned()).or_default(),
+        };
         if list.len() == TICKETS_PER_NAME {
             list.pop_front();
         }
@@ -103,10 +112,53 @@ impl ClientSessionStore for MemorySessionStore {
             return;
         };
         inner.touch(server_name, self.names);
-        inner.tls12.insert(server_name.to_owned(), session);
+        match inner.tls12.get_mut(server_name) {
+            Some(kept) => *kept = session,
+            None => {
+                inner.tls12.insert(server_name.to_owned(), session);
+            }
+        }
     }
 
     fn get_tls12(&self, server_name: &str) -> Option<Tls12Session> {
         self.inner.lock().ok()?.tls12.get(server_name).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_handshake::machine::PeerChain;
+    use strata_handshake::suites::ALL_SUITES;
+    use strata_handshake::{NamedGroup, Secret};
+
+    fn session(id: u8) -> Tls12Session {
+        Tls12Session {
+            session_id: vec![id; 32],
+            ticket: None,
+            ticket_lifetime: 0,
+            master_secret: Secret::from_slice(&[id; 48]).unwrap(),
+            suite: ALL_SUITES[0],
+            group: NamedGroup::X25519,
+            extended_master_secret: true,
+            peer_certificates: PeerChain::default(),
+            server_name: None,
+            alpn: None,
+        }
+    }
+
+    #[test]
+    fn a_name_used_again_is_the_newest_and_the_oldest_other_goes() {
+        // Names a, b, c in a store of three; a again (replacing its session), then d:
+        // b, now the least recently used, is the one evicted.
+        let store = MemorySessionStore::new(3);
+        for (name, id) in [("a", 1), ("b", 2), ("c", 3), ("a", 4), ("d", 5)] {
+            store.put_tls12(name, session(id));
+        }
+        assert_eq!(store.len(), 3);
+        assert!(store.get_tls12("b").is_none());
+        let a = store.get_tls12("a").unwrap();
+        assert_eq!(a.session_id, vec![4; 32]);
+        assert!(store.get_tls12("c").is_some() && store.get_tls12("d").is_some());
     }
 }
