@@ -128,7 +128,8 @@ impl TicketKeys {
     }
 
     /// Seals `state` under the current key and `nonce`: random, and never used before
-    /// under this key (ChaCha20-Poly1305 fails open on a repeat), drawn by the caller
+    /// under this key (a repeated ChaCha20-Poly1305 nonce gives away the XOR of two
+    /// plaintexts and lets tickets be forged), drawn by the caller
     /// with the other randomness it needs (a TLS 1.3 ticket's age_add: one read of the
     /// random source instead of two).
     pub(crate) fn seal_state(
@@ -154,7 +155,13 @@ impl TicketKeys {
         ticket.put_bytes(0, KEY_ID_LEN);
         ticket.extend_from_slice(&nonce);
         write(&mut ticket);
-        let ring = self.lock()?;
+        let ring = match self.lock() {
+            Ok(ring) => ring,
+            Err(e) => {
+                ticket.as_mut().zeroize();
+                return Err(e);
+            }
+        };
         let (id, body) = ticket.split_at_mut(KEY_ID_LEN);
         id.copy_from_slice(&ring.current.id);
         let sealed = match body.get_mut(NONCE_LEN..) {
