@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use strata_bench::setup::{Pki, Setup, Version};
+use strata_bench::setup::{Pki, Setup};
 use strata_bench::turns;
 
 fn main() -> Result<(), String> {
@@ -18,25 +18,7 @@ fn main() -> Result<(), String> {
     let kind = args.next().unwrap_or_else(|| "full".into());
     let seconds: f64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(2.0);
     let only: Option<usize> = args.next().and_then(|s| s.parse().ok());
-    let setups: Vec<Setup> = match kind.as_str() {
-        "full" => Setup::handshakes(),
-        "resumed13" | "resumed12" => {
-            let version = if kind == "resumed13" {
-                Version::Tls13
-            } else {
-                Version::Tls12
-            };
-            Setup::resumed_handshakes()
-                .into_iter()
-                .filter(|s| s.version == version)
-                .collect()
-        }
-        other => {
-            return Err(format!(
-                "unknown kind {other}: full, resumed13 or resumed12"
-            ))
-        }
-    };
+    let setups = Setup::of_kind(&kind)?;
     let pki = Pki::new();
     for (index, setup) in setups.iter().enumerate() {
         if only.is_some_and(|only| only != index) {

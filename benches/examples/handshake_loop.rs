@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use strata_bench::crypto;
 use strata_bench::drive::{self, Buffers};
 use strata_bench::measure::{check_resumed, checked_stack, Settings, Stopwatch};
-use strata_bench::setup::{Pki, Setup, Version};
+use strata_bench::setup::{Pki, Setup};
 use strata_bench::stacks::openssl::OpenSsl;
 use strata_bench::stacks::rustls::Rustls;
 use strata_bench::stacks::strata::Strata;
@@ -30,23 +30,10 @@ fn setup_of(kind: &str) -> Result<Setup, String> {
         Some((kind, row)) => (kind, row.parse().map_err(|_| format!("bad row {row}"))?),
         None => (kind, 0),
     };
-    match kind {
-        "full" => Setup::handshakes().into_iter().nth(row),
-        "resumed13" => Setup::resumed_handshakes()
-            .into_iter()
-            .filter(|s| s.version == Version::Tls13)
-            .nth(row),
-        "resumed12" => Setup::resumed_handshakes()
-            .into_iter()
-            .filter(|s| s.version == Version::Tls12)
-            .nth(row),
-        other => {
-            return Err(format!(
-                "unknown kind {other}: full, resumed13 or resumed12"
-            ))
-        }
-    }
-    .ok_or_else(|| "no such setup".to_string())
+    Setup::of_kind(kind)?
+        .into_iter()
+        .nth(row)
+        .ok_or_else(|| "no such setup".to_string())
 }
 
 fn run<S: Stack>(seconds: u64, kind: &str, limit: u64) -> Result<(), String> {

@@ -155,6 +155,25 @@ impl Setup {
         all
     }
 
+    /// The rows of one kind, as the profiling examples name them: `full` (the full
+    /// handshakes), `resumed13` or `resumed12` (the resumed rows of that version).
+    pub fn of_kind(kind: &str) -> Result<Vec<Self>, String> {
+        let resumed = |version| {
+            Self::resumed_handshakes()
+                .into_iter()
+                .filter(|s| s.version == version)
+                .collect()
+        };
+        match kind {
+            "full" => Ok(Self::handshakes()),
+            "resumed13" => Ok(resumed(Version::Tls13)),
+            "resumed12" => Ok(resumed(Version::Tls12)),
+            other => Err(format!(
+                "unknown kind {other}: full, resumed13 or resumed12"
+            )),
+        }
+    }
+
     /// "TLS 1.3, ECDSA P-256, client auth" (", resumed" after it for a resumed setup).
     pub fn name(&self) -> String {
         format!(

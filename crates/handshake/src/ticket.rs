@@ -280,9 +280,8 @@ impl SessionState {
     pub(crate) fn encode(&self) -> Zeroizing<Vec<u8>> {
         let mut out = BytesMut::with_capacity(self.encoded_len());
         self.encode_into(&mut out);
-        let plain = Zeroizing::new(out.to_vec());
-        out.as_mut().zeroize();
-        plain
+        // The buffer itself, not a copy of it (sized exactly, it never moved).
+        Zeroizing::new(Vec::from(out))
     }
 
     /// Appends the encoding (exactly [`encoded_len`](Self::encoded_len) bytes, so that a
