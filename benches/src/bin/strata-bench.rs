@@ -3,8 +3,9 @@
 //! (progress on stderr). The system allocator, uncounted, as an application has it; the
 //! memory figures come from `strata-bench-memory`.
 //!
-//! `strata-bench [--quick] [--only handshakes|resumed|turns|bulk|crypto|cache]`, or
-//! `strata-bench --openssl-version`.
+//! `strata-bench [--quick] [--reps N] [--only handshakes|resumed|turns|bulk|crypto|cache]`,
+//! or `strata-bench --openssl-version`. `--reps N` cuts the same measuring time into N
+//! repetitions.
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
@@ -23,11 +24,19 @@ struct Args {
 fn parse_args() -> Result<Option<Args>, String> {
     let mut settings = Settings::FULL;
     let mut only = None;
+    let mut reps_wanted = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => settings = Settings::QUICK,
             "--only" => only = Some(args.next().ok_or("--only needs a section")?),
+            "--reps" => {
+                let reps = args.next().ok_or("--reps needs a count")?;
+                let reps = reps
+                    .parse()
+                    .map_err(|_| format!("--reps {reps}: a count"))?;
+                reps_wanted = Some(reps);
+            }
             "--openssl-version" => {
                 println!("{}", library_version());
                 return Ok(None);
@@ -43,6 +52,9 @@ fn parse_args() -> Result<Option<Args>, String> {
                 "--only {section}: handshakes, resumed, turns, bulk, crypto or cache"
             ));
         }
+    }
+    if let Some(reps) = reps_wanted {
+        settings = settings.split(reps);
     }
     Ok(Some(Args { settings, only }))
 }
