@@ -24,6 +24,18 @@ pub struct EcdheParams<'a> {
 }
 
 impl EcdheParams<'_> {
+    /// The bytes a ServerKeyExchange's signature covers (RFC 8422 §5.4:
+    /// ClientHello.random + ServerHello.random + ServerECDHParams): the server signs them
+    /// before the message exists.
+    pub fn signed_message(&self, client_random: &[u8; 32], server_random: &[u8; 32]) -> Vec<u8> {
+        let mut out = BytesMut::with_capacity(64 + 4 + self.public.len());
+        out.extend_from_slice(client_random);
+        out.extend_from_slice(server_random);
+        self.encode(&mut out);
+        // The buffer's allocation is handed over, not copied.
+        Vec::from(out)
+    }
+
     /// A copy that owns its bytes.
     pub fn into_owned(self) -> EcdheParams<'static> {
         EcdheParams {
@@ -82,15 +94,9 @@ impl<'a> ServerKeyExchange<'a> {
         })
     }
 
-    /// The bytes the signature covers (RFC 8422 §5.4: ClientHello.random +
-    /// ServerHello.random + ServerECDHParams).
+    /// The bytes the signature covers (RFC 8422 §5.4).
     pub fn signed_message(&self, client_random: &[u8; 32], server_random: &[u8; 32]) -> Vec<u8> {
-        let mut out = BytesMut::with_capacity(64 + 4 + self.params.public.len());
-        out.extend_from_slice(client_random);
-        out.extend_from_slice(server_random);
-        self.params.encode(&mut out);
-        // The buffer's allocation is handed over, not copied.
-        Vec::from(out)
+        self.params.signed_message(client_random, server_random)
     }
 
     /// A copy that owns its bytes.

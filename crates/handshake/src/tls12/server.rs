@@ -75,7 +75,10 @@ impl core::fmt::Debug for Accepted {
 
 /// ServerHello and Certificate are out; the ServerKeyExchange signature is awaited.
 struct Signing {
-    ske: ServerKeyExchange<'static>,
+    /// The group of `ours`, as ServerKeyExchange names it.
+    group: NamedGroup,
+    scheme: SignatureScheme,
+    /// Its public key goes into ServerKeyExchange when the signature is back, borrowed.
     ours: EphemeralKeyPair,
     /// `Some(required)` when a CertificateRequest follows.
     client_auth: Option<bool>,
@@ -85,7 +88,7 @@ struct Signing {
 impl core::fmt::Debug for Signing {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Signing")
-            .field("scheme", &self.ske.signed.scheme)
+            .field("scheme", &self.scheme)
             .field("wait", &self.wait)
             .finish_non_exhaustive()
     }
@@ -756,23 +759,18 @@ impl Tls12Server {
         let group = KeyExchangeGroup::from_named_group(accepted.group)
             .ok_or(HandshakeError::Internal("selected an unsupported group"))?;
         let ours = EphemeralKeyPair::generate(group, &SystemRandom::new())?;
-        let ske = ServerKeyExchange {
-            params: EcdheParams {
-                group: accepted.group,
-                public: Cow::Owned(ours.public_key().to_vec()),
-            },
-            signed: DigitallySigned {
-                scheme,
-                signature: Cow::Borrowed(&[]),
-            },
+        let params = EcdheParams {
+            group: accepted.group,
+            public: Cow::Borrowed(ours.public_key()),
         };
         out.push(Action::Request(Request::Sign {
             key: Arc::clone(certified.key()),
             scheme,
-            message: ske.signed_message(&accepted.client_random, &self.random),
+            message: params.signed_message(&accepted.client_random, &self.random),
         }));
         Ok(ServerState::Signing(Box::new(Signing {
-            ske,
+            group: accepted.group,
+            scheme,
             ours,
             client_auth: client_auth(&self.config.client_auth).map(|(required, _)| required),
             wait: AwaitClient {
@@ -805,14 +803,24 @@ impl Tls12Server {
         out: &mut Vec<Action>,
     ) -> Result<ServerState, HandshakeError> {
         let Signing {
-            mut ske,
+            group,
+            scheme,
             ours,
             client_auth: auth,
             mut wait,
         } = signing;
-        ske.signed.signature = Cow::Owned(signature);
-        let ske = HandshakeMessage::ServerKeyExchange(ske);
+        let ske = HandshakeMessage::ServerKeyExchange(ServerKeyExchange {
+            params: EcdheParams {
+                group,
+                public: Cow::Borrowed(ours.public_key()),
+            },
+            signed: DigitallySigned {
+                scheme,
+                signature: Cow::Owned(signature),
+            },
+        });
         wait.transcript.add(send(out, &ske));
+        drop(ske); // It borrows `ours`, which moves on.
         if let Some((_, authorities)) = client_auth(&self.config.client_auth) {
             let schemes = self.client_schemes();
             if schemes.is_empty() {
@@ -928,7 +936,8 @@ impl Tls12Server {
                 self.send_ticket(&state, &mut keyed.transcript, out)?;
             }
             if let Some(store) = store {
-                store.put(keyed.session_id.clone(), ServerSession(state));
+                // The session ID is not needed past this point: the store takes it.
+                store.put(std::mem::take(&mut keyed.session_id), ServerSession(state));
             }
         }
         if !keyed.abbreviated {
