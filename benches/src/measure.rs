@@ -563,7 +563,11 @@ pub fn compare_bulk(
         bulk_loop::<Rustls>(pki, setup, settings)?,
         bulk_loop::<OpenSsl>(pki, setup, settings)?,
         bulk_in_place_loop(pki, setup, settings)?,
-        Some(crate::crypto::aead_loop(setup.aead, settings)?),
+        Some(crate::crypto::aead_loop(
+            setup.aead,
+            setup.version,
+            settings,
+        )?),
     ];
     let [strata, rustls, openssl, in_place, ring]: [Figure<BulkFigures>; 5] = figures(
         interleaved(settings.reps, loops)?,

@@ -115,8 +115,10 @@ fn every_measurement_runs_end_to_end() {
     let (without, with) = (floor(false), floor(true));
     assert!(without.iter().all(|f| *f > 0.0), "{without:?}");
     assert!(with.iter().all(|f| *f > 0.0), "{with:?}");
-    let rate = crypto::aead_rate(Aead::Chacha20Poly1305, &settings).unwrap();
-    assert!(rate.seal > 0.0 && rate.open > 0.0);
+    for version in [Version::Tls13, Version::Tls12] {
+        let rate = crypto::aead_rate(Aead::Chacha20Poly1305, version, &settings).unwrap();
+        assert!(rate.seal > 0.0 && rate.open > 0.0);
+    }
 }
 
 #[test]
