@@ -77,6 +77,7 @@ impl core::fmt::Debug for Accepted {
 struct Signing {
     /// The group of `ours`, as ServerKeyExchange names it.
     group: NamedGroup,
+    /// The scheme the signature is being made with.
     scheme: SignatureScheme,
     /// Its public key goes into ServerKeyExchange when the signature is back, borrowed.
     ours: EphemeralKeyPair,
