@@ -626,3 +626,53 @@ pub fn floor_loop(pki: &Pki, setup: &Setup, settings: &Settings) -> Result<Rep<3
         ])
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use strata_record::{AeadAlgorithm, ContentType, Sealer};
+
+    use super::*;
+
+    #[test]
+    fn ring_raw_seals_what_a_strata_record_of_a_16_kib_write_seals() {
+        // The yardstick must give the AEAD the bytes and additional data the record layer
+        // gives it; here both are read back from a record strata really sealed.
+        let key = [0x11; 16];
+        let data = vec![0x5a; RECORD];
+
+        let mut tls13 = Sealer::for_tls13(AeadAlgorithm::Aes128Gcm, &key, &[0x22; 12]).unwrap();
+        let mut record = Vec::new();
+        tls13
+            .seal(ContentType::ApplicationData, &data, &mut record)
+            .unwrap();
+        let (sealed, aad) = record_aead_input(Version::Tls13);
+        assert_eq!(
+            sealed,
+            record.len() - 5 - 16,
+            "the data and its content type"
+        );
+        assert_eq!(
+            aad.bytes.get(..aad.len),
+            record.get(..5),
+            "the record header"
+        );
+
+        let mut tls12 = Sealer::for_tls12(AeadAlgorithm::Aes128Gcm, &key, &[0x22; 4]).unwrap();
+        let mut record = Vec::new();
+        tls12
+            .seal(ContentType::ApplicationData, &data, &mut record)
+            .unwrap();
+        let (sealed, aad) = record_aead_input(Version::Tls12);
+        assert_eq!(sealed, record.len() - 5 - 8 - 16, "the data alone");
+        // seq_num 0, then the header's type and version, then the plaintext's length.
+        let header = record.get(..3).unwrap();
+        let length = u16::try_from(sealed).unwrap().to_be_bytes();
+        let want: Vec<u8> = [0; 8]
+            .iter()
+            .chain(header)
+            .chain(&length)
+            .copied()
+            .collect();
+        assert_eq!(aad.bytes.get(..aad.len), Some(want.as_slice()));
+    }
+}
