@@ -639,12 +639,15 @@ mod tests {
         // gives it; here both are read back from a record strata really sealed.
         let key = [0x11; 16];
         let data = vec![0x5a; RECORD];
+        let seal = |mut sealer: Sealer| {
+            let mut record = Vec::new();
+            sealer
+                .seal(ContentType::ApplicationData, &data, &mut record)
+                .unwrap();
+            record
+        };
 
-        let mut tls13 = Sealer::for_tls13(AeadAlgorithm::Aes128Gcm, &key, &[0x22; 12]).unwrap();
-        let mut record = Vec::new();
-        tls13
-            .seal(ContentType::ApplicationData, &data, &mut record)
-            .unwrap();
+        let record = seal(Sealer::for_tls13(AeadAlgorithm::Aes128Gcm, &key, &[0x22; 12]).unwrap());
         let (sealed, aad) = record_aead_input(Version::Tls13);
         assert_eq!(
             sealed,
@@ -657,11 +660,7 @@ mod tests {
             "the record header"
         );
 
-        let mut tls12 = Sealer::for_tls12(AeadAlgorithm::Aes128Gcm, &key, &[0x22; 4]).unwrap();
-        let mut record = Vec::new();
-        tls12
-            .seal(ContentType::ApplicationData, &data, &mut record)
-            .unwrap();
+        let record = seal(Sealer::for_tls12(AeadAlgorithm::Aes128Gcm, &key, &[0x22; 4]).unwrap());
         let (sealed, aad) = record_aead_input(Version::Tls12);
         assert_eq!(sealed, record.len() - 5 - 8 - 16, "the data alone");
         // seq_num 0, then the header's type and version, then the plaintext's length.

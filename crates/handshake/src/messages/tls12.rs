@@ -94,11 +94,6 @@ impl<'a> ServerKeyExchange<'a> {
         })
     }
 
-    /// The bytes the signature covers (RFC 8422 §5.4).
-    pub fn signed_message(&self, client_random: &[u8; 32], server_random: &[u8; 32]) -> Vec<u8> {
-        self.params.signed_message(client_random, server_random)
-    }
-
     /// A copy that owns its bytes.
     pub fn into_owned(self) -> ServerKeyExchange<'static> {
         ServerKeyExchange {

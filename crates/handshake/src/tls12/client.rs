@@ -623,7 +623,9 @@ impl Tls12Client {
                 "ServerKeyExchange is signed with a scheme that does not fit the cipher suite",
             ));
         }
-        let message = ske.signed_message(&self.offer.random, &core.server_random);
+        let message = ske
+            .params
+            .signed_message(&self.offer.random, &core.server_random);
         let scheme = check_signature(
             TlsVersion::Tls12,
             |s| self.offer.schemes.contains(s),
