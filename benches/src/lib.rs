@@ -6,7 +6,8 @@
 //!
 //! - [`setup`]: what is measured (protocol version, server key, client authentication,
 //!   AEAD) and the test PKI every stack uses;
-//! - [`stacks`]: the three stacks behind one sans-IO [`stacks::Endpoint`] interface;
+//! - [`stacks`]: the three stacks behind one sans-IO [`stacks::Endpoint`] interface (and
+//!   OpenSSL's resumed handshakes through a C program, [`stacks::openssl_resumed`]);
 //! - [`drive`]: the in-memory handshake and bulk-transfer drivers, timing each side;
 //! - [`measure`]: repetitions, medians and settings;
 //! - [`crypto`]: ring's AEAD and handshake primitives timed alone;

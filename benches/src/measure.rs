@@ -13,6 +13,7 @@ use cpu_time::ThreadTime;
 use crate::drive::{self, Buffers, SideTimes, RECORD};
 use crate::setup::{Pki, Setup};
 use crate::stacks::openssl::OpenSsl;
+use crate::stacks::openssl_resumed;
 use crate::stacks::rustls::Rustls;
 use crate::stacks::strata::{InPlacePair, Strata};
 use crate::stacks::{Endpoint, SetupError, Stack};
@@ -418,13 +419,13 @@ pub fn compare_handshakes(
         Some(crate::crypto::floor_loop(pki, setup, settings)?),
         handshake_loop::<Strata>(pki, setup, settings)?,
         handshake_loop::<Rustls>(pki, setup, settings)?,
-        handshake_loop::<OpenSsl>(pki, setup, settings)?,
+        openssl_handshake_loop(pki, setup, settings)?,
     ];
     let why = [
         None,
         Strata::unavailable(setup),
         Rustls::unavailable(setup),
-        OpenSsl::unavailable(setup),
+        None,
     ];
     let [floor, strata, rustls, openssl]: [Figure<HandshakeFigures>; 4] = figures_why(
         interleaved(settings.reps, loops)?,
@@ -434,6 +435,23 @@ pub fn compare_handshakes(
     .try_into()
     .map_err(|_| "four loops, four figures".to_owned())?;
     Ok([strata, rustls, openssl, floor])
+}
+
+/// OpenSSL's handshake loop: through the openssl crate for full handshakes, through the
+/// C program of [`openssl_resumed`] for resumed ones (the crate cannot resume a client
+/// session without unsafe code).
+fn openssl_handshake_loop(
+    pki: &Pki,
+    setup: &Setup,
+    settings: &Settings,
+) -> Result<Option<Rep<3>>, String> {
+    if setup.resumed {
+        openssl_resumed::handshake_loop(pki, setup, openssl_resumed::Mode::Resumed, settings)
+            .map(Some)
+            .map_err(|e| format!("OpenSSL {}: {e}", setup.name()))
+    } else {
+        handshake_loop::<OpenSsl>(pki, setup, settings)
+    }
 }
 
 /// Measures handshakes of `S` alone for `setup`.

@@ -277,9 +277,15 @@ resumption by session ID against the server's session cache, no RFC 5077 tickets
 mechanism all three servers have on by default: rustls issues no TLS 1.2 tickets unless \
 given a ticketer). No certificates or signatures, so the server key hardly matters (the \
 RSA row differs only by the bigger certificate kept in the client's session); with client \
-authentication the server restores the client's chain from the ticket or cache. OpenSSL \
-is n/a: its client resumes only a session given to `SSL_set_session`, which the openssl \
-crate wraps as an `unsafe fn`, and this workspace forbids unsafe code.
+authentication the server restores the client's chain from the ticket or cache. OpenSSL's \
+resumed rows come from a C program (`benches/openssl-resumed/resumed.c`, run by the bench): \
+its client resumes only a session given to `SSL_set_session`, which the openssl crate wraps \
+as an `unsafe fn`, and this workspace forbids unsafe code. The program runs the same loop \
+over memory BIOs (a new client and server per handshake, each side's calls timed, both \
+sides checked to have resumed, the ticket or session ID the last handshake left; stateless \
+tickets, one per handshake), with its repetitions taking turns with the others'; on the \
+full rows it reads within a few per cent of the openssl crate's figures \
+(`cargo run --release -p strata-bench --example openssl_harnesses`).
 - **The resumed crypto floor**: TLS 1.3, each side X25519 and the resumed key schedule (21 \
 HKDF-SHA256 expansions: binder key and its finished key, two derived secrets, four \
 traffic secrets with a key and an IV each, two finished keys, exporter and resumption \

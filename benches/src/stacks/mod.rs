@@ -5,6 +5,7 @@
 use crate::setup::{Pki, Setup};
 
 pub mod openssl;
+pub mod openssl_resumed;
 pub mod rustls;
 pub mod strata;
 

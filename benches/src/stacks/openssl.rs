@@ -99,7 +99,8 @@ impl Stack for OpenSsl {
 
     /// A client resumes a session when it is given it with `SSL_set_session`, which the
     /// openssl crate wraps as an `unsafe fn` (the session must come from the same
-    /// context), and this workspace forbids unsafe code.
+    /// context), and this workspace forbids unsafe code. The resumed rows measure OpenSSL
+    /// through the C program of [`super::openssl_resumed`] instead.
     fn unavailable(setup: &Setup) -> Option<&'static str> {
         setup.resumed.then_some("needs unsafe SslRef::set_session")
     }
