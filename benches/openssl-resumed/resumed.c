@@ -68,29 +68,29 @@ static unsigned char *read_file(const char *path, long *len)
     return bytes;
 }
 
-static X509 *load_cert(const char *path)
+static void *decode_cert(const unsigned char **p, long len) { return d2i_X509(NULL, p, len); }
+
+static void *decode_key(const unsigned char **p, long len)
 {
-    long len;
-    unsigned char *der = read_file(path, &len);
-    const unsigned char *p = der;
-    X509 *cert = d2i_X509(NULL, &p, len);
-    free(der);
-    if (cert == NULL)
-        fail(path);
-    return cert;
+    return d2i_AutoPrivateKey(NULL, p, len);
 }
 
-static EVP_PKEY *load_key(const char *path)
+/* The DER object in the file at `path`, decoded by `decode`. */
+static void *load(const char *path, void *(*decode)(const unsigned char **, long))
 {
     long len;
     unsigned char *der = read_file(path, &len);
     const unsigned char *p = der;
-    EVP_PKEY *key = d2i_AutoPrivateKey(NULL, &p, len);
+    void *object = decode(&p, len);
     free(der);
-    if (key == NULL)
+    if (object == NULL)
         fail(path);
-    return key;
+    return object;
 }
+
+static X509 *load_cert(const char *path) { return load(path, decode_cert); }
+
+static EVP_PKEY *load_key(const char *path) { return load(path, decode_key); }
 
 /* The session a client was last given (its new-session callback), taken by the next
  * client to offer it. */
@@ -234,14 +234,15 @@ static void handshake(SSL_CTX *cctx, SSL_CTX *sctx, int resumed, unsigned char *
     times->client += u - t;
     times->server += v - u;
 
+    /* Moving the bytes counts as the receiving side's (the other harnesses time the copy
+     * into a side's input and out of the sender's output as those sides' calls). */
     int flights = 0;
     for (;;) {
+        double a = now(CLOCK_MONOTONIC);
         if (carry(client, server, wire)) {
-            double a = now(CLOCK_MONOTONIC);
             step(server, &server_handshaking, "server");
             times->server += now(CLOCK_MONOTONIC) - a;
         } else if (carry(server, client, wire)) {
-            double a = now(CLOCK_MONOTONIC);
             step(client, &client_handshaking, "client");
             times->client += now(CLOCK_MONOTONIC) - a;
         } else {
