@@ -18,8 +18,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-use crate::measure::{Rep, Settings};
+use crate::measure::{Lap, Rep, Settings};
 use crate::setup::{Aead, Pki, Setup, Version};
 
 /// The program, as build.rs built it.
@@ -161,14 +162,17 @@ fn parse_rep(line: &str) -> Result<[f64; 3], String> {
     let [count, cpu, wall, client, server] = fields.as_slice() else {
         return Err(format!("openssl-resumed printed {line:?}"));
     };
-    if *count < 1.0 || *cpu <= 0.0 || *wall <= 0.0 {
+    if *count < 1.0 || *cpu <= 0.0 || *wall <= 0.0 || *client < 0.0 || *server < 0.0 {
         return Err(format!("openssl-resumed printed {line:?}"));
     }
-    let running = (cpu / wall).clamp(f64::MIN_POSITIVE, 1.0);
+    let lap = Lap {
+        wall: *wall,
+        cpu: *cpu,
+    };
     Ok([
         count / cpu,
-        client * running * 1e6 / count,
-        server * running * 1e6 / count,
+        lap.cpu_of(Duration::from_secs_f64(*client)) * 1e6 / count,
+        lap.cpu_of(Duration::from_secs_f64(*server)) * 1e6 / count,
     ])
 }
 
@@ -212,5 +216,6 @@ mod tests {
         assert!(parse_rep("10 0.1 0.1").is_err());
         assert!(parse_rep("0 0.1 0.1 0.0 0.0").is_err());
         assert!(parse_rep("ten 0.1 0.1 0.0 0.0").is_err());
+        assert!(parse_rep("10 0.1 0.1 -1.0 0.0").is_err());
     }
 }
