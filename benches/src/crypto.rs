@@ -50,7 +50,7 @@ pub struct AeadRate {
     pub open: f64,
 }
 
-fn ring_aead(aead: Aead) -> &'static aead::Algorithm {
+pub(crate) fn ring_aead(aead: Aead) -> &'static aead::Algorithm {
     match aead {
         Aead::Aes128Gcm => &aead::AES_128_GCM,
         Aead::Aes256Gcm => &aead::AES_256_GCM,

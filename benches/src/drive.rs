@@ -66,6 +66,9 @@ pub trait SideMeter {
     fn mark(&self) -> Self::Mark;
     /// Adds what happened since `mark` to the client's (`client`) or the server's total.
     fn add(&mut self, mark: Self::Mark, client: bool);
+    /// Sees the bytes a side has just transmitted (before the peer takes them); nothing by
+    /// default, [`flights`] records them.
+    fn sent(&mut self, _client: bool, _tls: &[u8]) {}
 }
 
 /// A [`SideMeter`] of time.
@@ -104,6 +107,7 @@ pub fn handshake_metered<S: Stack, M: SideMeter>(
     let mut client = stack.client()?;
     client.transmit(wire)?;
     meter.add(mark, true);
+    meter.sent(true, wire);
 
     let mark = meter.mark();
     let mut server = stack.server()?;
@@ -115,12 +119,14 @@ pub fn handshake_metered<S: Stack, M: SideMeter>(
         wire.clear();
         server.transmit(wire)?;
         meter.add(mark, false);
+        meter.sent(false, wire);
 
         let mark = meter.mark();
         client.receive(wire, sink)?;
         wire.clear();
         client.transmit(wire)?;
         meter.add(mark, true);
+        meter.sent(true, wire);
 
         if wire.is_empty() && !client.is_handshaking() && !server.is_handshaking() {
             return Ok((client, server));
@@ -137,6 +143,44 @@ pub fn handshake<S: Stack>(
     let mut timer = Timer::default();
     let (client, server) = handshake_metered(stack, buffers, &mut timer)?;
     Ok((client, server, timer.0))
+}
+
+/// What one side transmitted in one turn of a handshake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flight {
+    /// Whether the client sent it.
+    pub from_client: bool,
+    /// The TLS bytes, records whole.
+    pub tls: Vec<u8>,
+}
+
+/// Records every non-empty flight of a handshake.
+#[derive(Debug, Default)]
+struct FlightRecorder(Vec<Flight>);
+
+impl SideMeter for FlightRecorder {
+    type Mark = ();
+
+    fn mark(&self) {}
+
+    fn add(&mut self, (): (), _client: bool) {}
+
+    fn sent(&mut self, client: bool, tls: &[u8]) {
+        if !tls.is_empty() {
+            self.0.push(Flight {
+                from_client: client,
+                tls: tls.to_vec(),
+            });
+        }
+    }
+}
+
+/// Runs one handshake of `stack` as [`handshake`] does, and returns the flights that
+/// crossed the wire, in order.
+pub fn flights<S: Stack>(stack: &S, buffers: &mut Buffers) -> Result<Vec<Flight>, String> {
+    let mut recorder = FlightRecorder::default();
+    handshake_metered(stack, buffers, &mut recorder)?;
+    Ok(recorder.0)
 }
 
 /// Sends `records` writes of `payload` from `from` and receives them all at `to`:

@@ -11,11 +11,13 @@
 //! - [`drive`]: the in-memory handshake and bulk-transfer drivers, timing each side;
 //! - [`measure`]: repetitions, medians and settings;
 //! - [`crypto`]: ring's AEAD and handshake primitives timed alone;
+//! - [`protocol`]: the crypto a handshake needs beyond the floor's primitives, read from
+//!   its records (the transcript hash, the encrypted records, the traffic keys);
 //! - [`memory`]: heap bytes and allocations, read from the counting allocator;
 //! - [`table`]: the Markdown tables both binaries print;
 //! - [`chain_cache`]: the repeat-peer row, the verified-chain cache off and on;
-//! - [`turns`]: the handshake rows again, strata, the crypto floor and rustls taking turns
-//!   one handshake at a time.
+//! - [`turns`]: the handshake rows again, strata, the crypto floor (with the protocol's
+//!   crypto beside it) and rustls taking turns one handshake at a time.
 #![forbid(unsafe_code)]
 
 pub mod chain_cache;
@@ -23,6 +25,7 @@ pub mod crypto;
 pub mod drive;
 pub mod measure;
 pub mod memory;
+pub mod protocol;
 pub mod setup;
 pub mod stacks;
 pub mod table;

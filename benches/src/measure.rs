@@ -264,6 +264,11 @@ impl Sampled {
         self.median
     }
 
+    /// The repetitions, in the order they ran.
+    pub fn samples(&self) -> &[f64] {
+        &self.samples
+    }
+
     /// `self / other` for two figures whose repetitions took turns ([`interleaved`]):
     /// the median of the ratios of the repetitions that ran one after the other, so that
     /// a stretch where the shared machine ran slower weighs on both sides of each ratio.

@@ -226,7 +226,7 @@ fn turns_time_each_of_the_three_on_full_and_resumed_rows() {
     ];
     for setup in rows {
         let turns = turns::measure(&pki, &setup, std::time::Duration::from_millis(6), 3).unwrap();
-        for figure in [&turns.strata, &turns.floor, &turns.rustls] {
+        for figure in [&turns.strata, &turns.floor, &turns.extra, &turns.rustls] {
             assert!(figure.median() > 0.0, "{setup:?}: {figure:?}");
         }
         for ratio in [
@@ -236,10 +236,22 @@ fn turns_time_each_of_the_three_on_full_and_resumed_rows() {
         ] {
             assert!(ratio.is_finite() && ratio > 0.0, "{setup:?}: {ratio}");
         }
+        // The protocol's crypto is more than the floor, so the bound is under 1; and the
+        // room at a target of 1 is exactly what the rest of it costs, taken away.
+        let bound = turns.no_code_bound();
+        assert!(bound > 0.0 && bound < 1.0, "{setup:?}: {bound}");
+        assert!(turns.room_at(1.0) < 0.0, "{setup:?}");
+        assert!(turns.own_code(&turns.strata).is_finite(), "{setup:?}");
     }
-    let table = turns::table(&pki, &Settings::SMOKE).unwrap();
+    let [one_at_a_time, room] = turns::tables(&pki, &Settings::SMOKE).unwrap();
     assert_eq!(
-        table.rows.len(),
+        one_at_a_time.rows.len(),
         Setup::handshakes().len() + Setup::resumed_handshakes().len()
     );
+    let with_target = Setup::handshakes()
+        .into_iter()
+        .chain(Setup::resumed_handshakes())
+        .filter(|s| turns::floor_target(s).is_some())
+        .count();
+    assert_eq!(room.rows.len(), with_target);
 }

@@ -85,7 +85,9 @@ fn run(args: &Args) -> Result<(), String> {
         println!("{}", sides.markdown());
     }
     if wants("turns") {
-        println!("{}", strata_bench::turns::table(&pki, settings)?.markdown());
+        for table in strata_bench::turns::tables(&pki, settings)? {
+            println!("{}", table.markdown());
+        }
     }
     if wants("handshakes") || wants("resumed") || wants("crypto") {
         eprintln!("ring's primitives alone");
