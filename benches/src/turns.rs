@@ -204,7 +204,8 @@ pub fn tables(pki: &Pki, settings: &Settings) -> Result<[Table; 2], String> {
          (parsing, encoding, state, allocation, copies, certificate parsing and path \
          building) fits in the room: the floor over the target, less the protocol's \
          crypto. Negative room: not even a stack with no code of its own reaches the \
-         target. Own code is each stack's time less the protocol's crypto.",
+         target. Own code is each stack's time less the protocol's crypto timed alone: \
+         its own code, and its crypto running colder among that code than alone.",
         &[
             "handshake",
             "target",
